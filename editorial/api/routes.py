@@ -1,0 +1,3 @@
+"""API endpoints."""
+
+from __future__ import annotations

@@ -1,0 +1,153 @@
+"""Command line: `flask staff ...`, `flask desks ...`, `flask demo`, `flask publish-due`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from editorial.extensions import db
+from editorial.models import Desk
+from editorial.rendering import slugify
+from editorial.services import audit, commit
+from editorial.services.errors import ValidationFailed
+from editorial.workflow import Role
+
+staff_cli = AppGroup("staff", help="Manage staff accounts.")
+desks_cli = AppGroup("desks", help="Manage desks.")
+
+
+def _fail(failed: ValidationFailed) -> None:
+    for field, message in failed.errors.items():
+        click.echo(f"error: {field}: {message}", err=True)
+    raise SystemExit(1)
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role])
+)
+@click.option("--desk", "desks", multiple=True, help="Desk slug; repeatable.")
+@click.option("--password", required=True)
+@click.option("--byline", default="")
+def staff_create(
+    email: str,
+    name: str,
+    roles: tuple[str, ...],
+    desks: tuple[str, ...],
+    password: str,
+    byline: str,
+) -> None:
+    """Create a member of staff."""
+    from editorial.services.staff import create_person
+
+    try:
+        person = create_person(
+            email=email,
+            name=name,
+            roles={Role(r) for r in roles},
+            desk_slugs=list(desks),
+            password=password,
+            byline=byline,
+        )
+    except ValidationFailed as failed:
+        _fail(failed)
+    click.echo(f"created {person.email} ({', '.join(sorted(r.value for r in person.roles))})")
+
+
+@staff_cli.command("deactivate")
+@click.option("--email", required=True)
+def staff_deactivate(email: str) -> None:
+    """Deactivate an account; its sessions end at once."""
+    from editorial.services.staff import deactivate, find_by_email
+
+    person = find_by_email(email)
+    if person is None:
+        click.echo(f"error: no account for {email}", err=True)
+        raise SystemExit(1)
+    try:
+        deactivate(person, actor=None)
+    except ValidationFailed as failed:
+        _fail(failed)
+    click.echo(f"deactivated {person.email}")
+
+
+@desks_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--slug", default=None)
+def desks_create(name: str, slug: str | None) -> None:
+    """Create a desk (also a section of the public site)."""
+    desk = create_desk(name, slug)
+    click.echo(f"created desk {desk.name} ({desk.slug})")
+
+
+def create_desk(name: str, slug: str | None = None) -> Desk:
+    """Create a desk, refusing a duplicate name or slug."""
+    slug = slug or slugify(name)
+    name = name.strip()
+    if not name:
+        raise click.UsageError("the desk needs a name")
+    clash = db.session.scalar(select(Desk).where((Desk.slug == slug) | (Desk.name == name)))
+    if clash:
+        raise click.UsageError(f"a desk called {clash.name} ({clash.slug}) already exists")
+    position = len(db.session.scalars(select(Desk.id)).all())
+    desk = Desk(name=name, slug=slug, position=position)
+    db.session.add(desk)
+    db.session.flush()
+    audit.record(
+        "desk.created",
+        actor=None,
+        subject_type="desk",
+        subject_id=desk.id,
+        data={"after": {"name": name, "slug": slug}},
+    )
+    commit()
+    return desk
+
+
+@click.command("demo")
+@click.option(
+    "--stories",
+    "extra",
+    type=int,
+    default=0,
+    help="Also add N published stories with generated text (for load tests).",
+)
+def demo_command(extra: int) -> None:
+    """Seed the demo newsroom (if empty) and print how to sign in."""
+    from editorial.demo import seed_demo
+    from editorial.demo_stories import seed_generated_stories
+
+    created = seed_demo()
+    if extra:
+        seed_generated_stories(extra)
+        click.echo(f"added {extra} generated published stories")
+    click.echo(created)
+
+
+@click.command("publish-due")
+@click.option("--dry-run", is_flag=True, help="List what is due without publishing.")
+def publish_due_command(dry_run: bool) -> None:
+    """Publish every scheduled story whose time has come (what the beat sweep does)."""
+    from editorial.models import Story
+    from editorial.services.publishing import due_condition, sweep
+    from editorial.timeutil import utcnow
+
+    if dry_run:
+        for story in db.session.scalars(select(Story).where(due_condition(utcnow()))):
+            click.echo(
+                f"due: {story.id} {story.headline} (at {story.publish_at:%Y-%m-%d %H:%M} UTC)"
+            )
+        return
+    published = sweep()
+    click.echo(f"published {len(published)} stories")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(desks_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(publish_due_command)

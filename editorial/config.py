@@ -1,0 +1,106 @@
+"""Configuration from the environment (a `.env` file is read by wsgi.py if present)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEV_ENVIRONMENTS = {"development", "testing"}
+
+
+def _instance_path() -> Path:
+    """The writable instance folder: `instance/` beside the checkout, or EDITORIAL_INSTANCE."""
+    configured = os.environ.get("EDITORIAL_INSTANCE")
+    if configured:
+        return Path(configured).resolve()
+    return (Path.cwd() / "instance").resolve()
+
+
+def _development_secret(instance: Path) -> str:
+    """Generate a secret once for development and keep it, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _embedded_broker(instance: Path) -> str:
+    """kombu's SQLAlchemy transport in its own SQLite file (absolute path: four slashes)."""
+    return f"sqla+sqlite:///{instance / 'celery-broker.sqlite3'}"
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment plus explicit overrides."""
+    overrides = overrides or {}
+    env = overrides.get("EDITORIAL_ENV") or os.environ.get("EDITORIAL_ENV", "production")
+    instance = Path(overrides.get("INSTANCE_PATH") or _instance_path())
+    instance.mkdir(parents=True, exist_ok=True)
+    is_dev = env in DEV_ENVIRONMENTS
+
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if not is_dev:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Outside development the app refuses to start without "
+                "one: export SECRET_KEY=<a long random string> (or put it in .env)."
+            )
+        secret = _development_secret(instance)
+
+    redis_url = os.environ.get("REDIS_URL") or None
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'editorial.sqlite3'}"
+    mail_server = os.environ.get("MAIL_SERVER") or None
+
+    config = {
+        "EDITORIAL_ENV": env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "EDITORIAL_TIMEZONE": os.environ.get("EDITORIAL_TIMEZONE", "Asia/Dhaka"),
+        "SITE_NAME": os.environ.get("SITE_NAME", "The Dhaka Chronicle"),
+        "SITE_TAGLINE": os.environ.get(
+            "SITE_TAGLINE", "Founded 1972 · Independent since the first edition"
+        ),
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "newsroom@editorial.local"),
+        "MAIL_OUTBOX": str(instance / "outbox"),
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Session cookies: not readable from script, not sent cross-site, HTTPS-only in production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not is_dev,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": not is_dev,
+        # A long article (200,000 Bangla characters is 600 KB) must fit: Werkzeug caps at 500 kB.
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # An editor may keep a story open all afternoon; an expired token must not cost the text,
+        # and the editor view re-renders the posted text when it does expire.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "5 per 5 minutes"),
+        "PUBLISH_SWEEP_SECONDS": float(os.environ.get("PUBLISH_SWEEP_SECONDS", "2")),
+        "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "60")),
+        "PUBLIC_CACHE_ENABLED": os.environ.get("PUBLIC_CACHE_ENABLED", "1") != "0",
+        "ALLOW_SELF_APPROVAL": False,
+        "CELERY": {
+            "broker_url": redis_url or _embedded_broker(instance),
+            "task_ignore_result": True,
+            "timezone": "UTC",
+            "enable_utc": True,
+            "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+            "broker_connection_retry_on_startup": True,
+            "worker_hijack_root_logger": False,
+        },
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,45 @@
+"""Database engine tuning: SQLite needs help to behave like a server database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """Make SQLite safe for several processes: WAL, a busy timeout and immediate write locks.
+
+    pysqlite's default deferred BEGIN lets two connections read, then both try to upgrade to a
+    write lock and one fails with "database is locked". Beginning every transaction with
+    BEGIN IMMEDIATE serialises writers up front; WAL keeps readers of other processes unblocked.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# Search indexes are made by hand in migration 0002 (dialect-specific); autogenerate and the
+# models-versus-migrations test must leave them alone.
+SEARCH_OBJECTS = {"search_vector", "ix_stories_search_vector"}
+
+
+def include_object(
+    _obj: Any, name: str | None, _type: str, _reflected: bool, _compare_to: Any
+) -> bool:
+    """Alembic filter: everything except the hand-made search objects."""
+    return not (name in SEARCH_OBJECTS or (name or "").startswith("story_search"))

@@ -1,0 +1,61 @@
+"""Error pages and the mapping from domain refusals to HTTP answers."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from editorial.services.errors import StaleStory
+from editorial.workflow import NoteRequired, TransitionNotAllowed, WrongState
+
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Too large",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def render_error(status: int, message: str) -> tuple[str, int]:
+    """An error page (HTML) or body (JSON for the API) with a clear message."""
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return jsonify(error=message, status=status), status  # type: ignore[return-value]
+    return render_template(
+        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
+    ), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        return render_error(error.code or 500, error.description or "")
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return render_error(
+            400,
+            "This form expired or did not come from this site "
+            f"({error.description}). Go back, reload and try again.",
+        )
+
+    @app.errorhandler(TransitionNotAllowed)
+    def _forbidden(error: TransitionNotAllowed):
+        return render_error(403, str(error))
+
+    @app.errorhandler(WrongState)
+    def _conflict(error: WrongState):
+        return render_error(409, str(error))
+
+    @app.errorhandler(StaleStory)
+    def _stale(error: StaleStory):
+        return render_error(409, str(error))
+
+    @app.errorhandler(NoteRequired)
+    def _note(error: NoteRequired):
+        return render_error(400, str(error))

@@ -1,0 +1,49 @@
+"""Sending e-mail: SMTP when MAIL_SERVER is set, otherwise a local outbox of .eml files."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+def build_message(*, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="editorial.local")
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_message(*, to: str, subject: str, text: str, html: str | None = None) -> None:
+    """Deliver one message; raises on connection or protocol errors so callers can retry."""
+    message = build_message(to=to, subject=subject, text=text, html=html)
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        _write_to_outbox(message, Path(config["MAIL_OUTBOX"]))
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+def _write_to_outbox(message: EmailMessage, outbox: Path) -> None:
+    """Development: write the message where a developer can open it (instance/outbox/)."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+    temporary = outbox / f".{name}.tmp"
+    temporary.write_bytes(bytes(message))
+    temporary.rename(outbox / name)  # atomic: a reader never sees half a message

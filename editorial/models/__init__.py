@@ -1,0 +1,44 @@
+"""All models, importable from one place (and registered with the metadata on import)."""
+
+from editorial.models.audit import AuditEvent
+from editorial.models.desk import Desk, desk_members
+from editorial.models.notification import EmailState, Notification
+from editorial.models.site import Heartbeat, SiteSetting
+from editorial.models.staff import LoginSession, Person, StaffRole
+from editorial.models.story import (
+    BODY_MAX,
+    HEADLINE_MAX,
+    Comment,
+    Correction,
+    Placement,
+    Revision,
+    SlugRedirect,
+    Story,
+    Tag,
+    story_authors,
+    story_tags,
+)
+
+__all__ = [
+    "BODY_MAX",
+    "HEADLINE_MAX",
+    "AuditEvent",
+    "Comment",
+    "Correction",
+    "Desk",
+    "EmailState",
+    "Heartbeat",
+    "LoginSession",
+    "Notification",
+    "Person",
+    "Placement",
+    "Revision",
+    "SiteSetting",
+    "SlugRedirect",
+    "StaffRole",
+    "Story",
+    "Tag",
+    "desk_members",
+    "story_authors",
+    "story_tags",
+]

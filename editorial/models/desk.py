@@ -1,0 +1,33 @@
+"""Desks (National, Diplomatic, City...) and who belongs to them."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from editorial.extensions import db
+
+desk_members = Table(
+    "desk_members",
+    db.metadata,
+    Column("desk_id", ForeignKey("desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Desk(db.Model):
+    """A desk of the newsroom; also a section of the public site."""
+
+    __tablename__ = "desks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    members: Mapped[list[Person]] = relationship(  # noqa: F821
+        secondary=desk_members, back_populates="desks", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Desk {self.slug}>"

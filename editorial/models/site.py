@@ -1,0 +1,30 @@
+"""Site-wide settings and heartbeats of background jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from editorial.extensions import db
+from editorial.timeutil import UTCDateTime, utcnow
+
+
+class SiteSetting(db.Model):
+    """A setting admins change at run time (tagline, self-approval...)."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Heartbeat(db.Model):
+    """When a periodic job last ran (the publish sweep), for /healthz and the newsroom."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,107 @@
+"""Staff: people, their roles, desk memberships and sign-in sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from editorial.extensions import db
+from editorial.timeutil import UTCDateTime, utcnow
+from editorial.workflow import Actor, Role
+
+
+class Person(db.Model, UserMixin):
+    """A member of staff. Roles and desks decide what they may do."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    default_byline: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    wants_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change, reset and invitation use: invalidates single-use links.
+    credential_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role_rows: Mapped[list[StaffRole]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+    )
+    desks: Mapped[list[Desk]] = relationship(  # noqa: F821
+        secondary="desk_members", back_populates="members", lazy="selectin", order_by="Desk.name"
+    )
+
+    # Set by the login loader: the token of the sign-in session this request belongs to.
+    session_token = None  # not a column
+
+    def get_id(self) -> str | None:
+        """Flask-Login stores the session token, never the person's id (see LoginSession)."""
+        return self.session_token
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.role_rows)
+
+    def set_roles(self, roles: set[Role]) -> None:
+        """Replace the person's roles, keeping rows that stay."""
+        keep = [r for r in self.role_rows if Role(r.role) in roles]
+        existing = {Role(r.role) for r in keep}
+        self.role_rows = keep + [StaffRole(role=r.value) for r in sorted(roles - existing)]
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_editor(self) -> bool:
+        return Role.DESK_EDITOR in self.roles
+
+    @property
+    def actor(self) -> Actor:
+        """The workflow's view of this person."""
+        return Actor(self.id, self.roles, frozenset(d.id for d in self.desks))
+
+    @property
+    def byline(self) -> str:
+        return self.default_byline or self.name
+
+    def __repr__(self) -> str:
+        return f"<Person {self.email}>"
+
+
+class StaffRole(db.Model):
+    """One role held by one person."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    person: Mapped[Person] = relationship(back_populates="role_rows")
+
+
+class LoginSession(db.Model):
+    """A signed-in browser. The cookie holds only this row's random token, so logout,
+    a password change or deactivation ends a session for good (a copied cookie dies too)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship(lazy="joined")

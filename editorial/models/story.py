@@ -1,0 +1,187 @@
+"""Stories and what hangs off them: authors, tags, revisions, corrections, old slugs, comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from editorial.extensions import db
+from editorial.timeutil import UTCDateTime, utcnow
+from editorial.workflow import StoryFacts, StoryState
+
+HEADLINE_MAX = 200
+BODY_MAX = 200_000
+
+story_authors = Table(
+    "story_authors",
+    db.metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+story_tags = Table(
+    "story_tags",
+    db.metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Placement(StrEnum):
+    """Where editors put a story on the homepage."""
+
+    NONE = "none"
+    TOP = "top"
+
+
+class Story(db.Model):
+    """A piece of journalism from first draft to the reader's screen."""
+
+    __tablename__ = "stories"
+    __table_args__ = (
+        Index("ix_stories_state_publish_at", "state", "publish_at"),
+        Index("ix_stories_state_published_at", "state", "published_at"),
+        Index("ix_stories_desk_state_submitted", "desk_id", "state", "submitted_at"),
+        Index("ix_stories_desk_state_published", "desk_id", "state", "published_at"),
+        Index("ix_stories_desk_modified", "desk_id", "modified_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
+    slug: Mapped[str] = mapped_column(String(240), unique=True)
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised render of body
+    byline: Mapped[str] = mapped_column(String(120), default="")
+    dateline: Mapped[str] = mapped_column(String(80), default="")
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"))
+    state: Mapped[StoryState] = mapped_column(String(20), default=StoryState.DRAFT)
+    placement: Mapped[Placement] = mapped_column(String(10), default=Placement.NONE)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Optimistic concurrency: every change bumps it; forms carry the version they started from.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    was_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    embargo_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    public_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    desk: Mapped[Desk] = relationship(lazy="joined")  # noqa: F821
+    authors: Mapped[list[Person]] = relationship(  # noqa: F821
+        secondary=story_authors, lazy="selectin", order_by="Person.name"
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=story_tags, lazy="selectin", order_by="Tag.name"
+    )
+    corrections: Mapped[list[Correction]] = relationship(
+        back_populates="story", order_by="Correction.created_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def facts(self) -> StoryFacts:
+        """The workflow's view of this story."""
+        return StoryFacts(
+            state=StoryState(self.state),
+            desk_id=self.desk_id,
+            author_ids=frozenset(a.id for a in self.authors),
+            was_submitted=self.was_submitted,
+        )
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == StoryState.PUBLISHED and (
+            self.embargo_at is None or self.embargo_at <= utcnow()
+        )
+
+    def __repr__(self) -> str:
+        return f"<Story {self.id} {self.state}>"
+
+
+class Tag(db.Model):
+    """A topic label shared by stories (public tag pages)."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class Revision(db.Model):
+    """The text of a story as one save left it; any two can be compared, any one restored."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("story_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(String(120), default="")
+    dateline: Mapped[str] = mapped_column(String(80), default="")
+    summary: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Restored revision 3"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    created_by: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+
+
+class Correction(db.Model):
+    """A public notice on a published story: a correction or an update."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    is_correction: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    story: Mapped[Story] = relationship(back_populates="corrections")
+
+
+class SlugRedirect(db.Model):
+    """An old slug of a published story; its URL answers 301 to the current one."""
+
+    __tablename__ = "slug_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(240), unique=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+
+
+class Comment(db.Model):
+    """Newsroom discussion on a story, seen by those who can see the story."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[Person] = relationship(lazy="joined")  # noqa: F821

@@ -1,0 +1,508 @@
+"""Story use cases: create, save (with conflicts and revisions), transitions, comments."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from editorial.extensions import db
+from editorial.models import (
+    BODY_MAX,
+    HEADLINE_MAX,
+    Comment,
+    Correction,
+    Desk,
+    Person,
+    Placement,
+    Revision,
+    SlugRedirect,
+    Story,
+    Tag,
+)
+from editorial.rendering import render_body, slugify, word_count
+from editorial.services import after_commit, audit, commit, rollback
+from editorial.services.cache import purge_public_cache
+from editorial.services.errors import StaleStory, ValidationFailed
+from editorial.services.notifications import notify_mentions, notify_story_event
+from editorial.services.publishing import queue_publish
+from editorial.services.settings import workflow_policy
+from editorial.timeutil import utcnow
+from editorial.workflow import (
+    APPROVAL_STATES,
+    Action,
+    StoryState,
+    TransitionNotAllowed,
+    WrongState,
+    can_comment,
+    can_edit,
+    can_place,
+    can_view,
+    check,
+    keeps_approval,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
+
+
+@dataclass
+class StoryInput:
+    """What a person typed into the story editor."""
+
+    headline: str = ""
+    standfirst: str = ""
+    body: str = ""
+    byline: str = ""
+    dateline: str = ""
+    desk_id: int | None = None
+    slug: str = ""
+    tags: list[str] = field(default_factory=list)
+    embargo_at: datetime | None = None
+
+
+def _clean(data: StoryInput) -> StoryInput:
+    """Trim the one-line fields; the body is kept exactly as typed."""
+    return StoryInput(
+        headline=" ".join(data.headline.split()),
+        standfirst=data.standfirst.strip(),
+        body=data.body,
+        byline=" ".join(data.byline.split()),
+        dateline=" ".join(data.dateline.split()).upper(),
+        desk_id=data.desk_id,
+        slug=data.slug.strip(),
+        tags=[" ".join(t.split()) for t in data.tags if t.strip()],
+        embargo_at=data.embargo_at,
+    )
+
+
+def validate(data: StoryInput, *, actor: Person, story: Story | None = None) -> dict[str, str]:
+    """Errors for fields that cannot be saved at all (submission has its own, stricter check)."""
+    errors: dict[str, str] = {}
+    if not data.headline:
+        errors["headline"] = "A headline is required."
+    elif len(data.headline) > HEADLINE_MAX:
+        errors["headline"] = (
+            f"Headlines are at most {HEADLINE_MAX} characters; this one has {len(data.headline)}."
+        )
+    if len(data.body) > BODY_MAX:
+        errors["body"] = (
+            f"The body is {len(data.body):,} characters; the limit is {BODY_MAX:,}. "
+            "Nothing was saved and your text is kept below."
+        )
+    if len(data.byline) > 120:
+        errors["byline"] = "Bylines are at most 120 characters."
+    if len(data.dateline) > 80:
+        errors["dateline"] = "Datelines are at most 80 characters."
+    desk = db.session.get(Desk, data.desk_id) if data.desk_id else None
+    if desk is None:
+        errors["desk"] = "Choose a desk."
+    elif desk.id not in actor.actor.desk_ids and (story is None or story.desk_id != desk.id):
+        errors["desk"] = f"You are not on the {desk.name} desk; choose one of your desks."
+    if data.slug and slugify(data.slug) != data.slug:
+        errors["slug"] = (
+            f"Slugs use lower-case letters, digits and hyphens, e.g. “{slugify(data.slug)}”."
+        )
+    return errors
+
+
+def validate_for_submit(story: Story) -> dict[str, str]:
+    """A story goes to the desk only with a headline and a body."""
+    errors = {}
+    if not story.headline.strip():
+        errors["headline"] = "A headline is required to submit."
+    if not story.body.strip():
+        errors["body"] = "The body is empty; write the story before submitting it."
+    return errors
+
+
+def _unique_slug(base: str, *, story_id: int | None = None) -> str:
+    """The slug, with -2, -3... appended if another story (or old slug) already has it."""
+    candidate, n = base, 1
+    while True:
+        taken = db.session.scalar(
+            select(Story.id).where(Story.slug == candidate, Story.id != (story_id or 0))
+        ) or db.session.scalar(
+            select(SlugRedirect.story_id).where(
+                SlugRedirect.slug == candidate, SlugRedirect.story_id != (story_id or 0)
+            )
+        )
+        if not taken:
+            return candidate
+        n += 1
+        candidate = f"{base[:75]}-{n}"
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    tags = []
+    for name in dict.fromkeys(names):
+        slug = slugify(name, 70)
+        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        if tag is None:
+            tag = Tag(name=name[:60], slug=slug)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision:
+    number = (
+        db.session.scalar(select(func.max(Revision.number)).where(Revision.story_id == story.id))
+        or 0
+    ) + 1
+    revision = Revision(
+        story_id=story.id,
+        number=number,
+        headline=story.headline,
+        standfirst=story.standfirst,
+        body=story.body,
+        byline=story.byline,
+        dateline=story.dateline,
+        summary=summary,
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
+    db.session.add(revision)
+    return revision
+
+
+def create_story(data: StoryInput, *, actor: Person) -> Story:
+    """A new draft by `actor`, its first revision and its audit event."""
+    data = _clean(data)
+    errors = validate(data, actor=actor)
+    if errors:
+        raise ValidationFailed(errors)
+    now = utcnow()
+    story = Story(
+        headline=data.headline,
+        slug=_unique_slug(data.slug or slugify(data.headline)),
+        standfirst=data.standfirst,
+        body=data.body,
+        body_html=render_body(data.body),
+        word_count=word_count(data.body),
+        byline=data.byline or actor.byline,
+        dateline=data.dateline,
+        desk_id=data.desk_id,
+        embargo_at=data.embargo_at,
+        state=StoryState.DRAFT,
+        created_by_id=actor.id,
+        created_at=now,
+        modified_at=now,
+        authors=[actor],
+        tags=_tags(data.tags),
+    )
+    db.session.add(story)
+    db.session.flush()
+    revision = _add_revision(story, actor=actor, summary="Created")
+    audit.record(
+        "story.created",
+        actor=actor,
+        story_id=story.id,
+        to_state=StoryState.DRAFT,
+        data={"revision": revision.number},
+    )
+    commit()
+    log.info("story %s created by %s", story.id, actor.id)
+    return story
+
+
+@dataclass
+class CorrectionInput:
+    """A public notice to attach to an edit of a published story."""
+
+    note: str
+    is_correction: bool = True
+
+
+def save_story(
+    story: Story,
+    data: StoryInput,
+    *,
+    actor: Person,
+    expected_version: int,
+    correction: CorrectionInput | None = None,
+    summary: str = "",
+) -> Story:
+    """Save an edit made from `expected_version`; refuse it if someone saved in between.
+
+    Edits to approved or scheduled text by someone who could not have approved it send the
+    story back to review and clear its schedule, so unapproved text is never published.
+    """
+    if not can_edit(actor.actor, story.facts):
+        raise TransitionNotAllowed("You may not edit this story in its current state.")
+    data = _clean(data)
+    errors = validate(data, actor=actor, story=story)
+    if correction is not None and not correction.note.strip():
+        errors["correction_note"] = "Write the notice readers will see."
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = utcnow()
+    old_slug, state = story.slug, StoryState(story.state)
+    reopen = state in APPROVAL_STATES and not keeps_approval(
+        actor.actor, story.facts, workflow_policy()
+    )
+    new_state = StoryState.SUBMITTED if reopen else state
+    slug = _unique_slug(data.slug or old_slug, story_id=story.id)
+    values = {
+        "headline": data.headline,
+        "slug": slug,
+        "standfirst": data.standfirst,
+        "body": data.body,
+        "body_html": render_body(data.body),
+        "word_count": word_count(data.body),
+        "byline": data.byline or story.byline,
+        "dateline": data.dateline,
+        "desk_id": data.desk_id,
+        "embargo_at": data.embargo_at,
+        "modified_at": now,
+        "version": Story.version + 1,
+        "state": new_state,
+    }
+    if reopen:
+        values["publish_at"] = None
+    if state is StoryState.PUBLISHED:
+        values["public_updated_at"] = now
+    claimed = db.session.execute(
+        update(Story)
+        .where(Story.id == story.id, Story.version == expected_version, Story.state == state)
+        .values(**values)
+        .returning(Story.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        rollback()
+        current = db.session.get(Story, story.id)
+        raise StaleStory(story.id, expected_version, current.version if current else 0)
+    db.session.expire(story)
+    story.tags = _tags(data.tags)
+    if old_slug != slug and story.first_published_at is not None:
+        db.session.add(SlugRedirect(slug=old_slug, story_id=story.id))
+    revision = _add_revision(
+        story, actor=actor, summary=summary or ("Correction" if correction else "")
+    )
+    if correction is not None:
+        db.session.add(
+            Correction(
+                story_id=story.id,
+                note=correction.note.strip(),
+                is_correction=correction.is_correction,
+                created_at=now,
+                created_by_id=actor.id,
+            )
+        )
+    audit.record(
+        "story.corrected"
+        if correction and correction.is_correction
+        else "story.updated"
+        if correction
+        else "story.edited",
+        actor=actor,
+        story_id=story.id,
+        from_state=state,
+        to_state=new_state,
+        note=correction.note if correction else "",
+        data={"revision": revision.number, "reopened_for_review": reopen},
+    )
+    if reopen:
+        notify_story_event(
+            Action.SUBMIT, story, actor=actor, note="Edited after approval: needs a fresh review."
+        )
+    if state is StoryState.PUBLISHED:
+        purge_public_cache()
+    commit()
+    return story
+
+
+def restore_revision(
+    story: Story, revision: Revision, *, actor: Person, expected_version: int
+) -> Story:
+    """Make an old revision the current text; itself a new revision."""
+    if revision.story_id != story.id:
+        raise TransitionNotAllowed("That revision belongs to another story.")
+    data = StoryInput(
+        headline=revision.headline,
+        standfirst=revision.standfirst,
+        body=revision.body,
+        byline=revision.byline,
+        dateline=revision.dateline,
+        desk_id=story.desk_id,
+        slug=story.slug,
+        tags=[t.name for t in story.tags],
+        embargo_at=story.embargo_at,
+    )
+    return save_story(
+        story,
+        data,
+        actor=actor,
+        expected_version=expected_version,
+        summary=f"Restored revision {revision.number}",
+    )
+
+
+def transition_story(
+    story: Story,
+    action: Action,
+    *,
+    actor: Person,
+    note: str = "",
+    expected_version: int | None = None,
+    publish_at: datetime | None = None,
+) -> Story:
+    """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
+    rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+    now = utcnow()
+    values: dict[str, object] = {
+        "state": rule.target,
+        "version": Story.version + 1,
+        "modified_at": now,
+    }
+    if action is Action.SUBMIT:
+        errors = validate_for_submit(story)
+        if errors:
+            raise ValidationFailed(errors)
+        values |= {"was_submitted": True, "submitted_at": now}
+    elif action is Action.SCHEDULE:
+        values |= {
+            "publish_at": _checked_publish_time(story, publish_at, now),
+            "publish_failed_at": None,
+            "publish_error": "",
+        }
+    elif action in {Action.UNSCHEDULE, Action.REQUEST_CHANGES, Action.SPIKE}:
+        values["publish_at"] = None
+    elif action in {Action.PUBLISH, Action.REPUBLISH}:
+        if story.embargo_at and story.embargo_at > now:
+            raise WrongState("This story is under embargo; it cannot be published before then.")
+        values |= {
+            "published_at": now,
+            "publish_failed_at": None,
+            "publish_error": "",
+            "first_published_at": func.coalesce(Story.first_published_at, now),
+        }
+
+    conditions = [Story.id == story.id, Story.state.in_(rule.sources)]
+    if expected_version is not None:
+        conditions.append(Story.version == expected_version)
+    from_state = StoryState(story.state)
+    claimed = db.session.execute(
+        update(Story)
+        .where(*conditions)
+        .values(**values)
+        .returning(Story.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        rollback()
+        db.session.refresh(story)
+        raise WrongState(
+            "Someone else changed this story first; it is now "
+            f"{StoryState(story.state).label.lower()}. "
+            "Nothing was changed by your request."
+        )
+    db.session.expire(story)
+    data = {"publish_at": values["publish_at"].isoformat()} if values.get("publish_at") else {}
+    audit.record(
+        rule.audit,
+        actor=actor,
+        story_id=story.id,
+        from_state=from_state,
+        to_state=rule.target,
+        note=note.strip(),
+        data=data,
+    )
+    notify_story_event(action, story, actor=actor, note=note.strip())
+    if action is Action.SCHEDULE:
+        after_commit(lambda: queue_publish(story.id, values["publish_at"]))
+    if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
+        purge_public_cache()
+    commit()
+    log.info("story %s: %s by %s (%s -> %s)", story.id, action, actor.id, from_state, rule.target)
+    return story
+
+
+def _checked_publish_time(story: Story, publish_at: datetime | None, now: datetime) -> datetime:
+    if publish_at is None:
+        raise ValidationFailed({"publish_at": "Enter the date and time to publish."})
+    if publish_at <= now:
+        raise ValidationFailed(
+            {
+                "publish_at": "That time has already passed; choose a time in the future, "
+                "or use Publish now."
+            }
+        )
+    if publish_at > now + MAX_SCHEDULE_AHEAD:
+        raise ValidationFailed({"publish_at": "That is more than a year ahead; check the date."})
+    if story.embargo_at and publish_at < story.embargo_at:
+        raise ValidationFailed({"publish_at": "That is before the story's embargo lifts."})
+    return publish_at
+
+
+def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story:
+    """Put a story in Top News, or take it out."""
+    if not can_place(actor.actor, story.facts):
+        raise TransitionNotAllowed("Only the desk's editors place stories.")
+    before = story.placement
+    story.placement = placement
+    story.modified_at = utcnow()
+    audit.record(
+        "story.placed", actor=actor, story_id=story.id, data={"before": before, "after": placement}
+    )
+    if story.state == StoryState.PUBLISHED:
+        purge_public_cache()
+    commit()
+    return story
+
+
+def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
+    """A newsroom comment; @mentions notify the people named who can see the story."""
+    if not can_comment(actor.actor, story.facts):
+        raise TransitionNotAllowed("You cannot comment on this story.")
+    body = body.strip()
+    if not body:
+        raise ValidationFailed({"body": "Write a comment first."})
+    if len(body) > 10_000:
+        raise ValidationFailed({"body": "Comments are at most 10,000 characters."})
+    comment = Comment(story_id=story.id, author_id=actor.id, body=body, created_at=utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    mentioned = mentioned_people(body, story)
+    audit.record(
+        "story.commented",
+        actor=actor,
+        story_id=story.id,
+        subject_type="comment",
+        subject_id=comment.id,
+        data={"mentions": [p.id for p in mentioned]},
+    )
+    notify_mentions(story, comment, mentioned, actor=actor)
+    commit()
+    return comment
+
+
+def mentioned_people(body: str, story: Story) -> list[Person]:
+    """People named as @email or @first.last (their e-mail's local part) who can see the story."""
+    handles = {m.lower() for m in MENTION.findall(body)}
+    if not handles:
+        return []
+    people = db.session.scalars(select(Person).where(Person.is_active.is_(True))).all()
+    found = []
+    for person in people:
+        email = person.email.lower()
+        if (email in handles or email.split("@")[0] in handles) and can_view(
+            person.actor, story.facts
+        ):
+            found.append(person)
+    return found
+
+
+def visible_story(story_id: int, person: Person) -> Story | None:
+    """The story if this person may see it in the newsroom; None means 404, never a glimpse."""
+    story = db.session.get(Story, story_id)
+    if story is None or not can_view(person.actor, story.facts):
+        return None
+    return story

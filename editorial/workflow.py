@@ -1,0 +1,345 @@
+"""The story workflow: states, actions, the transition table and who may do what.
+
+Pure Python: no Flask, no SQLAlchemy. Services and views ask this module; nothing else decides.
+The table below is meant to be checked line by line against PRODUCT.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class StoryState(StrEnum):
+    """Where a story is in its life."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    SPIKED = "spiked"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Role(StrEnum):
+    """Staff roles; a person may hold several."""
+
+    REPORTER = "reporter"
+    DESK_EDITOR = "desk_editor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"reporter": "Reporter", "desk_editor": "Desk editor", "admin": "Admin"}[self.value]
+
+
+class Action(StrEnum):
+    """Things that move a story from one state to another."""
+
+    SUBMIT = "submit"
+    RECALL = "recall"
+    REQUEST_CHANGES = "request_changes"
+    APPROVE = "approve"
+    SCHEDULE = "schedule"
+    UNSCHEDULE = "unschedule"
+    PUBLISH = "publish"  # "Publish now", by an editor
+    PUBLISH_SCHEDULED = "publish_scheduled"  # the scheduler, when the time is reached
+    WITHDRAW = "withdraw"
+    REPUBLISH = "republish"
+    SPIKE = "spike"
+    RESTORE = "restore"
+
+    @property
+    def label(self) -> str:
+        """The button text the contract fixes."""
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    Action.SUBMIT: "Submit for review",
+    Action.RECALL: "Recall",
+    Action.REQUEST_CHANGES: "Request changes",
+    Action.APPROVE: "Approve",
+    Action.SCHEDULE: "Schedule",
+    Action.UNSCHEDULE: "Unschedule",
+    Action.PUBLISH: "Publish now",
+    Action.PUBLISH_SCHEDULED: "Publish (scheduled)",
+    Action.WITHDRAW: "Withdraw",
+    Action.REPUBLISH: "Republish",
+    Action.SPIKE: "Spike",
+    Action.RESTORE: "Restore",
+}
+
+
+class Who(StrEnum):
+    """Which relationship to a story an action requires."""
+
+    AUTHOR = "author"  # an author of the story (desk editors of its desk may act for them)
+    EDITOR = "editor"  # a desk editor of the story's desk
+    SYSTEM = "system"  # the scheduler only
+
+
+S = StoryState
+UNPUBLISHED = frozenset({S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED})
+# Reporters edit their own text only while it is theirs to change.
+AUTHOR_EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+# Editing approved text re-opens the question of approval (see services.stories.save_story).
+APPROVAL_STATES = frozenset({S.APPROVED, S.SCHEDULED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the workflow table."""
+
+    action: Action
+    sources: frozenset[StoryState]
+    target: StoryState
+    who: Who
+    needs_note: bool = False
+    audit: str = ""
+
+
+def _t(
+    action: Action,
+    sources: Iterable[StoryState],
+    target: StoryState,
+    who: Who,
+    needs_note: bool = False,
+    audit: str = "",
+) -> Transition:
+    return Transition(action, frozenset(sources), target, who, needs_note, audit)
+
+
+# action              from                                   to                  who         note
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        _t(
+            Action.SUBMIT,
+            {S.DRAFT, S.CHANGES_REQUESTED},
+            S.SUBMITTED,
+            Who.AUTHOR,
+            audit="story.submitted",
+        ),
+        _t(Action.RECALL, {S.SUBMITTED}, S.DRAFT, Who.AUTHOR, audit="story.recalled"),
+        _t(
+            Action.REQUEST_CHANGES,
+            {S.SUBMITTED, S.APPROVED},
+            S.CHANGES_REQUESTED,
+            Who.EDITOR,
+            needs_note=True,
+            audit="story.changes_requested",
+        ),
+        _t(Action.APPROVE, {S.SUBMITTED}, S.APPROVED, Who.EDITOR, audit="story.approved"),
+        _t(
+            Action.SCHEDULE,
+            {S.APPROVED, S.SCHEDULED},
+            S.SCHEDULED,
+            Who.EDITOR,
+            audit="story.scheduled",
+        ),
+        _t(Action.UNSCHEDULE, {S.SCHEDULED}, S.APPROVED, Who.EDITOR, audit="story.unscheduled"),
+        _t(
+            Action.PUBLISH,
+            {S.APPROVED, S.SCHEDULED},
+            S.PUBLISHED,
+            Who.EDITOR,
+            audit="story.published",
+        ),
+        _t(
+            Action.PUBLISH_SCHEDULED,
+            {S.SCHEDULED},
+            S.PUBLISHED,
+            Who.SYSTEM,
+            audit="story.published.scheduled",
+        ),
+        _t(
+            Action.WITHDRAW,
+            {S.PUBLISHED},
+            S.WITHDRAWN,
+            Who.EDITOR,
+            needs_note=True,
+            audit="story.withdrawn",
+        ),
+        _t(Action.REPUBLISH, {S.WITHDRAWN}, S.PUBLISHED, Who.EDITOR, audit="story.republished"),
+        _t(Action.SPIKE, UNPUBLISHED, S.SPIKED, Who.EDITOR, needs_note=True, audit="story.spiked"),
+        _t(Action.RESTORE, {S.SPIKED}, S.DRAFT, Who.EDITOR, audit="story.restored"),
+    )
+}
+
+# The actions a person picks from a story page (the scheduler's is not a button).
+HUMAN_ACTIONS = tuple(a for a in Action if TRANSITIONS[a].who is not Who.SYSTEM)
+
+
+class WorkflowError(Exception):
+    """Base of the workflow's refusals; carries a message fit for the person who tried."""
+
+
+class TransitionNotAllowed(WorkflowError):
+    """This person may never do this to this story (HTTP 403)."""
+
+
+class WrongState(WorkflowError):
+    """The action exists for this person, but not from the story's current state (HTTP 409)."""
+
+
+class NoteRequired(WorkflowError):
+    """The action needs a note and none was given (HTTP 400, form error)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What the workflow needs to know about a person: id, roles and desks."""
+
+    id: int
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    desk_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def edits_desk(self, desk_id: int) -> bool:
+        return Role.DESK_EDITOR in self.roles and desk_id in self.desk_ids
+
+
+@dataclass(frozen=True)
+class StoryFacts:
+    """What the workflow needs to know about a story."""
+
+    state: StoryState
+    desk_id: int
+    author_ids: frozenset[int]
+    was_submitted: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Site settings that relax or tighten the rules."""
+
+    allow_self_approval: bool = False
+
+
+DEFAULT_POLICY = Policy()
+
+
+def is_author(actor: Actor, story: StoryFacts) -> bool:
+    return actor.id in story.author_ids
+
+
+def can_view(actor: Actor, story: StoryFacts) -> bool:
+    """Unpublished work is seen by its authors and its desk's editors, nobody else."""
+    return is_author(actor, story) or actor.edits_desk(story.desk_id)
+
+
+def can_edit(actor: Actor, story: StoryFacts) -> bool:
+    """Authors edit while the story is theirs; desk editors edit in any state but spiked."""
+    if story.state is S.SPIKED:
+        return False
+    if actor.edits_desk(story.desk_id):
+        return True
+    return is_author(actor, story) and story.state in AUTHOR_EDITABLE
+
+
+def can_comment(actor: Actor, story: StoryFacts) -> bool:
+    return can_view(actor, story)
+
+
+def can_place(actor: Actor, story: StoryFacts) -> bool:
+    """Placement (Top News) is an editor's call."""
+    return actor.edits_desk(story.desk_id)
+
+
+def keeps_approval(actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY) -> bool:
+    """Whether an edit by this person to approved text leaves it approved: only someone who
+    could have approved it may change it without a fresh review (the four-eyes rule)."""
+    return actor.edits_desk(story.desk_id) and (
+        policy.allow_self_approval or not is_author(actor, story)
+    )
+
+
+def _permitted(action: Action, actor: Actor, story: StoryFacts, policy: Policy) -> bool:
+    """Whether the person's relationship to the story allows the action at all (any state)."""
+    rule = TRANSITIONS[action]
+    editor = actor.edits_desk(story.desk_id)
+    if rule.who is Who.SYSTEM:
+        return False
+    if action is Action.APPROVE:
+        return editor and (policy.allow_self_approval or not is_author(actor, story))
+    if action is Action.SPIKE and not editor:
+        # A reporter may spike their own draft that never went to the desk.
+        return is_author(actor, story) and not story.was_submitted
+    if rule.who is Who.AUTHOR:
+        # Submitting and recalling are the author's; the desk's editors may act for them.
+        return is_author(actor, story) or editor
+    return editor
+
+
+def check(
+    action: Action,
+    actor: Actor,
+    story: StoryFacts,
+    *,
+    note: str = "",
+    policy: Policy = DEFAULT_POLICY,
+) -> Transition:
+    """Return the transition if this person may take it now; otherwise raise why not."""
+    rule = TRANSITIONS[action]
+    if not _permitted(action, actor, story, policy):
+        raise TransitionNotAllowed(f"You may not {rule.action.label.lower()} this story.")
+    if story.state not in rule.sources:
+        raise WrongState(
+            f"This story is {story.state.label.lower()}; it cannot be "
+            f"{_past(rule.action)} from that state. Reload to see its current state."
+        )
+    if (
+        action is Action.SPIKE
+        and not actor.edits_desk(story.desk_id)
+        and story.state is not S.DRAFT
+    ):
+        raise WrongState("Only a draft that never went to the desk can be spiked by its author.")
+    if rule.needs_note and not note.strip():
+        raise NoteRequired(f"{rule.action.label} needs a note explaining why.")
+    return rule
+
+
+def check_system(action: Action, state: StoryState) -> Transition:
+    """The scheduler's own check: only the state matters."""
+    rule = TRANSITIONS[action]
+    if state not in rule.sources:
+        raise WrongState(f"a {state.value} story cannot be {_past(action)}")
+    return rule
+
+
+def allowed_actions(
+    actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY
+) -> list[Transition]:
+    """The buttons to show this person on this story, in table order."""
+    allowed = []
+    for action in HUMAN_ACTIONS:
+        try:
+            check(action, actor, story, note="-", policy=policy)
+        except WorkflowError:
+            continue
+        allowed.append(TRANSITIONS[action])
+    return allowed
+
+
+def _past(action: Action) -> str:
+    return {
+        Action.SUBMIT: "submitted",
+        Action.RECALL: "recalled",
+        Action.REQUEST_CHANGES: "sent back for changes",
+        Action.APPROVE: "approved",
+        Action.SCHEDULE: "scheduled",
+        Action.UNSCHEDULE: "unscheduled",
+        Action.PUBLISH: "published",
+        Action.PUBLISH_SCHEDULED: "published",
+        Action.WITHDRAW: "withdrawn",
+        Action.REPUBLISH: "republished",
+        Action.SPIKE: "spiked",
+        Action.RESTORE: "restored",
+    }[action]
