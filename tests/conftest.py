@@ -26,7 +26,8 @@ from editorial.workflow import Action, Role, StoryState
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-PG_TEST_DB = "editorial_test"
+# One database per test run, so parallel runs (and CI) never trample each other.
+PG_TEST_DB = f"editorial_test_{os.getpid()}"
 
 
 def need_service(name: str, url: str) -> None:
@@ -80,7 +81,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> str:
+def pg_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated once."""
     need_service("PostgreSQL", PG_URL)
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -93,7 +94,11 @@ def pg_database() -> str:
     migrate(app)
     with app.app_context():
         db.engine.dispose()
-    return url
+    yield url
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_pg(app: Flask) -> None:
