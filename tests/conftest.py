@@ -105,13 +105,7 @@ def _truncate_pg(app: Flask) -> None:
     with app.app_context():
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    f"TRUNCATE {names}, alembic_version RESTART IDENTITY CASCADE".replace(
-                        ", alembic_version", ""
-                    )
-                )
-            )
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 class IsolatedClient(FlaskClient):
