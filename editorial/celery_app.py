@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery, Task
+from celery.signals import after_setup_logger
 from flask import Flask
 
 # Publishing is the latency-critical path; e-mail and housekeeping must not queue ahead of it.
@@ -43,3 +46,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+@after_setup_logger.connect
+def _quiet_routine_task_logs(**_kwargs: object) -> None:
+    """The sweep runs every few seconds: log what it does (editorial.*), not each delivery."""
+    for name in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -99,7 +99,6 @@ def load_config(overrides: dict | None = None) -> dict:
             "enable_utc": True,
             "beat_schedule_filename": str(instance / "celerybeat-schedule"),
             "broker_connection_retry_on_startup": True,
-            "worker_hijack_root_logger": False,
         },
     }
     config.update(overrides)
