@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -14,6 +15,14 @@ def _template_folder() -> str:
     """Installed: templates ship inside the package. Checkout: the top-level templates/."""
     packaged = PACKAGE / "templates"
     return str(packaged if packaged.is_dir() else PACKAGE.parent / "templates")
+
+
+class BoundedInt(IntegerConverter):
+    """The `int` URL converter, limited to what a BIGINT column can hold."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -34,6 +43,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PACKAGE / "static"),
     )
     app.config.update(config)
+    # Ids beyond a 64-bit integer are 404s, not an OverflowError from the database driver.
+    app.url_map.converters["int"] = BoundedInt
 
     db.init_app(app)
     with app.app_context():

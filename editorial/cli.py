@@ -8,9 +8,6 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from editorial.extensions import db
-from editorial.models import Desk
-from editorial.rendering import slugify
-from editorial.services import audit, commit
 from editorial.services.errors import ValidationFailed
 from editorial.workflow import Role
 
@@ -80,32 +77,13 @@ def staff_deactivate(email: str) -> None:
 @click.option("--slug", default=None)
 def desks_create(name: str, slug: str | None) -> None:
     """Create a desk (also a section of the public site)."""
-    desk = create_desk(name, slug)
+    from editorial.services.desks import create_desk
+
+    try:
+        desk = create_desk(name, slug or "", actor=None)
+    except ValidationFailed as failed:
+        _fail(failed)
     click.echo(f"created desk {desk.name} ({desk.slug})")
-
-
-def create_desk(name: str, slug: str | None = None) -> Desk:
-    """Create a desk, refusing a duplicate name or slug."""
-    slug = slug or slugify(name)
-    name = name.strip()
-    if not name:
-        raise click.UsageError("the desk needs a name")
-    clash = db.session.scalar(select(Desk).where((Desk.slug == slug) | (Desk.name == name)))
-    if clash:
-        raise click.UsageError(f"a desk called {clash.name} ({clash.slug}) already exists")
-    position = len(db.session.scalars(select(Desk.id)).all())
-    desk = Desk(name=name, slug=slug, position=position)
-    db.session.add(desk)
-    db.session.flush()
-    audit.record(
-        "desk.created",
-        actor=None,
-        subject_type="desk",
-        subject_id=desk.id,
-        data={"after": {"name": name, "slug": slug}},
-    )
-    commit()
-    return desk
 
 
 @click.command("demo")

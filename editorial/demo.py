@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from editorial.cli import create_desk
+from editorial.services.desks import create_desk
 from editorial.extensions import db
 from editorial.models import Desk, Person
 from editorial.services import commit
@@ -63,6 +63,13 @@ STAFF = [
         {Role.REPORTER},
         ["sports"],
     ),
+    (
+        "nusrat.jahan@editorial.local",
+        "Nusrat Jahan",
+        "Staff Writer",
+        {Role.REPORTER},
+        ["opinion", "city"],
+    ),
 ]
 
 
@@ -70,7 +77,7 @@ def seed_demo() -> str:
     """Create the demo newsroom if there is no staff yet; return the sign-in details."""
     if db.session.scalar(select(Person.id).limit(1)) is None:
         for name in DESKS:
-            create_desk(name)
+            create_desk(name, actor=None)
         for email, name, byline, roles, desks in STAFF:
             create_person(
                 email=email,
@@ -108,13 +115,15 @@ def write(
     body: str,
     dateline: str = "DHAKA",
     tags: list[str] | None = None,
+    byline: str = "",
 ):
-    """A draft by one of the demo staff."""
+    """A draft by one of the demo staff (byline: the author's own unless given)."""
     return create_story(
         StoryInput(
             headline=headline,
             standfirst=standfirst,
             body=body,
+            byline=byline,
             dateline=dateline,
             desk_id=desk(desk_slug).id,
             tags=tags or [],

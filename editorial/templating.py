@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
 
+from editorial.services.settings import site_tagline
 from editorial.timeutil import format_local, utcnow, zone
 from editorial.workflow import Action, Role, StoryState
 
@@ -26,13 +28,23 @@ def masthead_date() -> str:
     return f"{now:%A}, {now:%B} {now.day}, {now.year}"
 
 
+class _Lazy:
+    """A template value computed only if a template prints it (the tagline costs a query)."""
+
+    def __init__(self, compute: Callable[[], str]) -> None:
+        self._compute = compute
+
+    def __str__(self) -> str:
+        return self._compute()
+
+
 def _context() -> dict[str, Any]:
     return {
         "StoryState": StoryState,
         "Action": Action,
         "Role": Role,
         "site_name": current_app.config["SITE_NAME"],
-        "site_tagline": current_app.config["SITE_TAGLINE"],
+        "site_tagline": _Lazy(site_tagline),
         "masthead_date": masthead_date,
         "timezone_name": current_app.config["EDITORIAL_TIMEZONE"],
     }

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+# Deliberately lenient: newsrooms use internal domains (`editorial.local`) that strict
+# validators refuse as "special use"; the invitation e-mail is the real test of an address.
+PLAUSIBLE_EMAIL = Regexp(
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an e-mail address such as name@example.com."
+)
 
 
 class LoginForm(FlaskForm):
@@ -22,7 +28,25 @@ class ChangePasswordForm(FlaskForm):
 
 
 class EmailOnlyForm(FlaskForm):
-    email = EmailField(
-        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
-    )
+    email = EmailField("Email", validators=[DataRequired(), PLAUSIBLE_EMAIL, Length(max=254)])
     submit = SubmitField("Send reset link")
+
+
+class SetPasswordForm(FlaskForm):
+    """Choose a password through an invitation or reset link."""
+
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+    submit = SubmitField("Set password")
+
+
+class AccountForm(FlaskForm):
+    """What a person may change about themselves: never their roles, desks or status."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    byline = StringField("Byline", validators=[Optional(), Length(max=120)])
+    wants_email = BooleanField("Email me notifications")
+    submit = SubmitField("Save")

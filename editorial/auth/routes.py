@@ -1,15 +1,31 @@
-"""Sign-in and sign-out."""
+"""Sign-in and sign-out, passwords (changed, forgotten, first set), one's own account."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from editorial.auth import bp
-from editorial.auth.forms import ChangePasswordForm, LoginForm
+from editorial.auth.forms import (
+    AccountForm,
+    ChangePasswordForm,
+    EmailOnlyForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from editorial.extensions import limiter
-from editorial.services import staff
+from editorial.services import accounts, staff
 from editorial.services.errors import ValidationFailed
+from editorial.tokens import LinkKind, LinkRefused
 
 FAILED = "That email and password do not match an active account."
 
@@ -83,3 +99,120 @@ def change_password():
             )
             return redirect(url_for("newsroom.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+# -- forgotten passwords, invitations, reset links --------------------------------------------
+
+RESET_SENT = (
+    "If {email} belongs to an active account, an e-mail with a link to choose a new password "
+    "is on its way. The link works for one hour."
+)
+
+
+def _reset_limit() -> str:
+    return current_app.config.get("RESET_LIMIT", "5 per 15 minutes")
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_account_key)
+def forgot_password():
+    """Ask for a reset link; the answer never says whether the account exists."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return render_template(
+            "auth/forgot_password_sent.html", message=RESET_SENT.format(email=form.email.data)
+        )
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _link_refused(refused: LinkRefused, kind: LinkKind):
+    """A clear page for a bad, expired or used link (400 or 410), never a stack trace."""
+    return _no_referrer(
+        render_template("auth/link_refused.html", refused=refused, kind=kind, LinkKind=LinkKind),
+        refused.status,
+    )
+
+
+def _no_referrer(body: str, status: int = 200):
+    """Pages whose URL holds a secret must not leak it to another site in a Referer header."""
+    response = make_response(body, status)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _set_password_page(token: str, kind: LinkKind):
+    """Show and handle the choose-a-password form behind an invitation or reset link."""
+    try:
+        person = accounts.check_link(token, kind)
+    except LinkRefused as refused:
+        return _link_refused(refused, kind)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.redeem_link(token, kind, form.password.data)
+        except LinkRefused as refused:
+            return _link_refused(refused, kind)
+        except ValidationFailed as failed:
+            form.password.errors = list(failed.errors.values())
+        else:
+            # This browser now belongs to the account holder: whoever was signed in here is out.
+            if current_user.is_authenticated:
+                staff.end_session(current_user.session_token)
+            logout_user()
+            session.clear()
+            flash("Your password is set. Sign in with your e-mail address and it.", "success")
+            return redirect(url_for("auth.login"))
+    return _no_referrer(
+        render_template(
+            "auth/set_password.html", form=form, person=person, kind=kind, LinkKind=LinkKind
+        )
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a reset link (one hour, single use)."""
+    return _set_password_page(token, LinkKind.RESET)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Accept an invitation by choosing a password (seven days, single use)."""
+    return _set_password_page(token, LinkKind.INVITE)
+
+
+# -- one's own account -----------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Name, byline and e-mail preference; roles, desks and status are for admins only."""
+    person = current_user._get_current_object()
+    if request.method == "GET":
+        form = AccountForm(
+            data={
+                "name": person.name,
+                "byline": person.default_byline,
+                "wants_email": person.wants_email,
+            }
+        )
+    else:
+        form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                person,
+                name=form.name.data,
+                byline=form.byline.data or "",
+                wants_email=form.wants_email.data,
+            )
+        except ValidationFailed as failed:
+            for name, message in failed.errors.items():
+                getattr(form, name).errors = [message]
+        else:
+            flash("Your account settings are saved.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, person=person)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Select, select
+
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person
 from editorial.timeutil import utcnow
@@ -36,3 +38,22 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def search_events(*, action: str = "", actor_id: int | None = None) -> Select[tuple[AuditEvent]]:
+    """Audit events, newest first, by action (exact, or a dotted prefix like `staff.`) and actor."""
+    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action.endswith("."):
+        statement = statement.where(AuditEvent.action.startswith(action, autoescape=True))
+    elif action:
+        statement = statement.where(AuditEvent.action == action)
+    if actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == actor_id)
+    return statement
+
+
+def recorded_actions() -> list[str]:
+    """Every action name that appears in the log, for the viewer's filter."""
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )

@@ -7,7 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from editorial.extensions import db
 from editorial.models import Desk, LoginSession, Person, StaffRole
@@ -218,10 +218,12 @@ def active_admin_count() -> int:
 
 def deactivate(person: Person, *, actor: Person | None) -> None:
     """Deactivate an account: sign-in refused, every live session ends now."""
-    if person.is_admin and person.is_active and active_admin_count() <= 1:
-        raise ValidationFailed(
-            {"is_active": "This is the last active admin; make another admin first."}
-        )
+    if person.is_admin and person.is_active:
+        lock_admins()
+        if active_admin_count() <= 1:
+            raise ValidationFailed(
+                {"is_active": "This is the last active admin; make another admin first."}
+            )
     before = describe(person)
     person.is_active = False
     revoke_sessions(person_id=person.id)
@@ -233,3 +235,120 @@ def deactivate(person: Person, *, actor: Person | None) -> None:
         data={"before": before, "after": describe(person)},
     )
     commit()
+
+
+LAST_ADMIN = "{name} is the last active admin; make someone else an admin first."
+
+
+def lock_admins() -> None:
+    """Serialise changes that could leave no active admin (PostgreSQL row locks).
+
+    Two admins demoting each other at once must not both pass the count: the second waits
+    here for the first to commit, then counts again. SQLite's BEGIN IMMEDIATE already
+    serialises writers, and `FOR UPDATE` is a no-op there.
+    """
+    db.session.execute(
+        select(Person.id)
+        .join(StaffRole, StaffRole.person_id == Person.id)
+        .where(StaffRole.role == Role.ADMIN, Person.is_active.is_(True))
+        .order_by(Person.id)  # one locking order for everyone: no deadlock between two admins
+        .with_for_update(of=Person)
+    ).all()
+
+
+def update_person(
+    person: Person,
+    *,
+    actor: Person | None,
+    name: str,
+    byline: str,
+    roles: set[Role],
+    desk_ids: list[int],
+) -> None:
+    """An admin edits someone's name, byline, roles and desks.
+
+    Permissions are read from the database on every request, so a change applies at the next
+    one; when roles or desks shrink, the person's sessions also end (a demoted editor cannot
+    go on with yesterday's session), except the actor's own current one.
+    """
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = "Enter the person's name."
+    if not roles:
+        errors["roles"] = "Choose at least one role."
+    desks = _desks([], desk_ids, errors)
+    if Role.ADMIN in person.roles and Role.ADMIN not in roles and person.is_active:
+        lock_admins()
+        if active_admin_count() <= 1:
+            errors["roles"] = LAST_ADMIN.format(name=person.name)
+    if errors:
+        raise ValidationFailed(errors)
+    before = describe(person)
+    lost = (person.roles - roles) or ({d.id for d in person.desks} - {d.id for d in desks})
+    person.name = name.strip()
+    person.default_byline = (byline or "").strip()
+    person.set_roles(roles)
+    person.desks = desks
+    after = describe(person)
+    if before == after:
+        commit()
+        return
+    if lost:
+        own = actor.session_token if actor is not None and actor.id == person.id else None
+        revoke_sessions(person_id=person.id, keep_token=own)
+    audit.record(
+        "staff.updated",
+        actor=actor,
+        subject_type="staff",
+        subject_id=person.id,
+        data={"before": before, "after": after, "sessions_ended": bool(lost)},
+    )
+    commit()
+
+
+def reactivate(person: Person, *, actor: Person | None) -> None:
+    """Let a deactivated person sign in again (their old sessions stay ended)."""
+    if person.is_active:
+        return
+    before = describe(person)
+    person.is_active = True
+    audit.record(
+        "staff.reactivated",
+        actor=actor,
+        subject_type="staff",
+        subject_id=person.id,
+        data={"before": before, "after": describe(person)},
+    )
+    commit()
+
+
+def search_staff(
+    *, query: str = "", role: Role | None = None, desk_id: int | None = None, active: bool | None
+) -> Select[tuple[Person]]:
+    """Staff matching a name/e-mail fragment, a role, a desk and a status, by name."""
+    statement = select(Person).order_by(func.lower(Person.name), Person.id)
+    query = (query or "").strip()
+    if query:
+        statement = statement.where(
+            Person.name.icontains(query, autoescape=True)
+            | Person.email.icontains(query, autoescape=True)
+        )
+    if role is not None:
+        statement = statement.where(Person.role_rows.any(StaffRole.role == role.value))
+    if desk_id is not None:
+        statement = statement.where(Person.desks.any(Desk.id == desk_id))
+    if active is not None:
+        statement = statement.where(Person.is_active.is_(active))
+    return statement
+
+
+def staff_summary() -> dict[str, int]:
+    """Head counts for the admin overview."""
+    active = Person.is_active.is_(True)
+    count = select(func.count(Person.id))
+    return {
+        "active": db.session.scalar(count.where(active)) or 0,
+        "inactive": db.session.scalar(count.where(~active)) or 0,
+        "invited": db.session.scalar(count.where(active, Person.password_hash.is_(None))) or 0,
+        "admins": active_admin_count(),
+    }

@@ -1,0 +1,173 @@
+"""Self-service accounts: invitations, password resets by e-mail link, one's own profile."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, render_template
+from sqlalchemy import update
+
+from editorial.extensions import db
+from editorial.mail import send_message
+from editorial.models import Person
+from editorial.services import after_commit, audit, commit, rollback
+from editorial.services.errors import ValidationFailed
+from editorial.services.staff import (
+    describe,
+    find_by_email,
+    hash_password,
+    password_problem,
+    revoke_sessions,
+)
+from editorial.tokens import (
+    USED,
+    LinkClaim,
+    LinkInvalid,
+    LinkKind,
+    LinkUsed,
+    make_token,
+    read_token,
+)
+
+log = logging.getLogger(__name__)
+
+SUBJECTS = {
+    LinkKind.INVITE: "You are invited to the {site} newsroom",
+    LinkKind.RESET: "Reset your {site} newsroom password",
+}
+
+
+def _queue_account_email(person_id: int, kind: LinkKind) -> None:
+    """Hand the e-mail to Celery; a broker outage is logged, never a failed request."""
+    from editorial.tasks import send_account_email
+
+    try:
+        send_account_email.apply_async((person_id, kind.value), retry=False)
+    except Exception:
+        log.warning("could not queue the %s e-mail for person %s", kind, person_id, exc_info=True)
+
+
+def _send_link(person: Person, kind: LinkKind, *, actor: Person | None, action: str) -> None:
+    audit.record(action, actor=actor, subject_type="staff", subject_id=person.id)
+    person_id = person.id
+    after_commit(lambda: _queue_account_email(person_id, kind))
+    commit()
+
+
+def send_invitation(person: Person, *, actor: Person | None) -> None:
+    """E-mail an invitation link (7 days); refused once the person has set a password."""
+    if not person.is_active:
+        raise ValidationFailed({"is_active": "Reactivate the account before inviting."})
+    if person.password_hash:
+        raise ValidationFailed(
+            {"invitation": "This person has already accepted; send a password reset instead."}
+        )
+    _send_link(person, LinkKind.INVITE, actor=actor, action="staff.invitation_sent")
+
+
+def send_password_reset(person: Person, *, actor: Person | None) -> None:
+    """E-mail a password reset link (1 hour) to an active person."""
+    if not person.is_active:
+        raise ValidationFailed({"is_active": "Reactivate the account before resetting it."})
+    _send_link(person, LinkKind.RESET, actor=actor, action="staff.password_reset_sent")
+
+
+def request_password_reset(email: str) -> None:
+    """Someone asked for a reset link: send it only to an active account, say nothing either way."""
+    person = find_by_email(email)
+    if person is None or not person.is_active:
+        log.info("password reset asked for an unknown or inactive address")
+        return
+    _send_link(person, LinkKind.RESET, actor=None, action="staff.password_reset_requested")
+
+
+def link_for(person: Person, kind: LinkKind) -> str:
+    """The absolute link for a person, made now against their current credentials."""
+    token = make_token(current_app.config["SECRET_KEY"], kind, person.id, person.credential_epoch)
+    return f"{current_app.config['SITE_URL']}{kind.path}{token}"
+
+
+def deliver_account_email(person_id: int, kind: str) -> bool:
+    """Render and send an invitation or reset e-mail; the link is made at send time."""
+    link_kind = LinkKind(kind)
+    person = db.session.get(Person, person_id)
+    if person is None or not person.is_active:
+        return False
+    site = current_app.config["SITE_NAME"]
+    context = {
+        "person": person,
+        "link": link_for(person, link_kind),
+        "site_name": site,
+        "hours": int(link_kind.max_age.total_seconds() // 3600),
+    }
+    send_message(
+        to=person.email,
+        subject=SUBJECTS[link_kind].format(site=site),
+        text=render_template(f"email/account_{link_kind.value}.txt", **context),
+        html=render_template(f"email/account_{link_kind.value}.html", **context),
+    )
+    return True
+
+
+def check_link(token: str, kind: LinkKind) -> Person:
+    """The person a link belongs to, if it is genuine, in date and unused; else LinkRefused."""
+    claim = read_token(current_app.config["SECRET_KEY"], kind, token)
+    person = db.session.get(Person, claim.person_id)
+    if person is None or not person.is_active:
+        raise LinkInvalid("This link belongs to an account that is not active.")
+    if person.credential_epoch != claim.epoch:
+        raise LinkUsed(USED)
+    return person
+
+
+def redeem_link(token: str, kind: LinkKind, password: str) -> Person:
+    """Set a password through a link, once: a conditional UPDATE claims the link's epoch."""
+    person = check_link(token, kind)
+    if problem := password_problem(password):
+        raise ValidationFailed({"password": problem})
+    claim = LinkClaim(person.id, person.credential_epoch)
+    rollback()  # hash outside any transaction: on SQLite an open one holds the write lock
+    password_hash = hash_password(password)
+    # Two tabs (or an attacker racing the owner) may post the same link at once: only the
+    # statement that still finds the old epoch wins; the other gets "already used".
+    claimed = db.session.execute(
+        update(Person)
+        .where(
+            Person.id == claim.person_id,
+            Person.credential_epoch == claim.epoch,
+            Person.is_active.is_(True),
+        )
+        .values(credential_epoch=claim.epoch + 1, password_hash=password_hash)
+        .returning(Person.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        rollback()
+        raise LinkUsed(USED)
+    revoke_sessions(person_id=claim.person_id)
+    action = "staff.invitation_accepted" if kind is LinkKind.INVITE else "staff.password_reset"
+    audit.record(action, actor=person, subject_type="staff", subject_id=claim.person_id)
+    commit()
+    db.session.refresh(person)
+    return person
+
+
+def update_profile(person: Person, *, name: str, byline: str, wants_email: bool) -> None:
+    """A person edits their own name, byline and e-mail preference (never roles or status)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed({"name": "Enter your name."})
+    before = {**describe(person), "wants_email": person.wants_email}
+    person.name = name
+    person.default_byline = (byline or "").strip()
+    person.wants_email = bool(wants_email)
+    after = {**describe(person), "wants_email": person.wants_email}
+    if before != after:
+        audit.record(
+            "staff.profile_updated",
+            actor=person,
+            subject_type="staff",
+            subject_id=person.id,
+            data={"before": before, "after": after},
+        )
+    commit()

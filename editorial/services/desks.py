@@ -1,0 +1,86 @@
+"""Desks: the newsroom's sections (National, Diplomatic, City...), managed by admins."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from editorial.extensions import db
+from editorial.models import Desk, Person, desk_members
+from editorial.rendering import slugify
+from editorial.services import audit, commit
+from editorial.services.cache import purge_public_cache
+from editorial.services.errors import ValidationFailed
+
+
+def all_desks() -> list[Desk]:
+    return list(db.session.scalars(select(Desk).order_by(Desk.position, Desk.name)))
+
+
+def member_counts() -> dict[int, int]:
+    """Active members per desk id."""
+    rows = db.session.execute(
+        select(desk_members.c.desk_id, func.count())
+        .join(Person, Person.id == desk_members.c.person_id)
+        .where(Person.is_active.is_(True))
+        .group_by(desk_members.c.desk_id)
+    )
+    return {desk_id: count for desk_id, count in rows}
+
+
+def _name_problem(name: str, *, exclude_id: int | None = None) -> str | None:
+    if not name:
+        return "Enter the desk's name."
+    if len(name) > 80:
+        return "Use at most 80 characters."
+    clash = select(Desk).where(func.lower(Desk.name) == name.lower())
+    if exclude_id is not None:
+        clash = clash.where(Desk.id != exclude_id)
+    if db.session.scalar(clash) is not None:
+        return f"There is already a desk called {name}."
+    return None
+
+
+def create_desk(name: str, slug: str = "", *, actor: Person | None) -> Desk:
+    """A new desk (also a section of the public site); name and slug must be unique."""
+    name = (name or "").strip()
+    slug = slugify((slug or "").strip() or name)
+    errors: dict[str, str] = {}
+    if problem := _name_problem(name):
+        errors["name"] = problem
+    if db.session.scalar(select(Desk).where(Desk.slug == slug)) is not None:
+        errors["slug"] = f"The address {slug} is taken by another desk."
+    if errors:
+        raise ValidationFailed(errors)
+    position = db.session.scalar(select(func.count(Desk.id))) or 0
+    desk = Desk(name=name, slug=slug, position=position)
+    db.session.add(desk)
+    db.session.flush()
+    audit.record(
+        "desk.created",
+        actor=actor,
+        subject_type="desk",
+        subject_id=desk.id,
+        data={"after": {"name": name, "slug": slug}},
+    )
+    commit()
+    return desk
+
+
+def rename_desk(desk: Desk, name: str, *, actor: Person | None) -> None:
+    """Rename a desk. The slug stays, so section URLs and links keep working."""
+    name = (name or "").strip()
+    if problem := _name_problem(name, exclude_id=desk.id):
+        raise ValidationFailed({"name": problem})
+    if name == desk.name:
+        return
+    before = {"name": desk.name, "slug": desk.slug}
+    desk.name = name
+    purge_public_cache()  # section names appear on every public page
+    audit.record(
+        "desk.renamed",
+        actor=actor,
+        subject_type="desk",
+        subject_id=desk.id,
+        data={"before": before, "after": {"name": desk.name, "slug": desk.slug}},
+    )
+    commit()

@@ -1,0 +1,154 @@
+"""Admin: desks, site settings and the audit log viewer."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from editorial.extensions import db
+from editorial.models import AuditEvent, Desk
+from editorial.services import settings, staff
+from editorial.services.cache import site_generation
+from tests.conftest import Factory, csrf_token, login
+from tests.web.conftest import snapshot
+
+
+def _post(client: FlaskClient, url: str, data: dict | None = None):
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client, "/account")})
+
+
+# -- desks -----------------------------------------------------------------------------------------
+
+
+def test_create_and_list_desks(client: FlaskClient, make: Factory) -> None:
+    admin = make.admin()
+    make.desk("National")
+    login(client, admin)
+    response = _post(client, "/admin/desks/", {"name": "Diplomatic"})
+    assert response.status_code == 302
+    desk = db.session.scalar(select(Desk).where(Desk.name == "Diplomatic"))
+    assert desk is not None and desk.slug == "diplomatic"
+    html = client.get("/admin/desks/").get_data(as_text=True)
+    assert "National" in html and "Diplomatic" in html
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "desk.created")).all()
+    assert event[-1].actor_id == admin.id
+
+
+def test_duplicate_desk_is_a_form_error(client: FlaskClient, make: Factory) -> None:
+    login(client, make.admin())
+    make.desk("City")
+    before = snapshot()
+    html = _post(client, "/admin/desks/", {"name": "city"}).get_data(as_text=True)
+    assert "There is already a desk called city." in html
+    html = _post(client, "/admin/desks/", {"name": "Metro", "slug": "City"}).get_data(as_text=True)
+    assert "The address city is taken" in html
+    assert snapshot() == before
+
+
+def test_rename_keeps_the_slug_and_audits(client: FlaskClient, make: Factory) -> None:
+    admin = make.admin()
+    desk = make.desk("Intl")
+    login(client, admin)
+    generation = site_generation()
+    assert _post(client, f"/admin/desks/{desk.id}", {"name": "International"}).status_code == 302
+    desk = db.session.get(Desk, desk.id)
+    assert desk.name == "International" and desk.slug == "intl"
+    assert site_generation() != generation  # public pages show desk names: cache purged
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "desk.renamed")).one()
+    assert event.data == {
+        "before": {"name": "Intl", "slug": "intl"},
+        "after": {"name": "International", "slug": "intl"},
+    }
+
+
+def test_rename_to_a_taken_name_is_refused(client: FlaskClient, make: Factory) -> None:
+    login(client, make.admin())
+    make.desk("Sports")
+    desk = make.desk("Business")
+    html = _post(client, f"/admin/desks/{desk.id}", {"name": "SPORTS"}).get_data(as_text=True)
+    assert "There is already a desk called SPORTS." in html
+    assert db.session.get(Desk, desk.id).name == "Business"
+
+
+# -- settings --------------------------------------------------------------------------------------
+
+
+def test_settings_change_tagline_and_four_eyes(client: FlaskClient, make: Factory) -> None:
+    admin = make.admin()
+    login(client, admin)
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "Tagline" in page and "approve stories they wrote" in page
+    assert settings.workflow_policy().allow_self_approval is False
+    response = _post(
+        client,
+        "/admin/settings",
+        {"tagline": "Founded 1972 by Abdul Karim", "allow_self_approval": "y"},
+    )
+    assert response.status_code == 302
+    assert settings.site_tagline() == "Founded 1972 by Abdul Karim"
+    assert settings.workflow_policy().allow_self_approval is True
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "site.settings_changed")
+    ).one()
+    assert event.actor_id == admin.id
+    assert event.data["before"]["allow_self_approval"] is False
+    assert event.data["after"] == {
+        "tagline": "Founded 1972 by Abdul Karim",
+        "allow_self_approval": True,
+    }
+    # Unticking turns four-eyes back on.
+    _post(client, "/admin/settings", {"tagline": "Founded 1972 by Abdul Karim"})
+    assert settings.workflow_policy().allow_self_approval is False
+
+
+def test_settings_reject_an_overlong_tagline(client: FlaskClient, make: Factory) -> None:
+    login(client, make.admin())
+    before = snapshot()
+    html = _post(client, "/admin/settings", {"tagline": "x" * 201}).get_data(as_text=True)
+    assert "200" in html
+    assert snapshot() == before
+
+
+# -- audit log -------------------------------------------------------------------------------------
+
+
+def test_audit_log_shows_who_what_when_before_after(client: FlaskClient, make: Factory) -> None:
+    city = make.desk("City")
+    admin = make.admin(name="Farhana Haque")
+    person = make.reporter(city, name="Rafiq Islam")
+    staff.update_person(
+        person, actor=admin, name="Rafiq Islam", byline="", roles=person.roles, desk_ids=[]
+    )
+    staff.deactivate(person, actor=admin)
+    login(client, admin)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "Farhana Haque" in html and "Rafiq Islam" in html
+    assert "Deactivated an account" in html and "staff.deactivated" in html
+    assert 'class="before">yes<' in html and 'class="after">no<' in html  # is_active
+    assert 'class="before">city<' in html  # desks before the edit
+    assert "<time datetime=" in html
+
+
+def _events(client: FlaskClient, **query: str) -> str:
+    """The audit table and pager of the log page (not the filter's option labels)."""
+    html = client.get("/admin/audit", query_string=query).get_data(as_text=True)
+    return html.split('<table class="list audit">', 1)[1]
+
+
+def test_audit_log_filters_and_pages(client: FlaskClient, make: Factory) -> None:
+    admin = make.admin(name="Farhana Haque")
+    other = make.admin(name="Other Admin")
+    for n in range(30):
+        make.desk(f"Desk {n}")
+    person = make.reporter(name="Rafiq Islam")
+    staff.deactivate(person, actor=other)
+    login(client, admin)
+    html = _events(client, action="staff.deactivated")
+    assert "Rafiq Islam" in html and "Created a desk" not in html
+    html = _events(client, actor=str(other.id))
+    assert "Deactivated an account" in html and "Created a desk" not in html
+    html = _events(client, action="desk.")
+    assert "Created a desk" in html and "Deactivated an account" not in html
+    assert "Page 1 of 2" in html
+    assert client.get("/admin/audit?action=desk.&page=2").status_code == 200
+    assert client.get("/admin/audit?actor=abc&action=%25").status_code == 200
