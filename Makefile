@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 export EDITORIAL_ENV ?= development
 
-.PHONY: run test test-fast lint fmt migrate install browser-deps clean
+.PHONY: run test lint fmt migrate install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
