@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, inspect, or_, select, update
 
 from editorial.extensions import db
-from editorial.mail import send_message
+from editorial.mail import is_transient, send_message
 from editorial.models import Comment, EmailState, Notification, Person, Story
 from editorial.services import after_commit
 from editorial.timeutil import utcnow
@@ -18,8 +18,11 @@ from editorial.workflow import Action, Role
 
 log = logging.getLogger(__name__)
 
-# A claim older than this is taken to belong to a worker that died mid-send.
+# A claim older than this is taken to belong to a worker that died mid-send (it is longer than
+# the longest pause between two e-mail retries, tasks.MAIL_MAX_BACKOFF_SECONDS).
 STALE_CLAIM = timedelta(minutes=10)
+# More e-mails than this from one commit are handed over as one fan-out task.
+FAN_OUT_ABOVE = 5
 
 # action -> (who hears, subject template)
 STORY_EVENTS: dict[Action, tuple[str, str]] = {
@@ -68,6 +71,20 @@ def notify(
     link: str = "",
 ) -> list[Notification]:
     """Add notifications to the session; e-mail copies are queued after commit."""
+    rows = _add(people, kind=kind, subject=subject, message=message, story=story, link=link)
+    _email_after_commit(rows)
+    return rows
+
+
+def _add(
+    people: Iterable[Person],
+    *,
+    kind: str,
+    subject: str,
+    message: str,
+    story: Story | None,
+    link: str,
+) -> list[Notification]:
     rows = []
     for person in {p.id: p for p in people if p.is_active}.values():
         row = Notification(
@@ -82,11 +99,19 @@ def notify(
         )
         db.session.add(row)
         rows.append(row)
-    db.session.flush()
-    ids = [r.id for r in rows if r.email_state == EmailState.PENDING]
-    if ids:
-        after_commit(lambda: queue_emails(ids))
     return rows
+
+
+def _email_after_commit(rows: list[Notification]) -> None:
+    """Queue the e-mail copies once the rows are committed.
+
+    No flush here: a batch publish notifies for hundreds of stories, and one flush at commit
+    inserts all their rows in a few statements instead of one round trip per story. The ids
+    are read from the identity map afterwards, without a query.
+    """
+    emailed = [r for r in rows if r.email_state == EmailState.PENDING]
+    if emailed:
+        after_commit(lambda: queue_emails([inspect(r).identity[0] for r in emailed]))
 
 
 def notify_story_event(
@@ -96,18 +121,61 @@ def notify_story_event(
     if action not in STORY_EVENTS:
         return []
     audience, subject = STORY_EVENTS[action]
-    people = desk_editors(story.desk_id) if audience == "desk_editors" else story.authors
-    people = [p for p in people if actor is None or p.id != actor.id]
-    by = actor.name if actor else "The scheduler"
-    message = f"{by}: {note}" if note else f"By {by}."
     return notify(
-        people,
+        [p for p in _audience(audience, story) if actor is None or p.id != actor.id],
         kind=f"story.{action.value}",
         subject=subject.format(headline=story.headline),
-        message=message,
+        message=_by(actor, note),
         story=story,
         link=_story_link(story),
     )
+
+
+def notify_story_events(action: Action, stories: Iterable[Story]) -> list[int]:
+    """The scheduler's event for many stories at once (a batch publish); returns the ids.
+
+    One INSERT for all the rows instead of an ORM object each, and one e-mail hand-off: with
+    a thousand stories due at one instant this is most of the publishing transaction.
+    """
+    if action not in STORY_EVENTS:
+        return []
+    audience, subject = STORY_EVENTS[action]
+    now, message = utcnow(), _by(None, "")
+    values = [
+        {
+            "person_id": person.id,
+            "kind": f"story.{action.value}",
+            "story_id": story.id,
+            "subject": subject.format(headline=story.headline)[:255],
+            "message": message,
+            "link": _story_link(story),
+            "created_at": now,
+            "email_state": EmailState.PENDING if person.wants_email else EmailState.NONE,
+        }
+        for story in stories
+        for person in {p.id: p for p in _audience(audience, story) if p.is_active}.values()
+    ]
+    if not values:
+        return []
+    rows = db.session.execute(
+        insert(Notification).returning(
+            Notification.id, Notification.email_state, sort_by_parameter_order=True
+        ),
+        values,
+    ).all()
+    emailed = [r.id for r in rows if r.email_state == EmailState.PENDING]
+    if emailed:
+        after_commit(lambda: queue_emails(emailed))
+    return [r.id for r in rows]
+
+
+def _audience(audience: str, story: Story) -> list[Person]:
+    return desk_editors(story.desk_id) if audience == "desk_editors" else list(story.authors)
+
+
+def _by(actor: Person | None, note: str) -> str:
+    by = actor.name if actor else "The scheduler"
+    return f"{by}: {note}" if note else f"By {by}."
 
 
 def notify_mentions(
@@ -137,19 +205,21 @@ def notify_publish_failed(story: Story, error: str) -> list[Notification]:
     )
 
 
-def queue_emails(notification_ids: list[int]) -> None:
-    """Hand e-mail copies to Celery; if the broker is down the retry sweep picks them up."""
-    from editorial.tasks import deliver_notification_email
+def queue_emails(notification_ids: list[int], *, fan_out: bool = True) -> None:
+    """Hand e-mail copies to Celery; if the broker is down the retry job picks them up.
 
+    Many at once (a batch publish) go as one message that a worker expands, so the publishing
+    transaction's thread is not held up queueing a hundred tasks.
+    """
+    from editorial.tasks import deliver_notification_email, enqueue, queue_notification_emails
+
+    if fan_out and len(notification_ids) > FAN_OUT_ABOVE:
+        if not enqueue(queue_notification_emails, args=(list(notification_ids),)):
+            log.info("%d e-mails left pending for the retry job", len(notification_ids))
+        return
     for notification_id in notification_ids:
-        try:
-            deliver_notification_email.apply_async((notification_id,), retry=False)
-        except Exception:
-            log.warning(
-                "could not queue e-mail for notification %s; the sweep will retry",
-                notification_id,
-                exc_info=True,
-            )
+        if not enqueue(deliver_notification_email, args=(notification_id,)):
+            log.info("e-mail for notification %s left pending for the retry job", notification_id)
 
 
 def claim_email(notification_id: int) -> Notification | None:
@@ -212,29 +282,57 @@ def deliver_notification_email(notification_id: int, *, final_attempt: bool = Fa
             text=render_template("email/notification.txt", **context),
             html=render_template("email/notification.html", **context),
         )
-    except Exception:
-        _set_email_state(
-            notification_id, EmailState.FAILED if final_attempt else EmailState.PENDING
-        )
+    except Exception as error:
+        retry = is_transient(error) and not final_attempt
+        _set_email_state(notification_id, EmailState.PENDING if retry else EmailState.FAILED)
+        if not retry:
+            log.error("e-mail for notification %s failed for good: %s", notification_id, error)
         raise
     _set_email_state(notification_id, EmailState.SENT)
     return True
 
 
 def pending_email_ids(older_than: timedelta = timedelta(seconds=60)) -> list[int]:
-    """E-mails that should have gone by now (queued while the broker was down, or lost)."""
-    cutoff = utcnow() - older_than
+    """E-mails whose task was lost: never tried (queued while the broker was down, or flushed
+    with it), or whose retry chain went silent, or whose sender died mid-send.
+
+    A message between two retries is PENDING with a recent claim and is left to its own task,
+    so an SMTP outage does not multiply the tasks for one message.
+    """
+    now = utcnow()
+    pending = Notification.email_state == EmailState.PENDING
     return list(
         db.session.scalars(
             select(Notification.id)
             .where(
                 or_(
-                    (Notification.email_state == EmailState.PENDING)
-                    & (Notification.created_at < cutoff),
+                    pending
+                    & Notification.email_claimed_at.is_(None)
+                    & (Notification.created_at < now - older_than),
+                    pending & (Notification.email_claimed_at < now - STALE_CLAIM),
                     (Notification.email_state == EmailState.SENDING)
-                    & (Notification.email_claimed_at < utcnow() - STALE_CLAIM),
+                    & (Notification.email_claimed_at < now - STALE_CLAIM),
                 )
             )
+            .order_by(Notification.id)
             .limit(500)
         )
     )
+
+
+def mark_read(person: Person, notification_id: int | None = None) -> int:
+    """Mark one (or every) unread notification of this person read; returns how many changed."""
+    from editorial.services import commit
+
+    conditions = [Notification.person_id == person.id, Notification.read_at.is_(None)]
+    if notification_id is not None:
+        conditions.append(Notification.id == notification_id)
+    changed = db.session.execute(
+        update(Notification)
+        .where(*conditions)
+        .values(read_at=utcnow())
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    commit()
+    return len(changed)

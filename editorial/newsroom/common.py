@@ -1,0 +1,50 @@
+"""Helpers shared by the newsroom views: the signed-in person, their story or 404, versions."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from editorial.extensions import db
+from editorial.models import Person, Story
+from editorial.newsroom.forms import parse_int
+from editorial.newsroom.queries import story_options
+from editorial.services.stories import visible_story
+from editorial.templating import newsroom_zone
+
+
+def person() -> Person:
+    """The signed-in person (the real object, for services that take the actor)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def tz() -> ZoneInfo:
+    return newsroom_zone()
+
+
+def story_or_404(story_id: int) -> Story:
+    """The story if the person may see it; 404 otherwise, exactly as if it did not exist."""
+    # Load the story with what a story page needs (and not its desk's every member), so the
+    # service's lookup below finds it in the session (held here: the identity map is weak).
+    loaded = db.session.scalar(select(Story).options(*story_options()).where(Story.id == story_id))
+    story = visible_story(story_id, person())
+    del loaded
+    if story is None:
+        abort(404, "There is no such story, or it is not one you can see.")
+    return story
+
+
+def form_version() -> int:
+    """The version the form started from; a form without a valid one is refused (never
+    last-write-wins)."""
+    version = parse_int(request.form.get("version"))
+    if version is None:
+        abort(
+            400,
+            "This form did not say which version of the story it was based on, so it was not "
+            "applied. Reload the story and try again.",
+        )
+    return version

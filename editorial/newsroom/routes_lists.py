@@ -1,0 +1,151 @@
+"""The newsroom's lists: my stories, desk queue, budget, calendar, search, notifications."""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.exceptions import abort
+
+from editorial.extensions import db
+from editorial.models import Notification
+from editorial.newsroom import bp, queries
+from editorial.newsroom.common import person, tz
+from editorial.newsroom.forms import parse_day, parse_month, search_filters
+from editorial.services.notifications import mark_read
+from editorial.timeutil import utcnow
+from editorial.workflow import StoryState
+
+
+def _today() -> date:
+    return utcnow().astimezone(tz()).date()
+
+
+@bp.get("/")
+@login_required
+def home():
+    """My stories by state; for editors, what needs attention on their desks."""
+    me = person()
+    return render_template(
+        "newsroom/home.html",
+        groups=queries.by_state(queries.my_stories(me)),
+        attention=queries.needs_attention(me),
+        waiting=queries.queue_count(me),
+        is_editor=bool(queries.edited_desk_ids(me)),
+    )
+
+
+@bp.get("/queue")
+@login_required
+def queue():
+    """Submitted stories of my desks, oldest first, with how long each has waited."""
+    return render_template(
+        "newsroom/queue.html", stories=queries.desk_queue(person()), now=utcnow()
+    )
+
+
+@bp.get("/budget")
+@login_required
+def budget():
+    """Every story of my desks for a day (default today, newsroom time), by state."""
+    today = _today()
+    day, error = parse_day(request.args.get("day"), today)
+    stories = queries.budget(person(), day, tz())
+    return render_template(
+        "newsroom/budget.html",
+        day=day,
+        today=today,
+        previous=day - timedelta(days=1),
+        following=day + timedelta(days=1),
+        groups=queries.by_state(stories),
+        total=len(stories),
+        limit=queries.BUDGET_LIMIT,
+        error=error,
+    ), (400 if error else 200)
+
+
+@bp.get("/calendar")
+@login_required
+def calendar():
+    """Scheduled and published stories per day of a month, as a grid."""
+    today = _today()
+    first, error = parse_month(request.args.get("month"), today)
+    zone = tz()
+    by_day: dict[date, list[queries.CalendarEntry]] = defaultdict(list)
+    for entry in queries.calendar_entries(person(), first, zone):
+        by_day[entry.at.astimezone(zone).date()].append(entry)
+    weeks = calendar_module.Calendar(firstweekday=calendar_module.SUNDAY).monthdatescalendar(
+        first.year, first.month
+    )
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    return render_template(
+        "newsroom/calendar.html",
+        first=first,
+        weeks=weeks,
+        by_day=by_day,
+        today=today,
+        last_month=last_month,
+        next_month=next_month,
+        weekdays=[calendar_module.day_abbr[(d + 6) % 7] for d in range(7)],
+        per_day=6,
+        error=error,
+    ), (400 if error else 200)
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """Full text and filters over the stories I may see, 25 a page."""
+    me = person()
+    filters, errors = search_filters(request.args, tz())
+    searched = bool(request.args) and not errors
+    stories, has_next = queries.search(me, filters) if searched else ([], False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "newsroom/search.html",
+        filters=filters,
+        errors=errors,
+        stories=stories,
+        has_next=has_next,
+        searched=searched,
+        args=args,
+        desks=me.desks,
+        people=queries.colleagues(me),
+        states=list(StoryState),
+    ), (400 if errors else 200)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    """The notification centre, newest first; unread ones stand out."""
+    page = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    rows, has_next = queries.notifications(person(), page)
+    return render_template(
+        "newsroom/notifications.html", notifications=rows, page=page, has_next=has_next
+    )
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read_notification(notification_id: int):
+    """Mark one of my notifications read (someone else's is a 404)."""
+    me = person()
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.person_id != me.id:
+        abort(404)
+    mark_read(me, notification_id)
+    return redirect(url_for(".notifications"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all_notifications():
+    """Mark every notification of mine read."""
+    count = mark_read(person())
+    flash(f"Marked {count} notification{'s' if count != 1 else ''} read.", "success")
+    return redirect(url_for(".notifications"))

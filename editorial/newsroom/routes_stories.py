@@ -1,0 +1,198 @@
+"""The story editor (new and edit), with conflicts and expired forms that never lose text."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import abort
+from werkzeug.wrappers import Response
+
+from editorial.extensions import csrf
+from editorial.models import Story
+from editorial.newsroom import bp
+from editorial.newsroom.common import form_version, person, story_or_404, tz
+from editorial.newsroom.diff import story_diff
+from editorial.newsroom.forms import (
+    StoryForm,
+    correction_input,
+    desk_choices,
+    story_form_data,
+    story_input,
+)
+from editorial.services.errors import StaleStory, ValidationFailed
+from editorial.services.settings import workflow_policy
+from editorial.services.stories import (
+    StoryInput,
+    create_story,
+    save_story,
+    transition_story,
+    validate,
+)
+from editorial.workflow import Action, StoryState, WorkflowError, allowed_actions, can_edit
+
+SUBMIT = "submit"
+
+
+def _csrf_problem() -> str:
+    """Check the CSRF token here rather than before the view, so a failure keeps the text."""
+    try:
+        csrf.protect()
+    except CSRFError as error:
+        return (
+            f"Nothing was saved: this form's security token was not accepted "
+            f"({error.description}). Your text is kept below; press Save again to save it."
+        )
+    return ""
+
+
+def _can_submit(story: Story | None) -> bool:
+    if story is None:
+        return True
+    actions = allowed_actions(person().actor, story.facts, workflow_policy())
+    return any(t.action is Action.SUBMIT for t in actions)
+
+
+def render_editor(
+    form: StoryForm,
+    story: Story | None,
+    *,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status: int = 200,
+    conflict: dict | None = None,
+) -> tuple[str, int]:
+    """The editor page, with errors beside their fields and the person's text as they sent it."""
+    general = []
+    for name, text in (errors or {}).items():
+        field = form._fields.get(name)
+        if field is not None and name != "csrf_token":
+            field.errors = [*field.errors, text]
+        else:
+            general.append(text)
+    html = render_template(
+        "newsroom/editor.html",
+        form=form,
+        story=story,
+        is_published=story is not None and story.state == StoryState.PUBLISHED,
+        can_submit=_can_submit(story),
+        message=message,
+        general_errors=general,
+        conflict=conflict,
+        status=status,
+    )
+    return html, status
+
+
+def _all_errors(data: StoryInput, parse_errors: dict[str, str], story: Story | None) -> dict:
+    """Parse errors plus the service's own validation, so every problem shows at once."""
+    cleaned = StoryInput(**{**data.__dict__, "headline": " ".join(data.headline.split())})
+    return validate(cleaned, actor=person(), story=story) | parse_errors
+
+
+def _submit_after_save(form: StoryForm, story: Story) -> Response | tuple[str, int]:
+    """The second half of "Submit for review": the text is saved; now send it to the desk."""
+    try:
+        transition_story(story, Action.SUBMIT, actor=person(), expected_version=story.version)
+    except ValidationFailed as failed:
+        form.version.data = str(story.version)
+        return render_editor(
+            form,
+            story,
+            errors=failed.errors,
+            message="Your draft was saved, but it cannot go to the desk yet.",
+            status=422,
+        )
+    except WorkflowError as error:
+        flash(f"Your changes were saved, but the story was not submitted: {error}", "error")
+        return redirect(url_for(".story", story_id=story.id))
+    flash("Submitted for review. The desk's editors have been told.", "success")
+    return redirect(url_for(".story", story_id=story.id))
+
+
+def _after_save(form: StoryForm, story: Story, what: str) -> Response | tuple[str, int]:
+    if request.form.get("action") == SUBMIT and _can_submit(story):
+        return _submit_after_save(form, story)
+    flash(f"{what} (version {story.version}).", "success")
+    if can_edit(person().actor, story.facts):
+        return redirect(url_for(".edit_story", story_id=story.id))
+    return redirect(url_for(".story", story_id=story.id))
+
+
+@bp.route("/stories/new", methods=["GET", "POST"])
+@login_required
+@csrf.exempt  # checked inside the view: an expired token must not cost the text
+def new_story():
+    """Write a new story."""
+    me = person()
+    form = StoryForm()
+    form.desk.choices = desk_choices(me)
+    if request.method == "GET":
+        form.byline.data = me.byline
+        if len(form.desk.choices) == 1:
+            form.desk.data = form.desk.choices[0][0]
+        return render_editor(form, None)
+    problem = _csrf_problem()
+    if problem:
+        return render_editor(form, None, message=problem, status=400)
+    data, errors = story_input(form, tz())
+    if errors:
+        return render_editor(form, None, errors=_all_errors(data, errors, None), status=422)
+    try:
+        story = create_story(data, actor=me)
+    except ValidationFailed as failed:
+        return render_editor(form, None, errors=failed.errors, status=422)
+    return _after_save(form, story, "Draft saved")
+
+
+@bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@login_required
+@csrf.exempt  # checked inside the view, after the 404 and 403 checks
+def edit_story(story_id: int):
+    """Edit a story; saving over a newer version shows the conflict, never overwrites."""
+    me = person()
+    story = story_or_404(story_id)
+    if not can_edit(me.actor, story.facts):
+        abort(403, "You cannot edit this story in its current state.")
+    form = StoryForm() if request.method == "POST" else StoryForm(data=story_form_data(story, tz()))
+    form.desk.choices = desk_choices(me, story)
+    if request.method == "GET":
+        return render_editor(form, story)
+    problem = _csrf_problem()
+    if problem:
+        return render_editor(form, story, message=problem, status=400)
+    expected = form_version()
+    data, errors = story_input(form, tz())
+    correction = None
+    if story.state == StoryState.PUBLISHED:
+        correction, correction_errors = correction_input(form)
+        errors |= correction_errors
+    if errors:
+        return render_editor(form, story, errors=_all_errors(data, errors, story), status=422)
+    try:
+        save_story(story, data, actor=me, expected_version=expected, correction=correction)
+    except ValidationFailed as failed:
+        return render_editor(form, story, errors=failed.errors, status=422)
+    except StaleStory as stale:
+        return _conflict(form, story, data, stale)
+    return _after_save(form, story, "Saved")
+
+
+def _conflict(
+    form: StoryForm, story: Story, data: StoryInput, stale: StaleStory
+) -> tuple[str, int]:
+    """Someone saved first: keep this person's text in the form, based on the current version,
+    and show what differs from what is saved now."""
+    form.version.data = str(story.version)  # the story was re-read after the failed save
+    mine = StoryInput(**{**data.__dict__, "dateline": " ".join(data.dateline.split()).upper()})
+    conflict = {"diff": story_diff(story, mine), "current": story, "stale": stale}
+    return render_editor(
+        form,
+        story,
+        conflict=conflict,
+        message=(
+            f"{stale} Your text was NOT saved; it is kept in the form below. Check the "
+            "differences, then press Save again to save your text over the current version."
+        ),
+        status=409,
+    )
