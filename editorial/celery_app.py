@@ -30,15 +30,21 @@ def celery_init_app(app: Flask) -> Celery:
     broker = config["broker_url"]
     if broker.startswith("redis"):
         # Longer than any ETA we queue (ETA_HORIZON), so Redis never redelivers a waiting task;
-        # short socket timeouts so a request never hangs on a dead broker.
+        # short socket timeouts and no reconnect loop (kombu's default retries for about 6 s,
+        # even with apply_async(retry=False)) so a request never hangs on a dead broker. The
+        # worker's own reconnects follow broker_connection_max_retries instead.
         config.setdefault(
             "broker_transport_options",
             {
                 "visibility_timeout": 2 * 3600,
                 "socket_timeout": 2,
                 "socket_connect_timeout": 2,
+                "max_retries": 0,
             },
         )
+        if prefix := app.config.get("BROKER_KEY_PREFIX"):
+            options = config["broker_transport_options"]
+            config["broker_transport_options"] = {"global_keyprefix": prefix, **options}
     schedule = {name: dict(entry) for name, entry in BEAT_SCHEDULE_DEFAULTS.items()}
     schedule["publish:due"]["schedule"] = float(app.config["PUBLISH_SWEEP_SECONDS"])
     config.setdefault("beat_schedule", schedule)

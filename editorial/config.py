@@ -59,6 +59,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        # Prefix of every Celery key in Redis, so deployments (or test runs) can share a database.
+        "BROKER_KEY_PREFIX": os.environ.get("BROKER_KEY_PREFIX", ""),
         "EDITORIAL_TIMEZONE": os.environ.get("EDITORIAL_TIMEZONE", "Asia/Dhaka"),
         "SITE_NAME": os.environ.get("SITE_NAME", "The Dhaka Chronicle"),
         "SITE_TAGLINE": os.environ.get(
@@ -86,6 +88,11 @@ def load_config(overrides: dict | None = None) -> dict:
         # and the editor view re-renders the posted text when it does expire.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down must not lock the newsroom out: count per process until it is back (one
+        # quick failed connection, then Flask-Limiter re-checks Redis with back-off).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "5 per 5 minutes"),
         "PUBLISH_SWEEP_SECONDS": float(os.environ.get("PUBLISH_SWEEP_SECONDS", "2")),
@@ -102,4 +109,12 @@ def load_config(overrides: dict | None = None) -> dict:
         },
     }
     config.update(overrides)
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # Newsroom and site queries are short, LIMITed index walks: starting parallel workers
+        # costs more than it saves (a reporter's stories on 100,000: 25 ms in parallel, 5 ms
+        # without; see bench/newsroom.py). Reports may turn it back on per session.
+        engine = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(engine.get("connect_args") or {})
+        connect_args.setdefault("options", "-c max_parallel_workers_per_gather=0")
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine | {"connect_args": connect_args}
     return config

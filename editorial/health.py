@@ -13,29 +13,49 @@ from editorial.timeutil import utcnow
 bp = Blueprint("health", __name__)
 
 
+# The sweep is overdue when it has missed this many of its runs (a stopped scheduler or worker).
+SWEEP_STALE_RUNS = 5
+
+
 def _broker_ok() -> str:
     celery_app = current_app.extensions["celery"]
     try:
         with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
+            # One attempt, no back-off sleeps: a probe must answer quickly either way.
+            connection.ensure_connection(max_retries=0, timeout=2)
         return "ok"
     except Exception as error:
         return f"error: {type(error).__name__}"
 
 
+def _sweep_report(report: dict[str, object]) -> None:
+    """When the publish sweep last ran; informational (a web-only host has no scheduler)."""
+    beat = db.session.get(Heartbeat, SWEEP_HEARTBEAT)
+    if beat is None:
+        report |= {"last_sweep_at": None, "last_sweep_age_seconds": None, "sweep": "never"}
+        return
+    age = (utcnow() - beat.at).total_seconds()
+    stale = age > SWEEP_STALE_RUNS * float(current_app.config["PUBLISH_SWEEP_SECONDS"])
+    report |= {
+        "last_sweep_at": beat.at.isoformat(),
+        "last_sweep_age_seconds": round(age, 1),
+        "sweep": "late" if stale else "ok",
+    }
+
+
 @bp.get("/healthz")
 @limiter.exempt
 def healthz():
-    """200 when the database and the broker answer, 503 naming the failing part otherwise."""
+    """200 when the database and the broker answer, 503 naming the failing part otherwise.
+
+    The sweep's age is reported (and `sweep: late` when it missed several runs) without
+    changing the status: the web process answers for itself, not for the scheduler.
+    """
     report: dict[str, object] = {"status": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
         report["database"] = "ok"
-        beat = db.session.get(Heartbeat, SWEEP_HEARTBEAT)
-        report["last_sweep_at"] = beat.at.isoformat() if beat else None
-        report["last_sweep_age_seconds"] = (
-            round((utcnow() - beat.at).total_seconds(), 1) if beat else None
-        )
+        _sweep_report(report)
     except Exception as error:
         db.session.rollback()
         report["database"] = f"error: {type(error).__name__}"

@@ -40,6 +40,28 @@ def send_message(*, to: str, subject: str, text: str, html: str | None = None) -
         smtp.send_message(message)
 
 
+def is_transient(error: BaseException) -> bool:
+    """Worth retrying later: the server was unreachable, hung up, or answered 4xx ("try later").
+
+    A 5xx answer (unknown mailbox, relaying denied) will not change with time, and neither will
+    an error that is not about SMTP at all (a template bug): those are final.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(_transient_code(code) for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _transient_code(error.smtp_code)
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(error, smtplib.SMTPException):  # e.g. STARTTLS not supported: configuration
+        return False
+    return isinstance(error, OSError)  # refused, reset, timed out, no route
+
+
+def _transient_code(code: int) -> bool:
+    # smtplib uses -1 when the server closed the connection instead of answering.
+    return not 500 <= code < 600
+
+
 def _write_to_outbox(message: EmailMessage, outbox: Path) -> None:
     """Development: write the message where a developer can open it (instance/outbox/)."""
     outbox.mkdir(parents=True, exist_ok=True)

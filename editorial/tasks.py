@@ -2,25 +2,92 @@
 
 from __future__ import annotations
 
+import logging
+import random
 import smtplib
+import threading
+import time
+from datetime import datetime
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from flask import current_app
 from sqlalchemy import text
 
+from editorial.mail import is_transient
 from editorial.services import notifications, publishing
+from editorial.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# After the broker fails once, leave it alone for this long: a request that queues ten e-mails
+# then waits for one failed connection at most, not ten. The database keeps what was not queued
+# and the periodic jobs (publish sweep, mail retry) catch up.
+BROKER_PAUSE_SECONDS = 15.0
+_broker_down_until = 0.0
+_broker_lock = threading.Lock()
+
+# An ETA task may wake a hair before the stored publish time (clock and timer resolution);
+# it waits that long rather than leave the story to the next sweep.
+EARLY_WAKE_TOLERANCE_SECONDS = 3.0
+
+# E-mail retries: 1, 2, 4 ... 256, then every 300 s: about 25 minutes in all, plus jitter.
+MAIL_MAX_RETRIES = 12
+MAIL_MAX_BACKOFF_SECONDS = 300
+
+
+def enqueue(
+    task: Task,
+    *,
+    args: tuple = (),
+    kwargs: dict[str, Any] | None = None,
+    eta: datetime | None = None,
+) -> bool:
+    """Queue a task without ever failing the caller; False if it could not be queued.
+
+    Callers must not depend on the message: the database is the truth and a periodic job
+    catches up with whatever was not queued.
+    """
+    global _broker_down_until
+    eager = bool(task.app.conf.task_always_eager)
+    if not eager and time.monotonic() < _broker_down_until:
+        log.info("broker marked down; not queueing %s%r", task.name, args or kwargs)
+        return False
+    try:
+        # retry=False plus the transport's max_retries=0: one connection attempt, no back-off.
+        task.apply_async(args=args, kwargs=kwargs, eta=eta, retry=False)
+    except Exception:
+        if not eager:  # in eager mode the exception is the task's own, not the broker's
+            with _broker_lock:
+                _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        log.warning("could not queue %s%r", task.name, args or kwargs, exc_info=True)
+        return False
+    return True
+
+
+def mail_backoff(retries: int) -> float:
+    """Seconds before e-mail retry number `retries` + 1, with jitter so a returning server is
+    not hit by every waiting message in the same second."""
+    return min(2**retries, MAIL_MAX_BACKOFF_SECONDS) * random.uniform(1.0, 1.25)
 
 
 @shared_task(
     name="editorial.tasks.publish_due_stories",
+    bind=True,
     acks_late=True,
     autoretry_for=(Exception,),
     retry_backoff=1,
     retry_backoff_max=10,
     max_retries=5,
 )
-def publish_due_stories(story_id: int | None = None) -> list[int]:
-    """Woken at a story's publish time: publish everything due (a no-op if already done)."""
+def publish_due_stories(self, story_id: int | None = None, at: str | None = None) -> list[int]:
+    """Woken at a publish time: publish everything due (a no-op if already done, or if the
+    stories of that instant were unscheduled or moved). `story_id` is accepted from tasks
+    queued by earlier versions and ignored."""
+    if at and not self.request.is_eager:
+        wait = (datetime.fromisoformat(at) - utcnow()).total_seconds()
+        if 0 < wait <= EARLY_WAKE_TOLERANCE_SECONDS:
+            time.sleep(wait)
     return publishing.publish_due_stories()
 
 
@@ -37,17 +104,34 @@ def queue_upcoming_stories() -> int:
 
 
 @shared_task(
-    name="editorial.tasks.deliver_notification_email", bind=True, max_retries=8, acks_late=True
+    name="editorial.tasks.deliver_notification_email",
+    bind=True,
+    max_retries=MAIL_MAX_RETRIES,
+    acks_late=True,
 )
 def deliver_notification_email(self, notification_id: int) -> bool:
-    """Send one notification's e-mail copy, retrying with back-off while the server is away."""
+    """Send one notification's e-mail copy, retrying with back-off while the server is away.
+
+    Connection errors and 4xx replies are retried; a 5xx reply or any other error is final
+    (the notification is marked failed by the service).
+    """
     final = self.request.retries >= self.max_retries
     try:
         return notifications.deliver_notification_email(notification_id, final_attempt=final)
-    except (OSError, smtplib.SMTPException) as error:
+    except Exception as error:
         if final:
             raise
-        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+        if not is_transient(error):
+            return False  # marked failed and logged by the service; retrying cannot help
+        log.info("e-mail %s: %s; retrying", notification_id, error)
+        raise self.retry(exc=error, countdown=mail_backoff(self.request.retries)) from error
+
+
+@shared_task(name="editorial.tasks.queue_notification_emails")
+def queue_notification_emails(notification_ids: list[int]) -> int:
+    """Expand one batch hand-off into a task per e-mail (see notifications.queue_emails)."""
+    notifications.queue_emails(notification_ids, fan_out=False)
+    return len(notification_ids)
 
 
 @shared_task(name="editorial.tasks.retry_pending_emails")
@@ -72,3 +156,16 @@ def tidy_embedded_broker() -> int:
             return connection.execute(text("DELETE FROM kombu_message WHERE visible = 0")).rowcount
     finally:
         engine.dispose()
+
+
+@shared_task(name="editorial.tasks.send_account_email", bind=True, max_retries=8, acks_late=True)
+def send_account_email(self, person_id: int, kind: str) -> bool:
+    """Send an invitation or password reset e-mail; the link is made now, at send time."""
+    from editorial.services.accounts import deliver_account_email
+
+    try:
+        return deliver_account_email(person_id, kind)
+    except (OSError, smtplib.SMTPException) as error:
+        if self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error

@@ -9,15 +9,18 @@ claimant finds nothing left in the `scheduled` state.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from editorial.extensions import db
-from editorial.models import Heartbeat, Story
+from editorial.models import Heartbeat, Person, Story
 from editorial.services import audit, commit, rollback
 from editorial.services.cache import purge_public_cache
-from editorial.services.notifications import notify_publish_failed, notify_story_event
+from editorial.services.notifications import notify_publish_failed, notify_story_events
 from editorial.timeutil import utcnow
 from editorial.workflow import TRANSITIONS, Action, StoryState
 
@@ -31,22 +34,59 @@ SWEEP_HEARTBEAT = "publish:due"
 # queue_upcoming runs every minute; a window a little longer than that leaves no gap.
 UPCOMING_WINDOW = timedelta(seconds=75)
 RULE = TRANSITIONS[Action.PUBLISH_SCHEDULED]
+# Stories per transaction: with 1,000 due at once, the first go live while the rest are still
+# being written (one transaction for all took 9 s here), and concurrent runners share the work.
+BATCH_SIZE = 100
+# ETA tasks per publish instant: several, so a big batch is published in parallel chunks.
+WAKE_UPS_PER_INSTANT = 4
 
 
-def queue_publish(story_id: int, publish_at: datetime) -> None:
-    """Ask Celery to wake up at `publish_at`. Failing to queue is harmless: the sweep is there."""
-    if publish_at - utcnow() > ETA_HORIZON:
-        return
+def queue_publish(story_id: int, publish_at: datetime) -> bool:
+    """Ask Celery to wake up at `publish_at`; True if a task was queued for it now.
+
+    The task is a wake-up call for that instant, not for this story: it publishes whatever is
+    due. A thousand stories scheduled for one instant need WAKE_UPS_PER_INSTANT tasks, not a
+    thousand (each would be one more timer to fire at the critical moment). Failing to queue
+    is harmless: the sweep is there.
+    """
+    if publish_at - utcnow() > ETA_HORIZON or not _wake_ups.wanted(publish_at):
+        return False
+    from editorial.tasks import enqueue
     from editorial.tasks import publish_due_stories as task
 
-    try:
-        task.apply_async(kwargs={"story_id": story_id}, eta=publish_at, retry=False)
-    except Exception:
-        log.warning(
-            "could not queue publish of story %s; the sweep will publish it",
-            story_id,
-            exc_info=True,
-        )
+    if not enqueue(task, kwargs={"at": publish_at.isoformat()}, eta=publish_at):
+        log.warning("could not queue publish of story %s; the sweep will publish it", story_id)
+        return False
+    _wake_ups.queued(publish_at)
+    return True
+
+
+class _WakeUps:
+    """How many wake-up tasks this process queued lately for each instant.
+
+    Remembered briefly, so that queue_upcoming (every minute) queues fresh ones in case the
+    broker lost the first; extra tasks are harmless, just wasted work.
+    """
+
+    MEMORY = 30.0  # seconds
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[datetime, tuple[int, float]] = {}
+
+    def wanted(self, instant: datetime) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._counts = {k: v for k, v in self._counts.items() if now - v[1] < self.MEMORY}
+            return self._counts.get(instant, (0, now))[0] < WAKE_UPS_PER_INSTANT
+
+    def queued(self, instant: datetime) -> None:
+        with self._lock:
+            count, first = self._counts.get(instant, (0, time.monotonic()))
+            self._counts[instant] = (count + 1, first)
+
+
+_wake_ups = _WakeUps()
 
 
 def due_condition(now: datetime):
@@ -60,17 +100,39 @@ def due_condition(now: datetime):
 def publish_due_stories(now: datetime | None = None, *, only_id: int | None = None) -> list[int]:
     """Publish every scheduled story whose time has come; return the ids published now.
 
-    One conditional UPDATE claims and publishes in one statement (never read-then-write); the
-    audit events, notifications and cache purge commit in the same transaction.
+    Stories are claimed and published in chunks of up to BATCH_SIZE, each by one conditional
+    UPDATE (never read-then-write) committed together with its audit events, notifications
+    and cache purge. Without an explicit `now`, each chunk is stamped with its own time.
     """
-    now = now or utcnow()
+    published: list[int] = []
+    while True:
+        chunk = _publish_chunk(now or utcnow(), only_id)
+        published += chunk
+        if len(chunk) < BATCH_SIZE:
+            return published
+
+
+def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
     condition = due_condition(now)
     if only_id is not None:
         condition = condition & (Story.id == only_id)
+    # SKIP LOCKED (PostgreSQL; SQLite has no row locks and serialises writers anyway): runners
+    # at the same moment take different chunks instead of queueing behind one another's locks.
+    # A MATERIALIZED CTE, because PostgreSQL may re-run an `IN (SELECT ... LIMIT)` subquery
+    # per row and so update far more than the limit (measured: all 1,000 in one chunk).
+    claim = (
+        select(Story.id)
+        .where(condition)
+        .order_by(Story.publish_at, Story.id)
+        .limit(BATCH_SIZE)
+        .with_for_update(skip_locked=True)
+        .cte("claim")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     try:
         rows = db.session.execute(
             update(Story)
-            .where(condition)
+            .where(Story.id == claim.c.id, condition)
             .values(
                 state=RULE.target,
                 version=Story.version + 1,
@@ -96,9 +158,11 @@ def publish_due_stories(now: datetime | None = None, *, only_id: int | None = No
 
 
 def _record_published(rows: list, now: datetime) -> None:
-    stories = {
-        s.id: s for s in db.session.scalars(select(Story).where(Story.id.in_([r.id for r in rows])))
-    }
+    """The audit events and the authors' notifications of a published chunk.
+
+    Nothing here flushes per story: the unit of work inserts the chunk's audit events in one
+    statement at commit, and the notifications go in with one INSERT.
+    """
     for row in rows:
         late = max(0.0, (now - row.publish_at).total_seconds())
         audit.record(
@@ -110,18 +174,33 @@ def _record_published(rows: list, now: datetime) -> None:
             note=f"Published {late:.0f} s after its scheduled time." if late >= 60 else "",
             data={"publish_at": row.publish_at.isoformat(), "late_seconds": round(late, 3)},
         )
-        notify_story_event(Action.PUBLISH_SCHEDULED, stories[row.id], actor=None)
+    # Only what the notifications need: the text of a hundred stories is not read here.
+    stories = db.session.scalars(
+        select(Story)
+        .where(Story.id.in_([r.id for r in rows]))
+        .options(
+            load_only(Story.id, Story.headline, Story.desk_id),
+            selectinload(Story.authors).options(
+                load_only(Person.id, Person.is_active, Person.wants_email),
+                lazyload(Person.role_rows),
+                lazyload(Person.desks),
+            ),
+            lazyload(Story.desk),
+            lazyload(Story.tags),
+        )
+    )
+    notify_story_events(Action.PUBLISH_SCHEDULED, stories)
 
 
 def sweep(now: datetime | None = None) -> list[int]:
     """The periodic safety net: publish what is due, one story at a time if the batch fails."""
-    now = now or utcnow()
+    started = now or utcnow()
     try:
         published = publish_due_stories(now)
     except Exception:
         log.exception("batch publish failed; trying the due stories one by one")
-        published = _publish_one_by_one(now)
-    _beat(now, f"published {len(published)}")
+        published = _publish_one_by_one(now or utcnow())
+    _beat(started, f"published {len(published)}")
     return published
 
 

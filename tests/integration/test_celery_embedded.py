@@ -1,0 +1,94 @@
+"""`make run` with nothing but Python: a real worker (and beat) on the embedded broker (kombu's
+SQLAlchemy transport in a SQLite file of the instance folder) and the SQLite database publishes
+a scheduled story on time, and the author's e-mail lands in the local outbox.
+
+No server is needed, so this runs in the default tier too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from editorial.config import _embedded_broker
+from editorial.extensions import db
+from editorial.models import AuditEvent, Story
+from editorial.services.stories import transition_story
+from editorial.timeutil import utcnow
+from editorial.workflow import Action, StoryState
+from tests.conftest import make_app
+from tests.integration.conftest import (
+    CeleryProcesses,
+    live_celery_config,
+    process_env,
+    rows,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def embedded_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app exactly as `make run` configures it, but for the tests' SQLite copy."""
+    app = make_app(
+        tmp_path, "sqlite", request, CELERY=live_celery_config(_embedded_broker(tmp_path))
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def embedded_procs(tmp_path: Path, embedded_app: Flask) -> Iterator[CeleryProcesses]:
+    folder = tmp_path / "celery"
+    folder.mkdir()
+    # No REDIS_URL and no MAIL_SERVER: the embedded broker and the outbox, as for `make run`.
+    env = process_env(tmp_path, embedded_app.config["SQLALCHEMY_DATABASE_URI"], None)
+    procs = CeleryProcesses(folder, env)
+    yield procs
+    procs.kill_all()
+    print(procs.logs())
+
+
+def test_embedded_broker_publishes_on_time_and_mails_to_the_outbox(
+    embedded_app: Flask, embedded_procs: CeleryProcesses, make, tmp_path: Path
+):
+    assert embedded_app.extensions["celery"].conf.broker_url.startswith("sqla+sqlite:////")
+    # As the Procfile runs them: a worker and a separate scheduler.
+    worker = embedded_procs.worker(wait=False)
+    embedded_procs.beat()
+    desk = make.desk()
+    reporter, editor = make.reporter(desk), make.editor(desk)
+    story = make.story(reporter, desk, StoryState.APPROVED, editor=editor, headline="Tide tables")
+    worker.ready()
+    at = utcnow() + timedelta(seconds=3)
+    transition_story(story, Action.SCHEDULE, actor=editor, publish_at=at)
+
+    wait_until(
+        lambda: rows(select(Story.state).where(Story.id == story.id))[0][0] == StoryState.PUBLISHED,
+        20,
+        "the worker to publish",
+    )
+    published_at = rows(select(Story.published_at).where(Story.id == story.id))[0][0]
+    assert 0 <= (published_at - at).total_seconds() <= 2.0
+    events = rows(
+        select(AuditEvent.id).where(
+            AuditEvent.story_id == story.id, AuditEvent.action == "story.published.scheduled"
+        )
+    )
+    assert len(events) == 1
+
+    def published_mail() -> list:
+        found = [message_from_bytes(p.read_bytes()) for p in (tmp_path / "outbox").glob("*.eml")]
+        return [m for m in found if m["Subject"] == "Published: Tide tables"]
+
+    mails = wait_until(published_mail, 15, "the author's e-mail in the outbox")
+    assert [m["To"] for m in mails] == [reporter.email]
