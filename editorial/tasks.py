@@ -166,6 +166,6 @@ def send_account_email(self, person_id: int, kind: str) -> bool:
     try:
         return deliver_account_email(person_id, kind)
     except (OSError, smtplib.SMTPException) as error:
-        if self.request.retries >= self.max_retries:
-            raise
-        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+        if self.request.retries >= self.max_retries or not is_transient(error):
+            raise  # a 5xx answer will not change with time
+        raise self.retry(exc=error, countdown=mail_backoff(self.request.retries)) from error

@@ -39,12 +39,10 @@ SUBJECTS = {
 
 def _queue_account_email(person_id: int, kind: LinkKind) -> None:
     """Hand the e-mail to Celery; a broker outage is logged, never a failed request."""
-    from editorial.tasks import send_account_email
+    from editorial.tasks import enqueue, send_account_email
 
-    try:
-        send_account_email.apply_async((person_id, kind.value), retry=False)
-    except Exception:
-        log.warning("could not queue the %s e-mail for person %s", kind, person_id, exc_info=True)
+    if not enqueue(send_account_email, args=(person_id, kind.value)):
+        log.warning("could not queue the %s e-mail for person %s", kind, person_id)
 
 
 def _send_link(person: Person, kind: LinkKind, *, actor: Person | None, action: str) -> None:
