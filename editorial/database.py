@@ -7,6 +7,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+# Execution option for a transaction that only reads (the public site): on SQLite it begins
+# deferred and takes no write lock, so readers in other processes never queue behind it.
+READ_ONLY = "editorial_read_only"
+
 
 def tune_sqlite(engine: Engine) -> None:
     """Make SQLite safe for several processes: WAL, a busy timeout and immediate write locks.
@@ -30,6 +34,9 @@ def tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # WAL: a snapshot read, no lock taken
+            return
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

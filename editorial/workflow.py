@@ -226,8 +226,13 @@ class Policy:
 DEFAULT_POLICY = Policy()
 
 
+# Author rights belong to people who write: a reporter demoted to admin-only keeps none.
+NEWSROOM_ROLES = frozenset({Role.REPORTER, Role.DESK_EDITOR})
+
+
 def is_author(actor: Actor, story: StoryFacts) -> bool:
-    return actor.id in story.author_ids
+    """An author of the story who still holds a newsroom role."""
+    return actor.id in story.author_ids and bool(actor.roles & NEWSROOM_ROLES)
 
 
 def can_view(actor: Actor, story: StoryFacts) -> bool:

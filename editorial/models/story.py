@@ -29,7 +29,9 @@ story_authors = Table(
     "story_authors",
     db.metadata,
     Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
-    Column("person_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("person_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    # A person's stories from the index alone (migration 0005).
+    Index("ix_story_authors_person_story", "person_id", "story_id"),
 )
 
 story_tags = Table(
@@ -57,6 +59,8 @@ class Story(db.Model):
         Index("ix_stories_desk_state_submitted", "desk_id", "state", "submitted_at"),
         Index("ix_stories_desk_state_published", "desk_id", "state", "published_at"),
         Index("ix_stories_desk_modified", "desk_id", "modified_at"),
+        # Top News: the few placed stories, newest first, without scanning every published one.
+        Index("ix_stories_placement_state_published", "placement", "state", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

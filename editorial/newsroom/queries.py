@@ -89,8 +89,16 @@ def visible_parts(person: Person) -> list[ColumnElement[bool]]:
 
 
 def visible_condition(person: Person) -> ColumnElement[bool]:
-    """One WHERE clause for the stories this person may see."""
+    """One WHERE clause for the stories this person may see.
+
+    The desks go in as one `desk_id IN (...)`: the planner combines an IN list with the other
+    columns of an index (state, times), where OR-ed equalities made it OR together bitmaps of
+    every story of each desk (a day's budget on 100,000 stories: 2 ms against 19 ms).
+    """
+    desks = edited_desk_ids(person)
     parts = visible_parts(person)
+    if len(desks) > 1:
+        parts = [Story.desk_id.in_(desks), *parts[len(desks) :]]  # the desk parts come first
     return or_(*parts) if parts else false()
 
 
@@ -372,19 +380,12 @@ def search(person: Person, filters: SearchFilters) -> tuple[list[StoryRow], bool
     if filters.changed_before is not None:
         conditions.append(Story.modified_at < filters.changed_before)
     offset = (filters.page - 1) * PAGE_SIZE
-    if text is None:
-        ids = _newest_ids(visible_parts(person), conditions, offset, PAGE_SIZE + 1)
-        rows = _in_order(ids)
-    else:
-        # Words: let the full-text index find the (usually few) matches, then sort them; an
-        # index walk in date order would read a whole desk for a rare word.
-        rows = _stories(
-            select(Story)
-            .where(visible_condition(person), *conditions)
-            .order_by(Story.modified_at.desc(), Story.id.desc())
-            .offset(offset)
-            .limit(PAGE_SIZE + 1)
-        )
+    # With words too, one top-N per desk: the planner then chooses per desk between walking the
+    # desk's index newest first (a common word: a few dozen rows) and the full-text index and a
+    # sort (a rare word). Over all desks at once it could only do the latter: for a word in a
+    # quarter of the archive, 66 ms of heap reads and sorting on 100,000 stories, not 15.
+    ids = _newest_ids(visible_parts(person), conditions, offset, PAGE_SIZE + 1)
+    rows = _in_order(ids)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

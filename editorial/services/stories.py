@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import delete, func, or_, select, update
 
 from editorial.extensions import db
 from editorial.models import (
@@ -30,7 +31,7 @@ from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_mentions, notify_story_event
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
-from editorial.timeutil import utcnow
+from editorial.timeutil import format_local, utcnow, zone
 from editorial.workflow import (
     APPROVAL_STATES,
     Action,
@@ -123,19 +124,28 @@ def validate_for_submit(story: Story) -> dict[str, str]:
 
 def _unique_slug(base: str, *, story_id: int | None = None) -> str:
     """The slug, with -2, -3... appended if another story (or old slug) already has it."""
-    candidate, n = base, 1
-    while True:
-        taken = db.session.scalar(
-            select(Story.id).where(Story.slug == candidate, Story.id != (story_id or 0))
-        ) or db.session.scalar(
-            select(SlugRedirect.story_id).where(
-                SlugRedirect.slug == candidate, SlugRedirect.story_id != (story_id or 0)
+    stem, other = base[:75], story_id or 0
+    # One query per table, not one per candidate: a common headline ("Weather") is reused often.
+    taken = {
+        *db.session.scalars(
+            select(Story.slug).where(_slug_family(Story.slug, base, stem), Story.id != other)
+        ),
+        *db.session.scalars(
+            select(SlugRedirect.slug).where(
+                _slug_family(SlugRedirect.slug, base, stem), SlugRedirect.story_id != other
             )
-        )
-        if not taken:
-            return candidate
+        ),
+    }
+    if base not in taken:
+        return base
+    n = 2
+    while f"{stem}-{n}" in taken:
         n += 1
-        candidate = f"{base[:75]}-{n}"
+    return f"{stem}-{n}"
+
+
+def _slug_family(column, base: str, stem: str):
+    return or_(column == base, column.startswith(f"{stem}-", autoescape=True))
 
 
 def _tags(names: list[str]) -> list[Tag]:
@@ -206,8 +216,9 @@ def create_story(data: StoryInput, *, actor: Person) -> Story:
         to_state=StoryState.DRAFT,
         data={"revision": revision.number},
     )
+    story_id, actor_id = story.id, actor.id
     commit()
-    log.info("story %s created by %s", story.id, actor.id)
+    log.info("story %s created by %s", story_id, actor_id)
     return story
 
 
@@ -281,8 +292,8 @@ def save_story(
         raise StaleStory(story.id, expected_version, current.version if current else 0)
     db.session.expire(story)
     story.tags = _tags(data.tags)
-    if old_slug != slug and story.first_published_at is not None:
-        db.session.add(SlugRedirect(slug=old_slug, story_id=story.id))
+    if old_slug != slug:
+        _move_slug(story, old_slug, slug)
     revision = _add_revision(
         story, actor=actor, summary=summary or ("Correction" if correction else "")
     )
@@ -317,6 +328,15 @@ def save_story(
         purge_public_cache()
     commit()
     return story
+
+
+def _move_slug(story: Story, old_slug: str, slug: str) -> None:
+    """Keep the old URL of a published story working; never redirect the current slug."""
+    db.session.execute(
+        delete(SlugRedirect).where(SlugRedirect.slug == slug, SlugRedirect.story_id == story.id)
+    )
+    if story.first_published_at is not None:
+        db.session.add(SlugRedirect(slug=old_slug, story_id=story.id))
 
 
 def restore_revision(
@@ -385,7 +405,15 @@ def transition_story(
             "first_published_at": func.coalesce(Story.first_published_at, now),
         }
 
-    conditions = [Story.id == story.id, Story.state.in_(rule.sources)]
+    story_id, facts = story.id, story.facts
+    # The row must still be what check() judged: a reporter's spike of a never-submitted draft
+    # must not land on the same story submitted a moment ago, nor a check for one desk on another.
+    conditions = [
+        Story.id == story.id,
+        Story.state == facts.state,
+        Story.desk_id == facts.desk_id,
+        Story.was_submitted.is_(facts.was_submitted),
+    ]
     if expected_version is not None:
         conditions.append(Story.version == expected_version)
     from_state = StoryState(story.state)
@@ -417,11 +445,15 @@ def transition_story(
     )
     notify_story_event(action, story, actor=actor, note=note.strip())
     if action is Action.SCHEDULE:
-        after_commit(lambda: queue_publish(story.id, values["publish_at"]))
+        # Plain values: touching `story` after commit would open a new transaction (and on
+        # SQLite take the write lock) inside the commit's callbacks.
+        publish_at = values["publish_at"]
+        after_commit(lambda: queue_publish(story_id, publish_at))
     if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
         purge_public_cache()
+    actor_id = actor.id
     commit()
-    log.info("story %s: %s by %s (%s -> %s)", story.id, action, actor.id, from_state, rule.target)
+    log.info("story %s: %s by %s (%s -> %s)", story_id, action, actor_id, from_state, rule.target)
     return story
 
 
@@ -431,24 +463,45 @@ def _checked_publish_time(story: Story, publish_at: datetime | None, now: dateti
     if publish_at <= now:
         raise ValidationFailed(
             {
-                "publish_at": "That time has already passed; choose a time in the future, "
-                "or use Publish now."
+                "publish_at": f"{_local(publish_at)} has already passed; choose a time in the "
+                "future, or use Publish now."
             }
         )
     if publish_at > now + MAX_SCHEDULE_AHEAD:
-        raise ValidationFailed({"publish_at": "That is more than a year ahead; check the date."})
+        raise ValidationFailed(
+            {"publish_at": f"{_local(publish_at)} is more than a year ahead; check the date."}
+        )
     if story.embargo_at and publish_at < story.embargo_at:
-        raise ValidationFailed({"publish_at": "That is before the story's embargo lifts."})
+        raise ValidationFailed(
+            {
+                "publish_at": f"{_local(publish_at)} is before the story's embargo lifts at "
+                f"{_local(story.embargo_at)}; choose that time or later."
+            }
+        )
     return publish_at
+
+
+def _local(value: datetime) -> str:
+    """An instant as the newsroom reads it, e.g. '30 Dec 2025, 18:05 (Asia/Dhaka)'."""
+    name = current_app.config["EDITORIAL_TIMEZONE"]
+    return f"{format_local(value, zone(name))} ({name})"
 
 
 def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story:
     """Put a story in Top News, or take it out."""
     if not can_place(actor.actor, story.facts):
         raise TransitionNotAllowed("Only the desk's editors place stories.")
-    before = story.placement
-    story.placement = placement
-    story.modified_at = utcnow()
+    before, placement = Placement(story.placement), Placement(placement)
+    if before is placement:
+        return story
+    # Like every change, placement bumps the version, so a form opened before it sees a conflict.
+    db.session.execute(
+        update(Story)
+        .where(Story.id == story.id)
+        .values(placement=placement, modified_at=utcnow(), version=Story.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(story)
     audit.record(
         "story.placed", actor=actor, story_id=story.id, data={"before": before, "after": placement}
     )

@@ -1,0 +1,326 @@
+"""Random sequences of newsroom actions against the real services (Hypothesis state machine).
+
+Each example builds its own desks and staff in the test's SQLite database. Random people try
+random transitions, saves (some from stale versions), placements and scheduler runs with a
+"now" in the future. After every step: states are legal, published stories (and only they) are
+public and have their times, every change left exactly one audit event and bumped the version,
+and every refusal left nothing behind.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from editorial.extensions import db
+from editorial.models import AuditEvent, Placement, Revision, Story
+from editorial.services.errors import StaleStory, ValidationFailed
+from editorial.services.publishing import publish_due_stories
+from editorial.services.settings import workflow_policy
+from editorial.services.stories import StoryInput, save_story, set_placement, transition_story
+from editorial.timeutil import utcnow
+from editorial.workflow import (
+    HUMAN_ACTIONS,
+    TRANSITIONS,
+    Action,
+    StoryState,
+    WorkflowError,
+    allowed_actions,
+    check,
+)
+
+S = StoryState
+PEOPLE = ["reporter A", "reporter A2", "reporter B", "editor A", "editor A2", "editor AB"]
+HEADLINES = ["Rain in Dhaka", "ঢাকায় বৃষ্টি", "x" * 201, ""]
+BODIES = ["The body.", "", "বাংলা লেখা, দ্বিতীয় অনুচ্ছেদ।"]
+NOTES = ["Because.", "", "   "]
+# Offsets of a schedule time from the real now; negative ones must be refused.
+SCHEDULE_OFFSETS = [timedelta(hours=2), timedelta(minutes=-5), timedelta(days=3), None]
+SWEEP_OFFSETS = [timedelta(hours=3), timedelta(days=4), timedelta(0)]
+REFUSALS = (WorkflowError, ValidationFailed, StaleStory)
+# Hypothesis favours early choices: put the moves that lead somewhere first.
+FORWARD = [
+    Action.SUBMIT,
+    Action.APPROVE,
+    Action.SCHEDULE,
+    Action.PUBLISH,
+    Action.WITHDRAW,
+    Action.REPUBLISH,
+    Action.UNSCHEDULE,
+    Action.REQUEST_CHANGES,
+    Action.RECALL,
+    Action.RESTORE,
+    Action.SPIKE,
+]
+
+
+def public_ids() -> set[int]:
+    """What a reader could see: the public site's filter."""
+    now = utcnow()
+    return set(
+        db.session.scalars(
+            select(Story.id).where(
+                Story.state == S.PUBLISHED,
+                (Story.embargo_at.is_(None)) | (Story.embargo_at <= now),
+            )
+        )
+    )
+
+
+def events(story_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.story_id == story_id)
+    )
+
+
+def counts(column, story_ids: list[int]) -> dict[int, int]:
+    """Rows per story in the table of `column` (a story_id column)."""
+    return dict(
+        db.session.execute(
+            select(column, func.count()).where(column.in_(story_ids)).group_by(column)
+        ).all()
+    )
+
+
+class Newsroom(RuleBasedStateMachine):
+    """The model: for each story, how many changes succeeded (so its version and audit count)."""
+
+    make = None  # the Factory, set by the test
+    desks: dict = {}  # built once per test by build_newsroom(); examples share the staff
+    people: dict = {}
+
+    stories = Bundle("stories")
+
+    @classmethod
+    def build_newsroom(cls, make) -> None:
+        cls.make = make
+        desk_a, desk_b = make.desk(), make.desk()
+        cls.desks = {"A": desk_a, "B": desk_b}
+        cls.people = {
+            "reporter A": make.reporter(desk_a),
+            "reporter A2": make.reporter(desk_a),
+            "reporter B": make.reporter(desk_b),
+            "editor A": make.editor(desk_a),
+            "editor A2": make.editor(desk_a),
+            "editor AB": make.editor(desk_a, desk_b),
+        }
+        for person in cls.people.values():
+            person.wants_email = False  # in-app notifications only: e-mail is not under test
+        db.session.commit()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: dict[int, int] = {}  # story id -> successful changes in this example
+        self.states: dict[int, StoryState] = {}  # as the last invariant check saw them
+
+    # --- helpers -----------------------------------------------------------------------------
+    def story(self, story_id: int) -> Story:
+        db.session.expire_all()
+        return db.session.get(Story, story_id)
+
+    def snapshot(self, story_id: int) -> tuple:
+        story = self.story(story_id)
+        return (story.state, story.version, story.headline, story.body, events(story_id))
+
+    def changed(self, story_id: int) -> None:
+        self.changes[story_id] += 1
+
+    # --- rules -------------------------------------------------------------------------------
+    @initialize(target=stories, who=st.sampled_from(PEOPLE))
+    def first_story(self, who: str):
+        return self.create(who, "A", HEADLINES[0])
+
+    @rule(
+        target=stories,
+        who=st.sampled_from(PEOPLE),
+        desk=st.sampled_from(["A", "B"]),
+        headline=st.sampled_from(HEADLINES[:2]),
+    )
+    def create(self, who: str, desk: str, headline: str):
+        person = self.people[who]
+        if self.desks[desk].id not in person.actor.desk_ids:
+            desk = "A"  # everyone is on desk A but reporter B
+        if who == "reporter B":
+            desk = "B"
+        story = type(self).make.story(person, self.desks[desk], headline=headline)
+        self.changes[story.id] = 0
+        return story.id
+
+    @rule(
+        story_id=stories,
+        who=st.sampled_from(PEOPLE),
+        action=st.sampled_from(HUMAN_ACTIONS),
+        note=st.sampled_from(NOTES),
+        offset=st.sampled_from(SCHEDULE_OFFSETS),
+        stale=st.sampled_from([False, False, True, None]),
+    )
+    def transition(self, story_id, who, action: Action, note, offset, stale) -> None:
+        person, story = self.people[who], self.story(story_id)
+        before = self.snapshot(story_id)
+        expected_version = None if stale is None else story.version - (1 if stale else 0)
+        publish_at = utcnow() + offset if offset is not None else None
+        try:
+            check(action, person.actor, story.facts, note=note)
+        except WorkflowError as error:
+            predicted: type[Exception] | None = type(error)
+        else:
+            predicted = None
+        try:
+            transition_story(
+                story,
+                action,
+                actor=person,
+                note=note,
+                expected_version=expected_version,
+                publish_at=publish_at,
+            )
+        except REFUSALS as error:
+            if predicted is not None:
+                assert isinstance(error, predicted), (error, predicted)
+            assert self.snapshot(story_id) == before, "a refused transition changed something"
+            return
+        assert predicted is None, f"{action} by {who} from {before[0]} should have failed"
+        assert not stale, "a transition from a stale version succeeded"
+        rule_ = TRANSITIONS[action]
+        assert before[0] in rule_.sources
+        after = self.story(story_id)
+        assert after.state == rule_.target
+        self.changed(story_id)
+
+    @rule(story_id=stories, moves=st.integers(1, 4), data=st.data())
+    def advance(self, story_id, moves, data) -> None:
+        """Take actions story pages offer, forward moves first: reaches the deep states."""
+        for _ in range(moves):
+            story = self.story(story_id)
+            policy = workflow_policy()
+            offered = sorted(
+                (
+                    (FORWARD.index(t.action), who, t)
+                    for who, person in self.people.items()
+                    for t in allowed_actions(person.actor, story.facts, policy)
+                ),
+                key=lambda choice: choice[0],
+            )
+            if not offered:
+                return
+            _, who, rule_ = data.draw(st.sampled_from(offered), label="choice")
+            if rule_.action is Action.SUBMIT and not (story.headline and story.body.strip()):
+                return
+            transition_story(
+                story,
+                rule_.action,
+                actor=self.people[who],
+                note="Because.",
+                expected_version=story.version,
+                publish_at=utcnow() + timedelta(hours=1),
+            )
+            assert self.story(story_id).state == rule_.target
+            self.changed(story_id)
+
+    @rule(
+        story_id=stories,
+        who=st.sampled_from(PEOPLE),
+        headline=st.sampled_from(HEADLINES),
+        body=st.sampled_from(BODIES),
+        stale=st.booleans(),
+    )
+    def save(self, story_id, who, headline, body, stale) -> None:
+        person, story = self.people[who], self.story(story_id)
+        before = self.snapshot(story_id)
+        data = StoryInput(headline=headline, body=body, desk_id=story.desk_id, slug=story.slug)
+        try:
+            save_story(
+                story, data, actor=person, expected_version=story.version - (1 if stale else 0)
+            )
+        except REFUSALS:
+            assert self.snapshot(story_id) == before, "a refused save changed something"
+            return
+        assert not stale, "a save over a newer version succeeded"
+        after = self.story(story_id)
+        if before[0] in {S.APPROVED, S.SCHEDULED}:
+            assert after.state in {before[0], S.SUBMITTED}
+        else:
+            assert after.state == before[0]
+        assert (after.headline, after.body) == (headline, body)
+        self.changed(story_id)
+
+    @rule(story_id=stories, who=st.sampled_from(PEOPLE), top=st.booleans())
+    def place(self, story_id, who, top) -> None:
+        story = self.story(story_id)
+        placement = Placement.TOP if top else Placement.NONE
+        was, before = story.placement, self.snapshot(story_id)
+        try:
+            set_placement(story, placement, actor=self.people[who])
+        except REFUSALS:
+            assert self.snapshot(story_id) == before
+            return
+        if was != placement:
+            self.changed(story_id)
+
+    @precondition(lambda self: S.SCHEDULED in self.states.values())
+    @rule(offset=st.sampled_from(SWEEP_OFFSETS))
+    def run_scheduler(self, offset) -> None:
+        now = utcnow() + offset
+        mine = list(self.changes)
+        due = {
+            s.id
+            for s in db.session.scalars(select(Story).where(Story.id.in_(mine)))
+            if s.state == S.SCHEDULED and s.publish_at <= now
+        }
+        published = set(publish_due_stories(now)) & set(mine)
+        assert published == due
+        for story_id in published:
+            self.changed(story_id)
+
+    # --- invariants --------------------------------------------------------------------------
+    @invariant()
+    def stories_are_consistent(self) -> None:
+        if not self.changes:
+            return
+        db.session.expire_all()
+        public = public_ids()
+        mine = list(self.changes)
+        rows = db.session.scalars(select(Story).where(Story.id.in_(mine)))
+        audited = counts(AuditEvent.story_id, mine)
+        revised = counts(Revision.story_id, mine)
+        for story in rows:
+            state = StoryState(story.state)  # raises on anything outside the enum
+            self.states[story.id] = state
+            is_published = state is S.PUBLISHED
+            assert (story.id in public) is is_published, (story.id, state)
+            if is_published:
+                assert story.published_at is not None
+                assert story.first_published_at is not None
+            if state is S.SCHEDULED:
+                assert story.publish_at is not None
+            if story.publish_at is not None:
+                assert state in {S.SCHEDULED, S.PUBLISHED, S.WITHDRAWN}, (story.id, state)
+            assert (story.first_published_at is not None) is (
+                state in {S.PUBLISHED, S.WITHDRAWN}
+            ), (story.id, state)
+            # One audit event and one version step per change, counting creation as the first.
+            assert story.version == 1 + self.changes[story.id], story.id
+            assert audited[story.id] == story.version, story.id
+            assert 1 <= revised[story.id] <= story.version
+        db.session.rollback()  # never hold SQLite's write lock between steps
+
+
+def test_newsroom_state_machine(app: Flask, make) -> None:
+    Newsroom.build_newsroom(make)
+    run_state_machine_as_test(
+        Newsroom,
+        settings=settings(max_examples=30, stateful_step_count=25, deadline=None, print_blob=True),
+    )

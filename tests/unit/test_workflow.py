@@ -1,0 +1,415 @@
+"""The workflow against PRODUCT.md: a permission matrix written out by hand, not computed.
+
+Every role combination x relationship to the story x action x source state is compared with the
+EXPECTED tables below, each transcribed from PRODUCT.md ("People and permissions" and "The
+workflow"). Where PRODUCT.md is silent, the choice is recorded in a comment next to the entry.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from editorial.workflow import (
+    DEFAULT_POLICY,
+    HUMAN_ACTIONS,
+    TRANSITIONS,
+    Action,
+    Actor,
+    NoteRequired,
+    Policy,
+    Role,
+    StoryFacts,
+    StoryState,
+    TransitionNotAllowed,
+    WorkflowError,
+    WrongState,
+    allowed_actions,
+    can_comment,
+    can_edit,
+    can_place,
+    can_view,
+    check,
+    check_system,
+    keeps_approval,
+)
+
+A = Action
+S = StoryState
+ME, SOMEONE_ELSE = 1, 2
+DESK, OTHER_DESK = 10, 20
+
+# --- who --------------------------------------------------------------------------------------
+ROLES = {
+    "reporter": {Role.REPORTER},
+    "editor": {Role.DESK_EDITOR},  # "everything a reporter may, plus..."
+    "editor+reporter": {Role.DESK_EDITOR, Role.REPORTER},
+    "admin": {Role.ADMIN},  # "Not an editor unless also made desk editor"
+    "admin+editor": {Role.ADMIN, Role.DESK_EDITOR},
+}
+# relationship -> (is the actor an author?, the desks the actor belongs to)
+RELATIONSHIPS = {
+    "own": (True, {DESK}),
+    "own, other desk": (True, {OTHER_DESK}),  # wrote it, but not on (or not editing) its desk
+    "same desk": (False, {DESK}),
+    "other desk": (False, {OTHER_DESK}),
+}
+
+# A reporter may spike their own draft only while it never went to the desk.
+OWN_NEVER_SUBMITTED_DRAFT = "spike own never-submitted draft"
+REPORTER_MAY = {A.SUBMIT, A.RECALL, OWN_NEVER_SUBMITTED_DRAFT}
+# Editors may submit and recall for the desk's reporters (PRODUCT.md: they edit in any state).
+EDITOR_MAY = {
+    A.SUBMIT,
+    A.RECALL,
+    A.REQUEST_CHANGES,
+    A.APPROVE,
+    A.SCHEDULE,
+    A.UNSCHEDULE,
+    A.PUBLISH,
+    A.WITHDRAW,
+    A.REPUBLISH,
+    A.SPIKE,
+    A.RESTORE,
+}
+EDITOR_OWN_MAY = EDITOR_MAY - {A.APPROVE}  # four-eyes: never approve what you wrote
+
+# (roles, relationship) -> the actions permitted at all (the state is checked separately)
+MAY: dict[tuple[str, str], set] = {
+    ("reporter", "own"): REPORTER_MAY,
+    ("reporter", "own, other desk"): REPORTER_MAY,
+    ("reporter", "same desk"): set(),
+    ("reporter", "other desk"): set(),
+    ("editor", "own"): EDITOR_OWN_MAY,
+    ("editor", "own, other desk"): REPORTER_MAY,
+    ("editor", "same desk"): EDITOR_MAY,
+    ("editor", "other desk"): set(),
+    ("editor+reporter", "own"): EDITOR_OWN_MAY,
+    ("editor+reporter", "own, other desk"): REPORTER_MAY,
+    ("editor+reporter", "same desk"): EDITOR_MAY,
+    ("editor+reporter", "other desk"): set(),
+    # An admin-only author (e.g. a reporter later made admin-only) keeps no author rights.
+    ("admin", "own"): set(),
+    ("admin", "own, other desk"): set(),
+    ("admin", "same desk"): set(),
+    ("admin", "other desk"): set(),
+    ("admin+editor", "own"): EDITOR_OWN_MAY,
+    ("admin+editor", "own, other desk"): REPORTER_MAY,
+    ("admin+editor", "same desk"): EDITOR_MAY,
+    ("admin+editor", "other desk"): set(),
+}
+
+# --- from where to where (the diagram) -------------------------------------------------------
+UNPUBLISHED = {S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED}
+SOURCES = {
+    A.SUBMIT: {S.DRAFT, S.CHANGES_REQUESTED},
+    A.RECALL: {S.SUBMITTED},
+    A.REQUEST_CHANGES: {S.SUBMITTED, S.APPROVED},
+    A.APPROVE: {S.SUBMITTED},
+    A.SCHEDULE: {S.APPROVED, S.SCHEDULED},  # from scheduled: rescheduling (TRUST 7)
+    A.UNSCHEDULE: {S.SCHEDULED},
+    A.PUBLISH: {S.APPROVED, S.SCHEDULED},
+    A.PUBLISH_SCHEDULED: {S.SCHEDULED},
+    A.WITHDRAW: {S.PUBLISHED},
+    A.REPUBLISH: {S.WITHDRAWN},
+    A.SPIKE: UNPUBLISHED,  # "any unpublished state"
+    A.RESTORE: {S.SPIKED},
+}
+TARGETS = {
+    A.SUBMIT: S.SUBMITTED,
+    A.RECALL: S.DRAFT,
+    A.REQUEST_CHANGES: S.CHANGES_REQUESTED,
+    A.APPROVE: S.APPROVED,
+    A.SCHEDULE: S.SCHEDULED,
+    A.UNSCHEDULE: S.APPROVED,
+    A.PUBLISH: S.PUBLISHED,
+    A.PUBLISH_SCHEDULED: S.PUBLISHED,
+    A.WITHDRAW: S.WITHDRAWN,
+    A.REPUBLISH: S.PUBLISHED,
+    A.SPIKE: S.SPIKED,
+    A.RESTORE: S.DRAFT,
+}
+NEEDS_NOTE = {A.REQUEST_CHANGES, A.SPIKE, A.WITHDRAW}
+CONTRACT_LABELS = {
+    "Approve",
+    "Request changes",
+    "Schedule",
+    "Unschedule",
+    "Publish now",
+    "Withdraw",
+    "Spike",
+    "Restore",
+    "Submit for review",
+}
+
+# (state, was it ever submitted?): a recalled draft and a spiked draft differ for reporters.
+STATE_VARIANTS = [
+    (S.DRAFT, False),
+    (S.DRAFT, True),
+    (S.SUBMITTED, True),
+    (S.CHANGES_REQUESTED, True),
+    (S.APPROVED, True),
+    (S.SCHEDULED, True),
+    (S.PUBLISHED, True),
+    (S.WITHDRAWN, True),
+    (S.SPIKED, False),
+    (S.SPIKED, True),
+]
+
+# --- views of the story ----------------------------------------------------------------------
+ALL_STATES = set(S)
+AUTHOR_EDITS = {S.DRAFT, S.CHANGES_REQUESTED}
+EDITOR_EDITS = ALL_STATES - {S.SPIKED}  # "edit in any state"; a spiked story is restored first
+# (roles, relationship) -> (can view, states in which they can edit, can place)
+VIEWS = {
+    ("reporter", "own"): (True, AUTHOR_EDITS, False),
+    ("reporter", "own, other desk"): (True, AUTHOR_EDITS, False),
+    ("reporter", "same desk"): (False, set(), False),
+    ("reporter", "other desk"): (False, set(), False),
+    ("editor", "own"): (True, EDITOR_EDITS, True),
+    ("editor", "own, other desk"): (True, AUTHOR_EDITS, False),
+    ("editor", "same desk"): (True, EDITOR_EDITS, True),
+    ("editor", "other desk"): (False, set(), False),
+    ("editor+reporter", "own"): (True, EDITOR_EDITS, True),
+    ("editor+reporter", "own, other desk"): (True, AUTHOR_EDITS, False),
+    ("editor+reporter", "same desk"): (True, EDITOR_EDITS, True),
+    ("editor+reporter", "other desk"): (False, set(), False),
+    ("admin", "own"): (False, set(), False),
+    ("admin", "own, other desk"): (False, set(), False),
+    ("admin", "same desk"): (False, set(), False),
+    ("admin", "other desk"): (False, set(), False),
+    ("admin+editor", "own"): (True, EDITOR_EDITS, True),
+    ("admin+editor", "own, other desk"): (True, AUTHOR_EDITS, False),
+    ("admin+editor", "same desk"): (True, EDITOR_EDITS, True),
+    ("admin+editor", "other desk"): (False, set(), False),
+}
+CASES = sorted(MAY)
+
+
+def actor_and_story(
+    roles: str, relationship: str, state: StoryState = S.DRAFT, was_submitted: bool = False
+) -> tuple[Actor, StoryFacts]:
+    is_author, desks = RELATIONSHIPS[relationship]
+    actor = Actor(ME, frozenset(ROLES[roles]), frozenset(desks))
+    story = StoryFacts(
+        state=state,
+        desk_id=DESK,
+        author_ids=frozenset({ME if is_author else SOMEONE_ELSE}),
+        was_submitted=was_submitted,
+    )
+    return actor, story
+
+
+def expected(roles: str, relationship: str, action: Action, state: S, was_submitted: bool) -> str:
+    """'ok', '403' (never, for this person) or '409' (not from this state), from the tables."""
+    may = MAY[roles, relationship]
+    if action in may:
+        return "ok" if state in SOURCES[action] else "409"
+    if action is A.SPIKE and OWN_NEVER_SUBMITTED_DRAFT in may:
+        if was_submitted:
+            return "403"
+        return "ok" if state is S.DRAFT else "409"
+    return "403"
+
+
+def outcome(
+    action: Action, actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY
+) -> str:
+    try:
+        check(action, actor, story, note="a reason", policy=policy)
+    except TransitionNotAllowed:
+        return "403"
+    except WrongState:
+        return "409"
+    return "ok"
+
+
+def test_every_combination_is_in_the_tables() -> None:
+    assert set(MAY) == {(r, rel) for r in ROLES for rel in RELATIONSHIPS}
+    assert set(VIEWS) == set(MAY)
+    assert set(SOURCES) == set(Action) == set(TARGETS)
+    assert {s for s, _ in STATE_VARIANTS} == set(StoryState)
+
+
+@pytest.mark.parametrize(("roles", "relationship"), CASES)
+def test_permission_matrix(roles: str, relationship: str) -> None:
+    """Each action from each state gives exactly the expected answer (403 and 409 kept apart)."""
+    wrong = []
+    for action in Action:
+        for state, was_submitted in STATE_VARIANTS:
+            actor, story = actor_and_story(roles, relationship, state, was_submitted)
+            want = expected(roles, relationship, action, state, was_submitted)
+            got = outcome(action, actor, story)
+            if got != want:
+                wrong.append(f"{action} from {state} ({was_submitted=}): {got}, not {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(("roles", "relationship"), CASES)
+def test_buttons_are_exactly_the_allowed_actions(roles: str, relationship: str) -> None:
+    for state, was_submitted in STATE_VARIANTS:
+        actor, story = actor_and_story(roles, relationship, state, was_submitted)
+        shown = {t.action for t in allowed_actions(actor, story)}
+        want = {
+            a
+            for a in Action
+            if expected(roles, relationship, a, state, was_submitted) == "ok"
+            and a is not A.PUBLISH_SCHEDULED
+        }
+        assert shown == want, (state, was_submitted)
+
+
+@pytest.mark.parametrize(("roles", "relationship"), CASES)
+def test_view_edit_place_matrix(roles: str, relationship: str) -> None:
+    view, edit_states, place = VIEWS[roles, relationship]
+    for state in StoryState:
+        actor, story = actor_and_story(roles, relationship, state, state is not S.DRAFT)
+        assert can_view(actor, story) is view, state
+        assert can_comment(actor, story) is view, state
+        assert can_edit(actor, story) is (state in edit_states), state
+        assert can_place(actor, story) is place, state
+
+
+def test_the_table_matches_the_diagram() -> None:
+    for action, rule in TRANSITIONS.items():
+        assert rule.action is action
+        assert rule.sources == SOURCES[action], action
+        assert rule.target is TARGETS[action], action
+        assert rule.needs_note is (action in NEEDS_NOTE), action
+        assert rule.audit.startswith("story."), action
+
+
+def test_every_action_has_a_row_and_a_label() -> None:
+    assert set(TRANSITIONS) == set(Action)
+    assert all(a.label for a in Action)
+    assert {a.label for a in HUMAN_ACTIONS} >= CONTRACT_LABELS
+    assert A.PUBLISH_SCHEDULED not in HUMAN_ACTIONS
+    assert len({a.label for a in Action}) == len(Action)
+
+
+# --- four-eyes ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("roles", ["editor", "editor+reporter", "admin+editor"])
+def test_editor_cannot_approve_own_story(roles: str) -> None:
+    actor, story = actor_and_story(roles, "own", S.SUBMITTED, True)
+    with pytest.raises(TransitionNotAllowed):
+        check(A.APPROVE, actor, story)
+    assert A.APPROVE not in {t.action for t in allowed_actions(actor, story)}
+    assert not keeps_approval(actor, story)
+
+
+@pytest.mark.parametrize("roles", ["editor", "editor+reporter", "admin+editor"])
+def test_self_approval_policy_relaxes_four_eyes(roles: str) -> None:
+    relaxed = Policy(allow_self_approval=True)
+    actor, story = actor_and_story(roles, "own", S.SUBMITTED, True)
+    assert check(A.APPROVE, actor, story, policy=relaxed).target is S.APPROVED
+    assert A.APPROVE in {t.action for t in allowed_actions(actor, story, relaxed)}
+    assert keeps_approval(actor, story, relaxed)
+
+
+def test_self_approval_policy_gives_reporters_nothing() -> None:
+    relaxed = Policy(allow_self_approval=True)
+    for relationship in ("own", "same desk"):
+        actor, story = actor_and_story("reporter", relationship, S.SUBMITTED, True)
+        assert outcome(A.APPROVE, actor, story, relaxed) == "403"
+        assert not keeps_approval(actor, story, relaxed)
+    actor, story = actor_and_story("editor", "own, other desk", S.SUBMITTED, True)
+    assert outcome(A.APPROVE, actor, story, relaxed) == "403"
+
+
+@pytest.mark.parametrize(
+    ("roles", "relationship", "keeps"),
+    [
+        ("editor", "same desk", True),
+        ("editor+reporter", "same desk", True),
+        ("editor", "own", False),
+        ("editor", "other desk", False),
+        ("editor", "own, other desk", False),
+        ("reporter", "own", False),
+        ("admin", "same desk", False),
+    ],
+)
+def test_who_keeps_approval_when_editing(roles: str, relationship: str, keeps: bool) -> None:
+    actor, story = actor_and_story(roles, relationship, S.APPROVED, True)
+    assert keeps_approval(actor, story) is keeps
+
+
+# --- reporters' spike ---------------------------------------------------------------------------
+def test_reporter_spikes_only_own_never_submitted_draft() -> None:
+    actor, story = actor_and_story("reporter", "own", S.DRAFT, False)
+    assert check(A.SPIKE, actor, story, note="dropped").target is S.SPIKED
+    recalled = actor_and_story("reporter", "own", S.DRAFT, True)
+    with pytest.raises(TransitionNotAllowed):
+        check(A.SPIKE, *recalled, note="dropped")
+    submitted = actor_and_story("reporter", "own", S.SUBMITTED, True)
+    with pytest.raises(TransitionNotAllowed):
+        check(A.SPIKE, *submitted, note="dropped")
+    someone_elses = actor_and_story("reporter", "same desk", S.DRAFT, False)
+    with pytest.raises(TransitionNotAllowed):
+        check(A.SPIKE, *someone_elses, note="dropped")
+
+
+# --- notes ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("action", "state"),
+    [(A.REQUEST_CHANGES, S.SUBMITTED), (A.SPIKE, S.APPROVED), (A.WITHDRAW, S.PUBLISHED)],
+)
+@pytest.mark.parametrize("note", ["", "   ", "\n\t"])
+def test_note_required(action: Action, state: StoryState, note: str) -> None:
+    actor, story = actor_and_story("editor", "same desk", state, True)
+    with pytest.raises(NoteRequired):
+        check(action, actor, story, note=note)
+    assert check(action, actor, story, note="Because.").target is TARGETS[action]
+
+
+@pytest.mark.parametrize(
+    ("action", "state"),
+    [(a, next(iter(sorted(SOURCES[a])))) for a in HUMAN_ACTIONS if a not in NEEDS_NOTE],
+)
+def test_other_actions_need_no_note(action: Action, state: StoryState) -> None:
+    actor, story = actor_and_story("editor", "same desk", state, True)
+    assert check(action, actor, story, note="").target is TARGETS[action]
+
+
+def test_reporter_spike_needs_a_note_too() -> None:
+    actor, story = actor_and_story("reporter", "own", S.DRAFT, False)
+    with pytest.raises(NoteRequired):
+        check(A.SPIKE, actor, story, note="")
+
+
+def test_permission_is_checked_before_state_and_note() -> None:
+    """A person who may never do it hears 403, not a hint about the state or the note."""
+    actor, story = actor_and_story("reporter", "same desk", S.DRAFT, False)
+    with pytest.raises(TransitionNotAllowed):
+        check(A.WITHDRAW, actor, story, note="")
+    actor, story = actor_and_story("editor", "same desk", S.DRAFT, False)
+    with pytest.raises(WrongState):
+        check(A.WITHDRAW, actor, story, note="")
+
+
+# --- 403 versus 409 -------------------------------------------------------------------------------
+def test_forbidden_and_wrong_state_are_distinct() -> None:
+    assert issubclass(TransitionNotAllowed, WorkflowError)
+    assert issubclass(WrongState, WorkflowError)
+    assert not issubclass(TransitionNotAllowed, WrongState)
+    assert not issubclass(WrongState, TransitionNotAllowed)
+    reporter = actor_and_story("reporter", "own", S.SUBMITTED, True)
+    with pytest.raises(TransitionNotAllowed, match="approve"):
+        check(A.APPROVE, *reporter)
+    editor = actor_and_story("editor", "same desk", S.DRAFT, False)
+    with pytest.raises(WrongState, match="draft"):
+        check(A.APPROVE, *editor)
+
+
+def test_nobody_takes_the_schedulers_action() -> None:
+    for roles, relationship in CASES:
+        actor, story = actor_and_story(roles, relationship, S.SCHEDULED, True)
+        with pytest.raises(TransitionNotAllowed):
+            check(A.PUBLISH_SCHEDULED, actor, story)
+
+
+@pytest.mark.parametrize("state", list(StoryState))
+def test_scheduler_publishes_only_scheduled_stories(state: StoryState) -> None:
+    if state is S.SCHEDULED:
+        assert check_system(A.PUBLISH_SCHEDULED, state).target is S.PUBLISHED
+    else:
+        with pytest.raises(WrongState):
+            check_system(A.PUBLISH_SCHEDULED, state)
