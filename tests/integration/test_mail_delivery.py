@@ -71,7 +71,8 @@ def test_mail_waits_for_a_refusing_server_and_is_sent_once(
     wait_until(lambda: email_state(notification_id).email_state == EmailState.SENT, 30, "sent")
     wait_until(lambda: drained(broker), 15, "the queue to drain")
     assert len(smtp.inbox.to(editor.email)) == 1
-    assert email_state(notification_id).email_attempts >= 3
+    # The second claim may already be connecting when the server comes up, so it can succeed.
+    assert email_state(notification_id).email_attempts >= 2
 
 
 def test_try_again_later_answers_are_retried_then_sent_once(
