@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from editorial.services.desks import create_desk
 from editorial.extensions import db
 from editorial.models import Desk, Person
 from editorial.services import commit
+from editorial.services.desks import create_desk
 from editorial.services.staff import create_person
 from editorial.services.stories import StoryInput, create_story, transition_story
 from editorial.timeutil import utcnow

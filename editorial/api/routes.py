@@ -1,3 +1,98 @@
-"""API endpoints."""
+"""API endpoints: public stories only, as JSON, built on the public site's one predicate."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, jsonify, request, url_for
+
+from editorial.api import bp
+from editorial.site import queries
+from editorial.site.cache import public_page
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        abort(400, f"{name} must be a whole number from {low} to {high}.")
+    return int(raw)
+
+
+def _summary(card: queries.Card) -> dict[str, Any]:
+    return {
+        "id": card.id,
+        "headline": card.headline,
+        "standfirst": card.standfirst,
+        "byline": card.byline,
+        "dateline": card.dateline,
+        "section": {"slug": card.desk_slug, "name": card.desk_name},
+        "url": queries.absolute(card.url),
+        "published_at": card.published_at.isoformat(timespec="seconds"),
+        "updated_at": card.updated_at.isoformat(timespec="seconds") if card.updated_at else None,
+    }
+
+
+@bp.get("/stories")
+@public_page(vary=("page", "per_page", "section"))
+def stories():
+    """Public stories, newest first: ?page=, ?per_page= (at most 100), ?section=<desk slug>."""
+    page = _int_arg("page", 1, 1, 1_000_000)
+    per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    query = queries.card_query()
+    section = request.args.get("section")
+    if section:
+        desk = queries.find_desk(section)
+        if desk is None:
+            abort(404, f"No section {section!r}.")
+        query = queries.desk_stories(desk.id)
+    total = queries.count(query)
+    pages = max(1, -(-total // per_page))
+    items = queries.cards(query, per_page, (page - 1) * per_page)
+
+    def link(number: int) -> str | None:
+        if not 1 <= number <= pages:
+            return None
+        args = {"page": number, "per_page": per_page} | ({"section": section} if section else {})
+        return queries.absolute(url_for("api.stories", **args))
+
+    return jsonify(
+        stories=[_summary(card) for card in items],
+        page=page,
+        per_page=per_page,
+        pages=pages,
+        total=total,
+        next=link(page + 1),
+        previous=link(page - 1) if page <= pages else None,
+    )
+
+
+@bp.get("/stories/<int:story_id>")
+@public_page()
+def story(story_id: int):
+    """One public story with its body and notices; anything not public is 404."""
+    found = queries.public_story_by_id(story_id)
+    if found is None:
+        abort(404, "No such story.")
+    article = queries.article_of(found)
+    return jsonify(
+        _summary(article.card)
+        | {
+            "body_html": article.body_html,
+            "authors": article.authors,
+            "tags": [name for name, _url in article.tags],
+            "word_count": article.word_count,
+            "corrections": [
+                {
+                    "kind": "correction" if notice.is_correction else "update",
+                    "note": notice.note,
+                    "at": notice.created_at.isoformat(timespec="seconds"),
+                }
+                for notice in article.notices
+            ],
+        }
+    )

@@ -9,6 +9,7 @@ that caused it: a committed change can never be hidden by a stale page past that
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from editorial.extensions import db
 from editorial.models import SiteSetting
@@ -24,9 +25,19 @@ def site_generation() -> str:
 
 def purge_public_cache() -> None:
     """Make every cached public page stale, as part of the current transaction."""
-    token = uuid.uuid4().hex
+    # The time in front gives pages a Last-Modified; the random part makes it unique.
+    token = f"{datetime.now(UTC).timestamp():.3f}-{uuid.uuid4().hex[:16]}"
     row = db.session.get(SiteSetting, GENERATION_KEY)
     if row is None:
         db.session.add(SiteSetting(key=GENERATION_KEY, value=token))
     else:
         row.value = token
+
+
+def generation_time(token: str) -> datetime | None:
+    """When the generation `token` began (None for the first one, or an old-style token)."""
+    stamp, _, rest = token.partition("-")
+    try:
+        return datetime.fromtimestamp(float(stamp), UTC) if rest else None
+    except (ValueError, OverflowError):
+        return None

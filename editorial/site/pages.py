@@ -1,0 +1,303 @@
+"""Reader-facing pages: homepage, sections, tags, latest, search, articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
+
+from editorial.services.settings import site_tagline
+from editorial.site import bp, queries
+from editorial.site.cache import public_headers, public_page
+from editorial.site.queries import Article, Card
+from editorial.timeutil import utcnow, zone
+
+TOP_COUNT = 6
+LATEST_COUNT = 10
+BLOCK_COUNT = 5
+SIDEBAR_COUNT = 6
+MAX_PAGE = 100_000
+
+
+def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render a public page: navigation and masthead added, database released first."""
+    context.setdefault("sections", queries.sections())
+    context["tagline"] = site_tagline()
+    context["year"] = utcnow().astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"])).year
+    context["site_url"] = current_app.config["SITE_URL"]
+    # The same page for everyone: a template cannot show anything about who is signed in.
+    context["current_user"] = None
+    queries.release()
+    return render_template(template, **context), status
+
+
+@bp.app_template_filter("news_time")
+def news_time(value: Any) -> str:
+    """'30 December 2025, 6:05 pm' in newsroom time."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"]))
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+
+
+@bp.app_template_filter("short_time")
+def short_time(value: Any) -> str:
+    """'30 Dec, 18:05' in newsroom time, for listings ('30 Dec 2024, 18:05' in other years)."""
+    if value is None:
+        return ""
+    tz = zone(current_app.config["EDITORIAL_TIMEZONE"])
+    local = value.astimezone(tz)
+    year = "" if local.year == utcnow().astimezone(tz).year else f" {local.year}"
+    return f"{local.day} {local:%b}{year}, {local:%H:%M}"
+
+
+@bp.errorhandler(NotFound)
+def not_found(_error: NotFound):
+    body, status = render_page("site/error.html", 404, title="Page not found")
+    return public_headers(current_app.make_response((body, status)))
+
+
+# --- listings -----------------------------------------------------------------------------------
+
+
+def page_number() -> int:
+    """?page=N (1 if absent); anything else is a page that does not exist."""
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def listing(template: str, query: Any, **context: Any) -> tuple[str, int]:
+    """A paginated list of public stories; a page past the end is 404."""
+    page = page_number()
+    total = queries.count(query)
+    pages = max(1, -(-total // queries.PAGE_SIZE))
+    if page > pages:
+        abort(404)
+    items = queries.cards(query, queries.PAGE_SIZE, (page - 1) * queries.PAGE_SIZE)
+    return render_page(
+        template,
+        items=items,
+        page=page,
+        pages=pages,
+        total=total,
+        page_url=page_url,
+        **context,
+    )
+
+
+def page_url(number: int) -> str:
+    """This listing's address at another page (keeping the search words)."""
+    args: dict[str, Any] = dict(request.view_args or {})
+    if request.args.get("q"):
+        args["q"] = request.args["q"]
+    if number > 1:
+        args["page"] = number
+    return url_for(request.endpoint or "site.home", **args)
+
+
+@bp.get("/")
+@public_page()
+def home():
+    """Lead story, Top News, Latest News and a block per desk."""
+    top = queries.top_news(TOP_COUNT + 1)
+    latest = queries.latest(LATEST_COUNT)
+    lead = (top or latest or [None])[0]
+    sections = queries.sections()
+    blocks = [
+        (section, queries.cards(queries.desk_stories(section.id), BLOCK_COUNT))
+        for section in sections
+    ]
+    return render_page(
+        "site/home.html",
+        sections=sections,
+        lead=lead,
+        top=[c for c in top if lead is None or c.id != lead.id][:TOP_COUNT],
+        latest=latest,
+        blocks=[(section, cards) for section, cards in blocks if cards],
+        is_home=True,
+    )
+
+
+@bp.get("/latest")
+@public_page(vary=("page",))
+def latest():
+    return listing(
+        "site/listing.html",
+        queries.card_query(),
+        title="Latest News",
+        kicker="All sections",
+        canonical=url_for("site.latest"),
+    )
+
+
+@bp.get("/<desk_slug>/")
+@public_page(vary=("page",))
+def section(desk_slug: str):
+    desk = queries.find_desk(desk_slug)
+    if desk is None:
+        abort(404)
+    if desk.slug in queries.RESERVED_SLUGS:
+        return redirect(_with_page(desk.url), 301)
+    return _section_page(desk)
+
+
+@bp.get("/section/<desk_slug>/")
+@public_page(vary=("page",))
+def section_alias(desk_slug: str):
+    """Another address for a section (and the address of a desk whose slug is reserved)."""
+    desk = queries.find_desk(desk_slug)
+    if desk is None:
+        abort(404)
+    if desk.slug not in queries.RESERVED_SLUGS:
+        return redirect(_with_page(desk.url), 301)
+    return _section_page(desk)
+
+
+def _section_page(desk: queries.NavItem) -> tuple[str, int]:
+    return listing(
+        "site/listing.html",
+        queries.desk_stories(desk.id),
+        title=desk.name,
+        current=desk.slug,
+        at_section=True,
+        canonical=desk.url,
+        feed=url_for("site.section_feed", desk_slug=desk.slug),
+    )
+
+
+def _with_page(path: str) -> str:
+    page = request.args.get("page")
+    return f"{path}?page={page}" if page else path
+
+
+@bp.get("/tag/<tag_slug>")
+@public_page(vary=("page",))
+def tag(tag_slug: str):
+    """A tag's public stories. A tag with none does not exist for readers (its name could leak
+    an unpublished story)."""
+    found = queries.find_tag(tag_slug)
+    if found is None:
+        abort(404)
+    query = queries.tag_stories(found.id)
+    if queries.count(query) == 0:
+        abort(404)
+    return listing(
+        "site/listing.html",
+        query,
+        title=found.name,
+        kicker="Tag",
+        canonical=url_for("site.tag", tag_slug=found.slug),
+    )
+
+
+@bp.get("/search")
+@public_page(vary=("q", "page"), store=False)
+def search():
+    """Full-text search of public stories, newest first."""
+    text = request.args.get("q", "").strip()[:200]
+    query = queries.search_stories(text) if text else None
+    if query is None:
+        return render_page("site/search.html", q=text, items=None, page=1, pages=1, total=0)
+    return listing("site/search.html", query, q=text)
+
+
+# --- articles -----------------------------------------------------------------------------------
+
+
+@bp.get("/<desk_slug>/<yyyy>/<mm>/<dd>/<slug>")
+@public_page()
+def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
+    """A public story; an old slug or address moves (301), a withdrawn one is gone (410)."""
+    story = queries.public_story(slug)
+    if story is None:
+        renamed = queries.renamed_story(slug)
+        if renamed is not None and queries.public_story_by_id(renamed.id) is not None:
+            return redirect(_story_path(renamed), 301)
+        if queries.is_withdrawn(slug):
+            return render_page("site/gone.html", 410, title="Article withdrawn")
+        abort(404)
+    if (desk_slug, yyyy, mm, dd, slug) != _path_parts(story):
+        return redirect(_story_path(story), 301)
+    view = queries.article_of(story)
+    return render_page(
+        "site/article.html",
+        article=view,
+        more=queries.more_from_desk(story.desk_id, exclude=story.id, limit=5),
+        top=queries.top_news(SIDEBAR_COUNT, exclude=story.id),
+        latest=queries.latest(SIDEBAR_COUNT, exclude=story.id),
+        current=view.card.desk_slug,
+        canonical=view.card.url,
+        jsonld=news_article_jsonld(view),
+    )
+
+
+def _story_path(story: Any) -> str:
+    return queries.story_url(
+        story.desk.slug, story.first_published_at or story.published_at, story.slug
+    )
+
+
+def _path_parts(story: Any) -> tuple[str, str, str, str, str]:
+    when = (story.first_published_at or story.published_at).astimezone(
+        zone(current_app.config["EDITORIAL_TIMEZONE"])
+    )
+    return (story.desk.slug, f"{when:%Y}", f"{when:%m}", f"{when:%d}", story.slug)
+
+
+@bp.app_template_global("public_article_of")
+def public_article_of(story: Any) -> Article:
+    """The article view of any story, for templates given a Story (the newsroom preview)."""
+    return queries.article_of(story)
+
+
+def render_preview(story: Any) -> str:
+    """A story of any state as its article page will look (for the newsroom's signed preview).
+
+    Not a public page: no JSON-LD, no canonical link, no lists of other stories.
+    """
+    html, _status = render_page(
+        "site/article.html",
+        article=queries.article_of(story),
+        more=[],
+        top=[],
+        latest=[],
+        preview=True,
+    )
+    return html
+
+
+def news_article_jsonld(article: Article) -> dict[str, Any]:
+    """schema.org NewsArticle for an article page (escaped by |tojson in the template)."""
+    card: Card = article.card
+    url = queries.absolute(card.url)
+    site = current_app.config["SITE_URL"]
+    authors = [card.byline] if card.byline else article.authors
+    return {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": card.headline,
+        "description": card.standfirst,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": card.published_at.isoformat(timespec="seconds"),
+        "dateModified": (card.updated_at or card.published_at).isoformat(timespec="seconds"),
+        "author": [{"@type": "Person", "name": name} for name in authors or ["Staff Reporter"]],
+        "publisher": {
+            "@type": "NewsMediaOrganization",
+            "name": current_app.config["SITE_NAME"],
+            "url": site + "/",
+            "logo": {
+                "@type": "ImageObject",
+                "url": site + url_for("static", filename="img/logo.svg"),
+            },
+        },
+        "articleSection": card.desk_name,
+        "keywords": [name for name, _url in article.tags],
+        "wordCount": article.word_count,
+        "inLanguage": "en",
+        "isAccessibleForFree": True,
+    }

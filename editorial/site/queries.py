@@ -1,0 +1,379 @@
+"""What readers may see, and nothing else: every public listing starts from `public_stories()`.
+
+The predicate lives here and only here. Pages, feeds, sitemaps, search, counts, JSON-LD, More
+articles, Top News and the JSON API all build on it, so a story that is not public cannot
+appear through one of them by accident. Results leave as plain dataclasses (`Card`, `Article`)
+so templates never touch the database. Public reads run in a read-only transaction (on SQLite a
+deferred BEGIN, not the write lock every other transaction takes; see editorial.database) that
+ends before rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+from flask import current_app, url_for
+from sqlalchemy import ColumnElement, Executable, Result, Select, bindparam, func, or_, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+
+from editorial.database import READ_ONLY
+from editorial.extensions import db
+from editorial.models import Desk, Placement, SlugRedirect, Story, Tag, story_tags
+from editorial.search import matches
+from editorial.timeutil import UTCDateTime, utcnow, zone
+from editorial.workflow import StoryState
+
+PAGE_SIZE = 20
+# First path segments that belong to other parts of the app: a desk with one of these slugs
+# gets its section at /section/<slug>/ instead of /<slug>/.
+RESERVED_SLUGS = frozenset(
+    {"newsroom", "admin", "api", "static", "section", "tag", "news", "login", "logout", "account"}
+)
+
+
+# "Now" is a bound parameter, filled in by run()/scalar() at execution: the statements are
+# built once and reused (building them costs more than running them), and a statement run
+# without it fails loudly instead of showing anything.
+NOW = "public_now"
+
+
+def is_public() -> ColumnElement[bool]:
+    """THE public predicate: published, and past its embargo if it has one."""
+    return (Story.state == StoryState.PUBLISHED) & or_(
+        Story.embargo_at.is_(None), Story.embargo_at <= bindparam(NOW, type_=UTCDateTime())
+    )
+
+
+def public_stories(*entities: Any) -> Select:
+    """SELECT of public stories (whole Story rows by default), newest first."""
+    return (
+        select(*(entities or (Story,)))
+        .where(is_public())
+        .order_by(Story.published_at.desc(), Story.id.desc())
+    )
+
+
+@cache
+def _whole_stories() -> Select:
+    return public_stories()
+
+
+def run(query: Executable) -> Result:
+    """Execute a public query at this instant."""
+    return db.session.execute(query, {NOW: utcnow()})
+
+
+def scalar(query: Executable) -> Any:
+    return db.session.scalar(query, {NOW: utcnow()})
+
+
+def begin_read() -> None:
+    """Start this request's reads as a read-only transaction (no SQLite write lock)."""
+    db.session.rollback()
+    db.session.connection(execution_options={READ_ONLY: True})
+
+
+def release() -> None:
+    """End the read transaction (its objects are already copied into dataclasses)."""
+    db.session.rollback()
+
+
+# --- URLs ---------------------------------------------------------------------------------------
+
+
+# Listings build hundreds of these (a sitemap, thousands), so they are formatted directly
+# rather than through url_for; tests check both agree with the routes in pages.py.
+
+
+def _segment(text: str) -> str:
+    """A slug as a path segment, percent-encoded the way url_for encodes it."""
+    return quote(text, safe="")
+
+
+def section_url(desk_slug: str) -> str:
+    if desk_slug in RESERVED_SLUGS:
+        return f"/section/{_segment(desk_slug)}/"
+    return f"/{_segment(desk_slug)}/"
+
+
+def story_url(desk_slug: str, first_published_at: datetime | None, slug: str) -> str:
+    """/<desk>/<yyyy>/<mm>/<dd>/<slug>, dated by first publication in newsroom time."""
+    when = (first_published_at or utcnow()).astimezone(
+        zone(current_app.config["EDITORIAL_TIMEZONE"])
+    )
+    return f"/{_segment(desk_slug)}/{when:%Y/%m/%d}/{_segment(slug)}"
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on the public site (SITE_URL), for canonical links, feeds and sitemaps."""
+    return current_app.config["SITE_URL"] + path
+
+
+# --- view models --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """A story as listings show it."""
+
+    id: int
+    headline: str
+    standfirst: str
+    byline: str
+    dateline: str
+    url: str
+    desk_name: str
+    desk_slug: str
+    desk_url: str
+    published_at: datetime  # first publication
+    updated_at: datetime | None
+    slug: str
+
+
+CARD_COLUMNS = (
+    Story.id,
+    Story.headline,
+    Story.standfirst,
+    Story.byline,
+    Story.dateline,
+    Story.slug,
+    Story.first_published_at,
+    Story.published_at,
+    Story.public_updated_at,
+    Desk.slug.label("desk_slug"),
+    Desk.name.label("desk_name"),
+)
+
+
+def _card(row: Any) -> Card:
+    first = row.first_published_at or row.published_at
+    return Card(
+        id=row.id,
+        headline=row.headline,
+        standfirst=row.standfirst,
+        byline=row.byline,
+        dateline=row.dateline,
+        url=story_url(row.desk_slug, first, row.slug),
+        desk_name=row.desk_name,
+        desk_slug=row.desk_slug,
+        desk_url=section_url(row.desk_slug),
+        published_at=first,
+        updated_at=row.public_updated_at,
+        slug=row.slug,
+    )
+
+
+@cache
+def card_query() -> Select:
+    """Public stories as card rows (no bodies), newest first."""
+    return public_stories(*CARD_COLUMNS).join(Desk, Desk.id == Story.desk_id)
+
+
+def cards(query: Select, limit: int, offset: int = 0) -> list[Card]:
+    return [_card(row) for row in run(query.limit(limit).offset(offset))]
+
+
+def count(query: Select) -> int:
+    """How many public stories a card query lists."""
+    counted = query.order_by(None).with_only_columns(func.count(Story.id))
+    return scalar(counted) or 0
+
+
+def latest(limit: int, *, exclude: int | None = None) -> list[Card]:
+    query = card_query()
+    if exclude:
+        query = query.where(Story.id != exclude)
+    return cards(query, limit)
+
+
+def top_news(limit: int, *, exclude: int | None = None) -> list[Card]:
+    """Stories editors placed in Top News, newest first."""
+    query = card_query().where(Story.placement == Placement.TOP)
+    if exclude:
+        query = query.where(Story.id != exclude)
+    return cards(query, limit)
+
+
+def desk_stories(desk_id: int) -> Select:
+    return card_query().where(Story.desk_id == desk_id)
+
+
+def more_from_desk(desk_id: int, *, exclude: int, limit: int) -> list[Card]:
+    """More articles: the desk's newest public stories other than this one."""
+    return cards(desk_stories(desk_id).where(Story.id != exclude), limit)
+
+
+def tag_stories(tag_id: int) -> Select:
+    tagged = select(story_tags.c.story_id).where(story_tags.c.tag_id == tag_id)
+    return card_query().where(Story.id.in_(tagged))
+
+
+def search_stories(text: str) -> Select | None:
+    """Public stories matching the words of `text` (None when it has no searchable words)."""
+    condition = matches(text)
+    return None if condition is None else card_query().where(condition)
+
+
+def recent_first_published(since: timedelta, limit: int) -> list[Card]:
+    """Stories first published within `since` (the Google News sitemap)."""
+    cutoff = utcnow() - since
+    # published_at >= first_published_at always; saying so lets the index bound the scan.
+    recent = (Story.first_published_at >= cutoff) & (Story.published_at >= cutoff)
+    return cards(card_query().where(recent), limit)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    name: str
+    slug: str
+    url: str
+    id: int
+
+
+def sections() -> list[NavItem]:
+    """The desks as sections, in the newsroom's order."""
+    desks = db.session.execute(
+        select(Desk.id, Desk.name, Desk.slug).order_by(Desk.position, Desk.name)
+    )
+    return [NavItem(d.name, d.slug, section_url(d.slug), d.id) for d in desks]
+
+
+def find_desk(slug: str) -> NavItem | None:
+    row = db.session.execute(select(Desk.id, Desk.name, Desk.slug).where(Desk.slug == slug)).first()
+    return NavItem(row.name, row.slug, section_url(row.slug), row.id) if row else None
+
+
+def find_tag(slug: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.slug == slug))
+
+
+# --- one article --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    note: str
+    is_correction: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Article:
+    """Everything an article page shows about its story."""
+
+    card: Card
+    body_html: str
+    authors: list[str]
+    tags: list[tuple[str, str]]  # (name, url)
+    notices: list[Notice]
+    word_count: int
+
+
+def article_of(story: Story) -> Article:
+    """The article view of a story (any state: the newsroom preview may reuse it)."""
+    first = story.first_published_at or story.published_at
+    card = Card(
+        id=story.id,
+        headline=story.headline,
+        standfirst=story.standfirst,
+        byline=story.byline,
+        dateline=story.dateline,
+        url=story_url(story.desk.slug, first, story.slug),
+        desk_name=story.desk.name,
+        desk_slug=story.desk.slug,
+        desk_url=section_url(story.desk.slug),
+        published_at=first or utcnow(),
+        updated_at=story.public_updated_at,
+        slug=story.slug,
+    )
+    return Article(
+        card=card,
+        body_html=story.body_html,
+        authors=[a.name for a in story.authors],
+        tags=[(t.name, url_for("site.tag", tag_slug=t.slug)) for t in story.tags],
+        notices=[Notice(c.note, c.is_correction, c.created_at) for c in story.corrections],
+        word_count=story.word_count,
+    )
+
+
+# What an article shows, and nothing more: by default a story's desk and authors would pull
+# in every member of the desk, their roles and their desks.
+ARTICLE_LOADS = (
+    joinedload(Story.desk).lazyload("*"),
+    selectinload(Story.authors).lazyload("*"),
+    selectinload(Story.tags),
+    selectinload(Story.corrections),
+)
+
+
+def public_story(slug: str) -> Story | None:
+    """The public story with this slug, if there is one."""
+    return scalar(_whole_stories().where(Story.slug == slug).options(*ARTICLE_LOADS))
+
+
+def public_story_by_id(story_id: int) -> Story | None:
+    return scalar(_whole_stories().where(Story.id == story_id).options(*ARTICLE_LOADS))
+
+
+def renamed_story(old_slug: str) -> Story | None:
+    """The story an old slug belonged to (any state: the caller decides what to answer)."""
+    return db.session.scalar(
+        select(Story)
+        .join(SlugRedirect, SlugRedirect.story_id == Story.id)
+        .where(SlugRedirect.slug == old_slug)
+        .options(joinedload(Story.desk).lazyload("*"), lazyload("*"))
+    )
+
+
+def is_withdrawn(slug: str) -> bool:
+    """Whether this slug (current or old) belongs to a withdrawn story: its URL answers 410."""
+    current = select(Story.id).where(Story.slug == slug, Story.state == StoryState.WITHDRAWN)
+    if db.session.scalar(current) is not None:
+        return True
+    story = renamed_story(slug)
+    return story is not None and story.state == StoryState.WITHDRAWN
+
+
+def sitemap_rows(limit: int, offset: int) -> list[tuple[str, datetime]]:
+    """(URL, last modified) of public stories for the sitemap, oldest first (stable pages)."""
+    query = (
+        select(
+            Story.slug,
+            Story.first_published_at,
+            Story.published_at,
+            Story.public_updated_at,
+            Desk.slug.label("desk_slug"),
+        )
+        .join(Desk, Desk.id == Story.desk_id)
+        .where(is_public())
+        .order_by(Story.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = []
+    for row in run(query):
+        first = row.first_published_at or row.published_at
+        url = absolute(story_url(row.desk_slug, first, row.slug))
+        rows.append((url, row.public_updated_at or first))
+    return rows
+
+
+def public_count() -> int:
+    return scalar(select(func.count(Story.id)).where(is_public())) or 0
+
+
+def embargo_lifts() -> list[datetime]:
+    """When published stories under embargo become (or became) public, in order.
+
+    An embargo lifting changes public pages without any write, so the page cache needs these.
+    """
+    rows = db.session.scalars(
+        select(Story.embargo_at).where(
+            Story.state == StoryState.PUBLISHED, Story.embargo_at.is_not(None)
+        )
+    )
+    return sorted(rows)
