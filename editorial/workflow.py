@@ -117,62 +117,24 @@ def _t(
     return Transition(action, frozenset(sources), target, who, needs_note, audit)
 
 
-# action              from                                   to                  who         note
-TRANSITIONS: dict[Action, Transition] = {
-    t.action: t
-    for t in (
-        _t(
-            Action.SUBMIT,
-            {S.DRAFT, S.CHANGES_REQUESTED},
-            S.SUBMITTED,
-            Who.AUTHOR,
-            audit="story.submitted",
-        ),
-        _t(Action.RECALL, {S.SUBMITTED}, S.DRAFT, Who.AUTHOR, audit="story.recalled"),
-        _t(
-            Action.REQUEST_CHANGES,
-            {S.SUBMITTED, S.APPROVED},
-            S.CHANGES_REQUESTED,
-            Who.EDITOR,
-            needs_note=True,
-            audit="story.changes_requested",
-        ),
-        _t(Action.APPROVE, {S.SUBMITTED}, S.APPROVED, Who.EDITOR, audit="story.approved"),
-        _t(
-            Action.SCHEDULE,
-            {S.APPROVED, S.SCHEDULED},
-            S.SCHEDULED,
-            Who.EDITOR,
-            audit="story.scheduled",
-        ),
-        _t(Action.UNSCHEDULE, {S.SCHEDULED}, S.APPROVED, Who.EDITOR, audit="story.unscheduled"),
-        _t(
-            Action.PUBLISH,
-            {S.APPROVED, S.SCHEDULED},
-            S.PUBLISHED,
-            Who.EDITOR,
-            audit="story.published",
-        ),
-        _t(
-            Action.PUBLISH_SCHEDULED,
-            {S.SCHEDULED},
-            S.PUBLISHED,
-            Who.SYSTEM,
-            audit="story.published.scheduled",
-        ),
-        _t(
-            Action.WITHDRAW,
-            {S.PUBLISHED},
-            S.WITHDRAWN,
-            Who.EDITOR,
-            needs_note=True,
-            audit="story.withdrawn",
-        ),
-        _t(Action.REPUBLISH, {S.WITHDRAWN}, S.PUBLISHED, Who.EDITOR, audit="story.republished"),
-        _t(Action.SPIKE, UNPUBLISHED, S.SPIKED, Who.EDITOR, needs_note=True, audit="story.spiked"),
-        _t(Action.RESTORE, {S.SPIKED}, S.DRAFT, Who.EDITOR, audit="story.restored"),
-    )
-}
+# fmt: off
+# The workflow, one row per action; check it against PRODUCT.md.
+#   action                  from                                 to                   who         note?  audit event
+TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
+    _t(Action.SUBMIT,            {S.DRAFT, S.CHANGES_REQUESTED},     S.SUBMITTED,         Who.AUTHOR, False, "story.submitted"),
+    _t(Action.RECALL,            {S.SUBMITTED},                      S.DRAFT,             Who.AUTHOR, False, "story.recalled"),
+    _t(Action.REQUEST_CHANGES,   {S.SUBMITTED, S.APPROVED},          S.CHANGES_REQUESTED, Who.EDITOR, True,  "story.changes_requested"),
+    _t(Action.APPROVE,           {S.SUBMITTED},                      S.APPROVED,          Who.EDITOR, False, "story.approved"),
+    _t(Action.SCHEDULE,          {S.APPROVED, S.SCHEDULED},          S.SCHEDULED,         Who.EDITOR, False, "story.scheduled"),
+    _t(Action.UNSCHEDULE,        {S.SCHEDULED},                      S.APPROVED,          Who.EDITOR, False, "story.unscheduled"),
+    _t(Action.PUBLISH,           {S.APPROVED, S.SCHEDULED},          S.PUBLISHED,         Who.EDITOR, False, "story.published"),
+    _t(Action.PUBLISH_SCHEDULED, {S.SCHEDULED},                      S.PUBLISHED,         Who.SYSTEM, False, "story.published.scheduled"),
+    _t(Action.WITHDRAW,          {S.PUBLISHED},                      S.WITHDRAWN,         Who.EDITOR, True,  "story.withdrawn"),
+    _t(Action.REPUBLISH,         {S.WITHDRAWN},                      S.PUBLISHED,         Who.EDITOR, False, "story.republished"),
+    _t(Action.SPIKE,             UNPUBLISHED,                        S.SPIKED,            Who.EDITOR, True,  "story.spiked"),
+    _t(Action.RESTORE,           {S.SPIKED},                         S.DRAFT,             Who.EDITOR, False, "story.restored"),
+)}
+# fmt: on
 
 # The actions a person picks from a story page (the scheduler's is not a button).
 HUMAN_ACTIONS = tuple(a for a in Action if TRANSITIONS[a].who is not Who.SYSTEM)
