@@ -19,9 +19,10 @@ from editorial.models import Comment, Person, Placement, Story
 from editorial.newsroom import bp
 from editorial.newsroom.common import form_version, person, story_or_404, tz
 from editorial.newsroom.forms import parse_local_time
+from editorial.services.comments import add_comment
 from editorial.services.errors import ValidationFailed
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import add_comment, set_placement, transition_story
+from editorial.services.stories import set_placement, transition_story
 from editorial.timeutil import format_local, utcnow
 from editorial.workflow import (
     HUMAN_ACTIONS,

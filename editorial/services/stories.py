@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,7 +13,6 @@ from editorial.extensions import db
 from editorial.models import (
     BODY_MAX,
     HEADLINE_MAX,
-    Comment,
     Correction,
     Desk,
     Person,
@@ -28,7 +26,7 @@ from editorial.rendering import render_body, slugify, word_count
 from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import StaleStory, ValidationFailed
-from editorial.services.notifications import notify_mentions, notify_story_event
+from editorial.services.notifications import notify_story_event
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.timeutil import format_local, utcnow, zone
@@ -38,7 +36,6 @@ from editorial.workflow import (
     StoryState,
     TransitionNotAllowed,
     WrongState,
-    can_comment,
     can_edit,
     can_place,
     can_view,
@@ -49,7 +46,6 @@ from editorial.workflow import (
 log = logging.getLogger(__name__)
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)
-MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
 
 
 @dataclass
@@ -509,48 +505,6 @@ def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story
         purge_public_cache()
     commit()
     return story
-
-
-def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
-    """A newsroom comment; @mentions notify the people named who can see the story."""
-    if not can_comment(actor.actor, story.facts):
-        raise TransitionNotAllowed("You cannot comment on this story.")
-    body = body.strip()
-    if not body:
-        raise ValidationFailed({"body": "Write a comment first."})
-    if len(body) > 10_000:
-        raise ValidationFailed({"body": "Comments are at most 10,000 characters."})
-    comment = Comment(story_id=story.id, author_id=actor.id, body=body, created_at=utcnow())
-    db.session.add(comment)
-    db.session.flush()
-    mentioned = mentioned_people(body, story)
-    audit.record(
-        "story.commented",
-        actor=actor,
-        story_id=story.id,
-        subject_type="comment",
-        subject_id=comment.id,
-        data={"mentions": [p.id for p in mentioned]},
-    )
-    notify_mentions(story, comment, mentioned, actor=actor)
-    commit()
-    return comment
-
-
-def mentioned_people(body: str, story: Story) -> list[Person]:
-    """People named as @email or @first.last (their e-mail's local part) who can see the story."""
-    handles = {m.lower() for m in MENTION.findall(body)}
-    if not handles:
-        return []
-    people = db.session.scalars(select(Person).where(Person.is_active.is_(True))).all()
-    found = []
-    for person in people:
-        email = person.email.lower()
-        if (email in handles or email.split("@")[0] in handles) and can_view(
-            person.actor, story.facts
-        ):
-            found.append(person)
-    return found
 
 
 def visible_story(story_id: int, person: Person) -> Story | None:

@@ -14,7 +14,7 @@ from sqlalchemy import event, update
 from editorial.extensions import db
 from editorial.models import Person, Story
 from editorial.services import commit
-from editorial.services.stories import add_comment
+from editorial.services.comments import add_comment
 from editorial.templating import newsroom_zone
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState

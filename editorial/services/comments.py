@@ -1,0 +1,60 @@
+"""Newsroom comments on a story, and the @mentions in them."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, or_, select
+
+from editorial.extensions import db
+from editorial.models import Comment, Person, Story
+from editorial.services import audit, commit
+from editorial.services.errors import ValidationFailed
+from editorial.services.notifications import notify_mentions
+from editorial.timeutil import utcnow
+from editorial.workflow import TransitionNotAllowed, can_comment, can_view
+
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
+MAX_COMMENT = 10_000
+MAX_MENTIONS = 20
+
+
+def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
+    """A newsroom comment; @mentions notify the people named who can see the story."""
+    if not can_comment(actor.actor, story.facts):
+        raise TransitionNotAllowed("You cannot comment on this story.")
+    body = body.strip()
+    if not body:
+        raise ValidationFailed({"body": "Write a comment first."})
+    if len(body) > MAX_COMMENT:
+        raise ValidationFailed({"body": f"Comments are at most {MAX_COMMENT:,} characters."})
+    comment = Comment(story_id=story.id, author_id=actor.id, body=body, created_at=utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    mentioned = mentioned_people(body, story)
+    audit.record(
+        "story.commented",
+        actor=actor,
+        story_id=story.id,
+        subject_type="comment",
+        subject_id=comment.id,
+        data={"mentions": [p.id for p in mentioned]},
+    )
+    notify_mentions(story, comment, mentioned, actor=actor)
+    commit()
+    return comment
+
+
+def mentioned_people(body: str, story: Story) -> list[Person]:
+    """People named as @email or @first.last (their e-mail's local part) who can see the story."""
+    handles = list(dict.fromkeys(m.lower() for m in MENTION.findall(body)))[:MAX_MENTIONS]
+    if not handles:
+        return []
+    email = func.lower(Person.email)
+    candidates = db.session.scalars(
+        select(Person).where(
+            Person.is_active.is_(True),
+            or_(email.in_(handles), *(email.startswith(f"{h}@", autoescape=True) for h in handles)),
+        )
+    )
+    return [person for person in candidates if can_view(person.actor, story.facts)]
