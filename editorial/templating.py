@@ -4,22 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, url_for
 
 from editorial.services.settings import site_tagline
 from editorial.timeutil import format_local, utcnow, zone
 from editorial.workflow import Action, Role, StoryState
 
+# Lists format hundreds of times a page: look the zone up once per name, not once per cell.
+_zone = lru_cache(maxsize=8)(zone)
 
-def newsroom_zone():
-    return zone(current_app.config["EDITORIAL_TIMEZONE"])
+
+def newsroom_zone() -> ZoneInfo:
+    return _zone(current_app.config["EDITORIAL_TIMEZONE"])
 
 
 def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     """Format an aware instant in newsroom local time."""
     return format_local(value, newsroom_zone(), fmt)
+
+
+def story_url(story_id: int) -> str:
+    """A newsroom story's URL; lists print hundreds, so the route is built once per request."""
+    prefix = g.get("_story_url_prefix")
+    if prefix is None:
+        prefix = g._story_url_prefix = url_for("newsroom.story", story_id=0).removesuffix("0")
+    return f"{prefix}{story_id}"
 
 
 def masthead_date() -> str:
@@ -46,6 +59,7 @@ def _context() -> dict[str, Any]:
         "site_name": current_app.config["SITE_NAME"],
         "site_tagline": _Lazy(site_tagline),
         "masthead_date": masthead_date,
+        "story_url": story_url,
         "timezone_name": current_app.config["EDITORIAL_TIMEZONE"],
     }
 

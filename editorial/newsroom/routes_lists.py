@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar as calendar_module
-from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,6 +17,10 @@ from editorial.newsroom.forms import parse_day, parse_month, search_filters
 from editorial.services.notifications import mark_read
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
+
+# A state group of "My stories" shows the most recent ones; the rest are a search away.
+MY_STORIES_PER_STATE = 50
+CALENDAR_PER_DAY = 6  # stories shown in a calendar day; "+N more" links to the day's budget
 
 
 def _today() -> date:
@@ -35,6 +38,8 @@ def home():
         attention=queries.needs_attention(me),
         waiting=queries.queue_count(me),
         is_editor=bool(queries.edited_desk_ids(me)),
+        per_state=MY_STORIES_PER_STATE,
+        me_id=me.id,
     )
 
 
@@ -73,10 +78,7 @@ def calendar():
     """Scheduled and published stories per day of a month, as a grid."""
     today = _today()
     first, error = parse_month(request.args.get("month"), today)
-    zone = tz()
-    by_day: dict[date, list[queries.CalendarEntry]] = defaultdict(list)
-    for entry in queries.calendar_entries(person(), first, zone):
-        by_day[entry.at.astimezone(zone).date()].append(entry)
+    by_day, totals = queries.calendar_entries(person(), first, tz(), CALENDAR_PER_DAY)
     weeks = calendar_module.Calendar(firstweekday=calendar_module.SUNDAY).monthdatescalendar(
         first.year, first.month
     )
@@ -87,11 +89,12 @@ def calendar():
         first=first,
         weeks=weeks,
         by_day=by_day,
+        totals=totals,
         today=today,
         last_month=last_month,
         next_month=next_month,
         weekdays=[calendar_module.day_abbr[(d + 6) % 7] for d in range(7)],
-        per_day=6,
+        per_day=CALENDAR_PER_DAY,
         error=error,
     ), (400 if error else 200)
 
