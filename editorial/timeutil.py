@@ -44,11 +44,6 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def to_local(value: datetime, tz: ZoneInfo) -> datetime:
-    """An aware instant shown in the newsroom's zone."""
-    return value.astimezone(tz)
-
-
 def parse_local(text: str, tz: ZoneInfo) -> datetime:
     """Parse 'YYYY-MM-DDTHH:MM' (an HTML datetime-local value) or 'YYYY-MM-DD HH:MM' as local
     newsroom time and return the aware UTC instant. Raises ValueError with a readable message."""
