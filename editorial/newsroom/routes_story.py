@@ -23,7 +23,6 @@ from editorial.services.comments import add_comment
 from editorial.services.errors import ValidationFailed
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import set_placement, transition_story
-from editorial.timeutil import format_local, utcnow
 from editorial.workflow import (
     HUMAN_ACTIONS,
     Action,
@@ -92,17 +91,6 @@ def story(story_id: int):
     return render_story(story_or_404(story_id))
 
 
-def _schedule_context(message: str, raw: str) -> str:
-    """Add the entered and current time in newsroom local time to a schedule error."""
-    zone = tz()
-    try:
-        entered = format_local(parse_local_time(raw, zone), zone)
-    except ValueError:
-        return message
-    now = format_local(utcnow(), zone)
-    return f"{message} You entered {entered}; it is now {now} ({zone.key} time)."
-
-
 @bp.post("/stories/<int:story_id>/actions/<name>")
 @login_required
 def act(story_id: int, name: str):
@@ -147,8 +135,6 @@ def act(story_id: int, name: str):
         return fail("note", str(error))
     except ValidationFailed as failed:
         field, text = next(iter(failed.errors.items()))
-        if field == "publish_at":
-            text = _schedule_context(text, raw_time)
         return fail(field, text)
     except WrongState as error:
         return render_story(story, status=409, message=str(error))

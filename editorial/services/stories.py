@@ -459,8 +459,8 @@ def _checked_publish_time(story: Story, publish_at: datetime | None, now: dateti
     if publish_at <= now:
         raise ValidationFailed(
             {
-                "publish_at": f"{_local(publish_at)} has already passed; choose a time in the "
-                "future, or use Publish now."
+                "publish_at": f"{_local(publish_at)} has already passed (it is now "
+                f"{_local(now)}); choose a time in the future, or use Publish now."
             }
         )
     if publish_at > now + MAX_SCHEDULE_AHEAD:
