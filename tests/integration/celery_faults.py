@@ -3,8 +3,9 @@
 `celery -A tests.integration.celery_faults.celery_app worker` is the production worker with one
 step of publishing replaced, chosen by EDITORIAL_FAULT:
 
-- `pause`: after the claiming UPDATE, before the commit, write the claimed ids to
-  EDITORIAL_FAULT_MARKER and hang (the test SIGKILLs the worker there);
+- `pause`: after the claiming UPDATE, before the commit, append the claimed ids as a line to
+  EDITORIAL_FAULT_MARKER and hang (the test SIGKILLs the worker there); concurrent wake-ups
+  may each claim part of the due stories, so each claim adds its own line;
 - `fail_once`: the first publish in this process raises after the UPDATE (a database error in
   the middle of a publish), later ones succeed;
 - `fail_headline:<text>`: any batch holding a story whose headline contains <text> raises.
@@ -38,7 +39,8 @@ class InjectedFault(RuntimeError):
 def _faulty_record(rows: list, now) -> None:
     ids = [row.id for row in rows]
     if FAULT == "pause":
-        MARKER.write_text(",".join(map(str, ids)))
+        with _lock, MARKER.open("a") as marker:
+            marker.write(",".join(map(str, ids)) + "\n")
         time.sleep(600)
     elif FAULT == "fail_once":
         with _lock:
