@@ -1,0 +1,181 @@
+"""TRUST 14: every route for anonymous, reporter, desk editor and admin, with a table that must
+name every route: a new route fails here until someone decides who may reach it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from editorial.workflow import StoryState
+from tests.conftest import Factory, csrf_token, login
+
+PUBLIC, SIGNED_IN, ADMIN, TOKEN = "public", "signed in", "admin", "token link"
+
+ACCESS = {
+    **dict.fromkeys(
+        [
+            "static",
+            "health.healthz",
+            "api.stories",
+            "api.story",
+            "auth.login",
+            "auth.logout",
+            "auth.forgot_password",
+        ],
+        PUBLIC,
+    ),
+    **{
+        endpoint: PUBLIC
+        for endpoint in (
+            "site.article",
+            "site.feed",
+            "site.home",
+            "site.latest",
+            "site.news_sitemap",
+            "site.robots",
+            "site.search",
+            "site.section",
+            "site.section_alias",
+            "site.section_feed",
+            "site.sitemap",
+            "site.sitemap_sections",
+            "site.sitemap_stories",
+            "site.tag",
+        )
+    },
+    "auth.accept_invitation": TOKEN,
+    "auth.reset_password": TOKEN,
+    "auth.account": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
+    **{
+        endpoint: SIGNED_IN
+        for endpoint in (
+            "newsroom.act",
+            "newsroom.budget",
+            "newsroom.calendar",
+            "newsroom.comments",
+            "newsroom.compare",
+            "newsroom.edit_story",
+            "newsroom.history",
+            "newsroom.home",
+            "newsroom.new_story",
+            "newsroom.notifications",
+            "newsroom.place",
+            "newsroom.preview",
+            "newsroom.queue",
+            "newsroom.read_all_notifications",
+            "newsroom.read_notification",
+            "newsroom.restore",
+            "newsroom.search",
+            "newsroom.story",
+        )
+    },
+    **{
+        endpoint: ADMIN
+        for endpoint in (
+            "admin.audit_log",
+            "admin.desk_edit",
+            "admin.desk_list",
+            "admin.index",
+            "admin.site_settings",
+            "admin.staff_deactivate",
+            "admin.staff_edit",
+            "admin.staff_invite",
+            "admin.staff_list",
+            "admin.staff_new",
+            "admin.staff_reactivate",
+            "admin.staff_reset_password",
+        )
+    },
+}
+
+
+def _path(rule: str, ids: dict[str, int]) -> str:
+    """A concrete URL for a rule: ids of real objects, plausible words elsewhere."""
+    return re.sub(
+        r"<(?:\w+:)?(\w+)>",
+        lambda m: str(ids.get(m.group(1), "x")),
+        rule,
+    )
+
+
+def _rules(app: Flask, level: str):
+    for rule in app.url_map.iter_rules():
+        if ACCESS.get(rule.endpoint) == level:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    missing = sorted({r.endpoint for r in app.url_map.iter_rules()} - set(ACCESS))
+    assert missing == [], f"add these routes to ACCESS with who may reach them: {missing}"
+    stale = sorted(set(ACCESS) - {r.endpoint for r in app.url_map.iter_rules()})
+    assert stale == [], f"routes in ACCESS that no longer exist: {stale}"
+
+
+@pytest.fixture
+def ids(make: Factory) -> dict[str, int]:
+    desk = make.desk()
+    reporter = make.reporter(desk)
+    editor = make.editor(desk)
+    story = make.story(reporter, desk, StoryState.SUBMITTED)
+    return {
+        "story_id": story.id,
+        "person_id": editor.id,
+        "desk_id": desk.id,
+        "notification_id": 1,
+        "number": 1,
+    }
+
+
+def test_anonymous_is_sent_to_sign_in_everywhere_staff_only(
+    client: FlaskClient, app: Flask, ids: dict[str, int]
+) -> None:
+    token = csrf_token(client)
+    for level in (SIGNED_IN, ADMIN):
+        for rule, method in _rules(app, level):
+            path = _path(rule.rule, ids)
+            response = client.open(path, method=method, data={"csrf_token": token})
+            assert response.status_code == 302, (method, path, response.status_code)
+            assert "/login" in response.headers["Location"], (method, path)
+
+
+def test_staff_who_are_not_admins_get_403_on_every_admin_route(
+    client: FlaskClient, app: Flask, make: Factory, ids: dict[str, int]
+) -> None:
+    desk = make.desk()
+    for person in (make.reporter(desk), make.editor(desk)):
+        login(client, person)
+        token = csrf_token(client, "/newsroom/")
+        for rule, method in _rules(app, ADMIN):
+            path = _path(rule.rule, ids)
+            response = client.open(path, method=method, data={"csrf_token": token})
+            assert response.status_code == 403, (person.email, method, path)
+
+
+def test_staff_routes_never_show_another_desks_story(
+    client: FlaskClient, app: Flask, make: Factory, ids: dict[str, int]
+) -> None:
+    outsider = make.editor(make.desk())
+    login(client, outsider)
+    token = csrf_token(client, "/newsroom/")
+    for rule, method in _rules(app, SIGNED_IN):
+        if "story_id" not in rule.arguments:
+            continue
+        path = _path(rule.rule, ids)
+        response = client.open(path, method=method, data={"csrf_token": token, "version": "1"})
+        assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_public_routes_answer_anonymous_readers(
+    client: FlaskClient, app: Flask, ids: dict[str, int]
+) -> None:
+    for rule, method in _rules(app, PUBLIC):
+        if method != "GET" or rule.arguments:
+            continue
+        response = client.get(_path(rule.rule, ids))
+        assert response.status_code in {200, 302, 404}, (rule.rule, response.status_code)
+        assert response.status_code < 500
