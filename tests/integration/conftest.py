@@ -31,7 +31,9 @@ from editorial.extensions import db
 from tests.conftest import REDIS_URL, make_app, need_service
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_DB = 5  # ours alone: other suites use other numbers
+# Ours alone (other suites use other numbers); TEST_REDIS_DB lets parallel runs on one machine
+# each take their own.
+REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "5"))
 SMTP_PORTS = range(5650, 5660)
 CLOSED_REDIS = "redis://127.0.0.1:6399/5"  # nothing listens there: "Redis is down"
 BROKER_PREFIX = f"editorial-test-{os.getpid()}:"

@@ -3,6 +3,7 @@ correction, withdrawal or placement change invalidates at once (in memory or in 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from tests.web.sitekit import Paper, article_path
 
 paper = sitekit.paper
 # This suite's Redis database (other suites use others); FLUSHDB only ever touches it.
-PAGE_CACHE_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/4"
+PAGE_CACHE_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_CACHE_DB", "4")
 
 
 def test_etag_and_304(client: FlaskClient, paper: Paper) -> None:
