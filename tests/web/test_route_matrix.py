@@ -19,6 +19,7 @@ ACCESS = {
         [
             "static",
             "health.healthz",
+            "metrics.metrics",
             "api.stories",
             "api.story",
             "auth.login",
