@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from editorial.database import tune_sqlite
     from editorial.extensions import csrf, db, limiter, login_manager, migrate
     from editorial.health import bp as health_bp
+    from editorial.readiness import bp as readiness_bp
 
     config = load_config(overrides)
     app = Flask(
@@ -60,7 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from editorial.newsroom import bp as newsroom_bp
     from editorial.site import bp as site_bp
 
-    for blueprint in (auth_bp, newsroom_bp, admin_bp, api_bp, health_bp, site_bp):
+    for blueprint in (auth_bp, newsroom_bp, admin_bp, api_bp, health_bp, readiness_bp, site_bp):
         app.register_blueprint(blueprint)
 
     security.init_app(app)

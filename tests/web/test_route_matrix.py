@@ -20,6 +20,7 @@ ACCESS = {
             "static",
             "health.healthz",
             "metrics.metrics",
+            "readiness.readyz",
             "api.stories",
             "api.story",
             "auth.login",
