@@ -1,0 +1,87 @@
+"""Structured logs: a request id on every line of a request, secrets redacted.
+
+structlog renders both its own and the standard library's records (the existing
+`logging.getLogger(__name__)` calls), JSON in production and readable in development.
+An incoming X-Request-ID is kept only when it looks like an id; otherwise one is made.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import uuid
+from typing import Any
+
+import structlog
+from flask import Flask, Response, request
+
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+SECRET_KEYS = re.compile(r"pass(word|wd)?|token|secret|authorization|cookie|api_?key|dsn", re.I)
+URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+REDACTED = "[redacted]"
+
+
+def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Drop the values of secret-looking keys and the password in any URL."""
+    for key, value in event.items():
+        if SECRET_KEYS.search(key):
+            event[key] = REDACTED
+        elif isinstance(value, str):
+            event[key] = URL_PASSWORD.sub(r"\1" + REDACTED + "@", value)
+    return event
+
+
+def formatter(fmt: str) -> structlog.stdlib.ProcessorFormatter:
+    """A logging formatter: `json` (production) or `console` (development)."""
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            redact,
+            renderer,
+        ],
+    )
+
+
+def log_format(env: str) -> str:
+    return os.environ.get("LOG_FORMAT") or ("json" if env == "production" else "console")
+
+
+def _begin_request() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+
+
+def _end_request(response: Response) -> Response:
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Bind a request id per request; outside tests, render the root logger's lines."""
+    app.before_request(_begin_request)
+    app.after_request(_end_request)
+    root = logging.getLogger()
+    if app.testing or any(getattr(h, "editorial", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format(app.config["EDITORIAL_ENV"])))
+    handler.editorial = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)

@@ -1,0 +1,45 @@
+"""Request ids on every line of a request (and in the response), secrets never logged."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from flask import Flask
+
+from editorial.logs import formatter
+
+log = logging.getLogger("tests.logs")
+
+
+def test_a_sane_incoming_request_id_is_kept_and_returned(app: Flask) -> None:
+    response = app.test_client().get("/healthz", headers={"X-Request-ID": "edge-1234abcd"})
+    assert response.headers["X-Request-ID"] == "edge-1234abcd"
+
+
+def test_an_insane_request_id_is_replaced(app: Flask) -> None:
+    for bad in ("x", "a b c d e f g h", "<script>alert(1)</script>", "z" * 500):
+        response = app.test_client().get("/healthz", headers={"X-Request-ID": bad})
+        assert response.headers["X-Request-ID"] != bad
+        assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_lines_of_a_request_are_json_with_its_request_id_and_no_secrets(app: Flask) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter("json"))
+    app.add_url_rule("/_log-test", "log_test", lambda: (log.warning(
+        "connecting to %s", "postgresql://u:hunter2@db/x"
+    ), "ok")[1])  # fmt: skip
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        response = app.test_client().get("/_log-test", headers={"X-Request-ID": "req-abcdef12"})
+    finally:
+        root.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    ours = [line for line in lines if line.get("logger") == "tests.logs"]
+    assert response.status_code == 200 and ours
+    assert ours[0]["request_id"] == "req-abcdef12"
+    assert "hunter2" not in stream.getvalue()
