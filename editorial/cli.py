@@ -129,3 +129,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(desks_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(publish_due_command)
+    from editorial.doctor import doctor_command
+
+    app.cli.add_command(doctor_command)

@@ -1,0 +1,78 @@
+"""`flask doctor`: check the configuration and say in plain words what is wrong (exit 1)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+from flask import Flask, current_app
+
+MIN_SECRET_LENGTH = 32
+
+
+def _secret(config: dict) -> list[str]:
+    secret = config.get("SECRET_KEY") or ""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return [f"SECRET_KEY is {len(secret)} characters; use at least {MIN_SECRET_LENGTH}."]
+    return []
+
+
+def _site_url(config: dict, production: bool) -> list[str]:
+    url = urlparse(config.get("SITE_URL") or "")
+    if url.scheme not in {"http", "https"} or not url.netloc:
+        return [f"SITE_URL {config.get('SITE_URL')!r} is not an absolute http(s) address."]
+    if production and url.scheme != "https":
+        return ["SITE_URL is not https: links in e-mail and feeds would be insecure."]
+    if production and url.hostname in {"127.0.0.1", "localhost"}:
+        return ["SITE_URL points at this machine: readers' links would not work."]
+    return []
+
+
+def _mail(config: dict, production: bool) -> list[str]:
+    if production and not config.get("MAIL_SERVER"):
+        return ["MAIL_SERVER is not set: e-mail goes to the local outbox, nobody receives it."]
+    if "@" not in (config.get("MAIL_DEFAULT_SENDER") or ""):
+        return ["MAIL_DEFAULT_SENDER is not an e-mail address."]
+    return []
+
+
+def _storage(config: dict) -> list[str]:
+    instance = Path(config["INSTANCE_PATH"])
+    if not os.access(instance, os.W_OK):
+        return [f"The instance folder {instance} is not writable."]
+    return []
+
+
+def _timezone(config: dict) -> list[str]:
+    try:
+        ZoneInfo(config.get("EDITORIAL_TIMEZONE") or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        return [f"EDITORIAL_TIMEZONE {config.get('EDITORIAL_TIMEZONE')!r} is not a time zone."]
+    return []
+
+
+def problems(app: Flask) -> list[str]:
+    """Everything wrong with this app's configuration, in plain words."""
+    config = app.config
+    production = config["EDITORIAL_ENV"] == "production"
+    return [
+        *_secret(config),
+        *_site_url(config, production),
+        *_mail(config, production),
+        *_storage(config),
+        *_timezone(config),
+    ]
+
+
+@click.command("doctor")
+def doctor_command() -> None:
+    """Check the configuration; exit 1 and say what is wrong when something is."""
+    found = problems(current_app)
+    for problem in found:
+        click.echo(f"problem: {problem}")
+    if found:
+        raise SystemExit(1)
+    click.echo("configuration looks right")
