@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 import structlog
+from celery.signals import before_task_publish, task_prerun
 from flask import Flask, Response, request
 
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -85,3 +86,22 @@ def init_app(app: Flask) -> None:
     handler.editorial = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+
+
+@before_task_publish.connect
+def _send_request_id(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    """A task queued by a request carries the request's id to the worker."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if request_id and headers is not None:
+        headers.setdefault("request_id", request_id)
+
+
+@task_prerun.connect
+def _bind_task_context(task: Any = None, task_id: str | None = None, **_kwargs: Any) -> None:
+    """Every line of a task names it, and the request that queued it (if one did)."""
+    structlog.contextvars.clear_contextvars()
+    request_id = getattr(task.request, "request_id", None) if task is not None else None
+    context = {"task_id": task_id, "task": getattr(task, "name", None)}
+    if request_id:
+        context["request_id"] = request_id
+    structlog.contextvars.bind_contextvars(**context)

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 
+import structlog
 from flask import Flask
 
 from editorial.logs import formatter
@@ -43,3 +44,32 @@ def test_lines_of_a_request_are_json_with_its_request_id_and_no_secrets(app: Fla
     assert response.status_code == 200 and ours
     assert ours[0]["request_id"] == "req-abcdef12"
     assert "hunter2" not in stream.getvalue()
+
+
+def test_a_task_queued_by_a_request_carries_its_request_id() -> None:
+    from celery import Celery
+
+    from editorial.logs import _bind_task_context
+
+    queued: list[dict] = []
+    celery_app = Celery("t", broker="memory://")
+
+    @celery_app.task(name="t.echo")
+    def echo() -> None:
+        queued.append(dict(structlog.contextvars.get_contextvars()))
+
+    structlog.contextvars.bind_contextvars(request_id="req-abcdef12")
+    try:
+        with celery_app.connection_for_write() as connection:
+            echo.apply_async(connection=connection)
+            message = connection.default_channel.basic_get("celery")
+    finally:
+        structlog.contextvars.clear_contextvars()
+    assert message.headers["request_id"] == "req-abcdef12"
+    echo.push_request(request_id="req-abcdef12")
+    try:
+        _bind_task_context(task=echo, task_id="t-1")
+        assert structlog.contextvars.get_contextvars()["request_id"] == "req-abcdef12"
+    finally:
+        echo.pop_request()
+        structlog.contextvars.clear_contextvars()
