@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
 PACKAGE = Path(__file__).resolve().parent
+MAX_URL_INT = 2**31 - 1
 
 
 def _template_folder() -> str:
@@ -18,10 +19,14 @@ def _template_folder() -> str:
 
 
 class BoundedInt(IntegerConverter):
-    """The `int` URL converter, limited to what a BIGINT column can hold."""
+    """The `int` URL converter, limited to what an INTEGER column (every id) can hold.
+
+    Anything larger is no row, so a 404 at routing; and since no URL number passes 2**31,
+    arithmetic on one (a sitemap part times its size) stays inside a 64-bit database integer.
+    """
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_URL_INT)
         super().__init__(url_map, *args, **kwargs)
 
 
@@ -44,7 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PACKAGE / "static"),
     )
     app.config.update(config)
-    # Ids beyond a 64-bit integer are 404s, not an OverflowError from the database driver.
+    # Ids beyond a 32-bit integer are 404s, not an OverflowError from the database driver.
     app.url_map.converters["int"] = BoundedInt
 
     db.init_app(app)

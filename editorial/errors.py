@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from editorial.services.errors import StaleStory
@@ -22,8 +24,14 @@ TITLES = {
 }
 
 
-def render_error(status: int, message: str) -> tuple[str, int]:
+def render_error(status: int, message: str) -> tuple[str, int] | Response:
     """An error page (HTML) or body (JSON for the API) with a clear message."""
+    if request_ctx.url_adapter is None:
+        # The request could not be bound to the URL map (an unusable Host header, say): the
+        # site's templates build links, so answer with a page that needs none.
+        title = escape(TITLES.get(status, "Error"))
+        body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p>"
+        return Response(body, status, mimetype="text/html")
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return jsonify(error=message, status=status), status  # type: ignore[return-value]
     return render_template(

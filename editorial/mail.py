@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import time
+import unicodedata
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -11,12 +13,28 @@ from pathlib import Path
 
 from flask import current_app
 
+_SPACES = re.compile(r"\s+")
+
+
+def header_text(value: str) -> str:
+    """A header value on one line: control characters (C0, DEL, C1) and line separators become
+    spaces, so a headline or name can neither inject a header nor carry a raw NUL."""
+    cleaned = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char for char in value
+    )
+    return _SPACES.sub(" ", cleaned).strip()
+
 
 def build_message(*, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+    """One message; every header value passes through header_text(), whatever its source."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
+    headers = {
+        "From": current_app.config["MAIL_DEFAULT_SENDER"],
+        "To": to,
+        "Subject": subject,
+    }
+    for name, value in headers.items():
+        message[name] = header_text(value)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="editorial.local")
     message.set_content(text)

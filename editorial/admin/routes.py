@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from editorial.admin.forms import (
     StaffForm,
     options,
 )
-from editorial.extensions import db
+from editorial.extensions import db, login_manager
 from editorial.models import AuditEvent, Desk, Person
 from editorial.services import accounts, audit, desks, settings, staff
 from editorial.services.errors import ValidationFailed
@@ -33,9 +33,14 @@ MAX_ID = 2**31 - 1  # larger numbers in a URL or filter are nobody (and would ov
 
 
 @bp.before_request
-@login_required
-def _admins_only() -> None:
-    """Every admin URL, present and future, GET or POST, is for admins: others get 403."""
+def _admins_only() -> Response | None:
+    """Every admin URL, present and future, any method, is for admins: others get 403.
+
+    Not `@login_required`: it lets OPTIONS through unauthenticated, which would reach the
+    admin check with an anonymous user.
+    """
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     if not current_user.is_admin:
         abort(403, "The admin area is for administrators.")
 

@@ -23,6 +23,7 @@ from editorial.auth.forms import (
     SetPasswordForm,
 )
 from editorial.extensions import limiter
+from editorial.redirects import local_path
 from editorial.services import accounts, staff
 from editorial.services.errors import ValidationFailed
 from editorial.tokens import LinkKind, LinkRefused
@@ -44,10 +45,8 @@ def _failed(response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: never redirect off-site after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("newsroom.home")
+    """Only a path on this site after sign-in, whatever `next` holds (else the newsroom home)."""
+    return local_path(target) or url_for("newsroom.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
