@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Ours alone (other suites use other numbers); TEST_REDIS_DB lets parallel runs on one machine
 # each take their own.
 REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "5"))
-SMTP_PORTS = range(5650, 5660)
+SMTP_PORTS = range(5650, 5750)
 CLOSED_REDIS = "redis://127.0.0.1:6399/5"  # nothing listens there: "Redis is down"
 BROKER_PREFIX = f"editorial-test-{os.getpid()}:"
 READY_TIMEOUT = 40.0
@@ -336,7 +336,7 @@ class Inbox:
 
 
 class SmtpServer:
-    """aiosmtpd on a port of ours (5650-5659), started and stopped on demand.
+    """aiosmtpd on a port of ours (5650-5749: parallel runs on one machine each take one), started and stopped on demand.
 
     Until it starts, the port is held by a socket that is bound but not listening: connections
     are refused (the outage the tests play), and no other test run can take the port.
