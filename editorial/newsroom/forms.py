@@ -137,7 +137,7 @@ def _out_of_range(day: date) -> bool:
 
 
 def _years() -> str:
-    return f"the years {FIRST_DAY.year}–{LAST_DAY.year}"
+    return f"the years {FIRST_DAY.year} to {LAST_DAY.year}"
 
 
 def parse_day(text: str | None, today: date) -> tuple[date, str]:

@@ -96,9 +96,7 @@ def test_an_unusable_tag_is_refused_and_the_text_kept(
 
 def test_the_service_refuses_a_tag_with_no_letters(any_app: Flask, nr: Newsroom) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        create_story(
-            StoryInput(headline="H", desk_id=nr.desk.id, tags=["--"]), actor=nr.reporter
-        )
+        create_story(StoryInput(headline="H", desk_id=nr.desk.id, tags=["--"]), actor=nr.reporter)
     assert "tags" in refused.value.errors
 
 
@@ -158,9 +156,7 @@ def test_control_characters_in_notes_and_comments(
     assert reload(story).state == StoryState.CHANGES_REQUESTED
 
 
-def test_control_characters_in_sign_in_and_forgot_password(
-    web: FlaskClient, make: Factory
-) -> None:
+def test_control_characters_in_sign_in_and_forgot_password(web: FlaskClient, make: Factory) -> None:
     make.reporter(email="rafiq@example.test", password="correct horse battery")
     token = csrf_token(web)
     response = web.post(
@@ -179,9 +175,7 @@ def test_control_characters_in_sign_in_and_forgot_password(
     assert response.status_code == 200
 
 
-def test_control_characters_in_account_and_admin_forms(
-    web: FlaskClient, make: Factory
-) -> None:
+def test_control_characters_in_account_and_admin_forms(web: FlaskClient, make: Factory) -> None:
     admin = make.admin(name="Farhana Haque")
     login(web, admin)
     token = csrf_token(web, "/account")
