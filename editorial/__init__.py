@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from editorial.extensions import csrf, db, limiter, login_manager, migrate
     from editorial.health import bp as health_bp
     from editorial.readiness import bp as readiness_bp
+    from editorial.inputs import CleanRequest, PrintableConverter
 
     config = load_config(overrides)
     app = Flask(
@@ -51,6 +52,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
     # Ids beyond a 32-bit integer are 404s, not an OverflowError from the database driver.
     app.url_map.converters["int"] = BoundedInt
+    # No control character (NUL above all) reaches a view from a path, a query or a form.
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PrintableConverter
+    app.request_class = CleanRequest
 
     db.init_app(app)
     with app.app_context():

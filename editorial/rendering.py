@@ -67,10 +67,11 @@ def word_count(source: str) -> int:
     return len(re.findall(r"\S+", plain_text(source)))
 
 
-def slugify(text: str, max_length: int = 80) -> str:
-    """A URL slug that keeps letters of any script (Bangla included), digits and marks."""
+def slugify(text: str, max_length: int = 80, fallback: str = "story") -> str:
+    """A URL slug that keeps letters of any script (Bangla included), digits and marks;
+    `fallback` when the text has none of them."""
     normalised = unicodedata.normalize("NFKC", text or "").lower()
     chars = [ch if unicodedata.category(ch)[0] in {"L", "N", "M"} else "-" for ch in normalised]
     slug = re.sub(r"-{2,}", "-", "".join(chars)).strip("-")
     slug = slug[:max_length].rstrip("-")
-    return slug or "story"
+    return slug or fallback

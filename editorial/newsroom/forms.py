@@ -23,6 +23,10 @@ from editorial.workflow import StoryState
 
 DIGITS = re.compile(r"[0-9]{1,9}")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+# The days a budget, calendar or search can show: any newsroom's archive and plans fit, and the
+# neighbours of the first and last (previous day, next month, a week's grid, a day in another
+# time zone) are still dates Python and the databases can hold.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class StoryForm(FlaskForm):
@@ -128,14 +132,25 @@ def correction_input(form: StoryForm) -> tuple[CorrectionInput | None, dict[str,
     return None, {}
 
 
+def _out_of_range(day: date) -> bool:
+    return not FIRST_DAY <= day <= LAST_DAY
+
+
+def _years() -> str:
+    return f"the years {FIRST_DAY.year} to {LAST_DAY.year}"
+
+
 def parse_day(text: str | None, today: date) -> tuple[date, str]:
-    """A YYYY-MM-DD day (default today), and an error if the text was not one."""
+    """A YYYY-MM-DD day (default today), and an error if the text was not one we can show."""
     if not text:
         return today, ""
     try:
-        return date.fromisoformat(text.strip()), ""
+        day = date.fromisoformat(text.strip())
     except ValueError:
         return today, f"“{text}” is not a date (YYYY-MM-DD); showing today."
+    if _out_of_range(day):
+        return today, f"{day.isoformat()} is outside {_years()}; showing today."
+    return day, ""
 
 
 def parse_month(text: str | None, today: date) -> tuple[date, str]:
@@ -143,9 +158,12 @@ def parse_month(text: str | None, today: date) -> tuple[date, str]:
     if not text:
         return today.replace(day=1), ""
     try:
-        return datetime.strptime(text.strip(), "%Y-%m").date(), ""
+        first = datetime.strptime(text.strip(), "%Y-%m").date()
     except ValueError:
         return today.replace(day=1), f"“{text}” is not a month (YYYY-MM); showing this month."
+    if _out_of_range(first):
+        return today.replace(day=1), f"{text.strip()} is outside {_years()}; showing this month."
+    return first, ""
 
 
 def search_filters(args: MultiDict, tz: ZoneInfo) -> tuple[SearchFilters, dict[str, str]]:
@@ -169,9 +187,13 @@ def search_filters(args: MultiDict, tz: ZoneInfo) -> tuple[SearchFilters, dict[s
         raw = (args.get(name) or "").strip()
         if raw:
             try:
-                day = date.fromisoformat(raw) + timedelta(days=shift)
-                setattr(filters, attr, day_bounds(day, tz)[0])
-            except (ValueError, OverflowError):
+                day = date.fromisoformat(raw)
+            except ValueError:
                 errors[name] = f"“{raw}” is not a date (YYYY-MM-DD)."
+                continue
+            if _out_of_range(day):
+                errors[name] = f"{raw} is outside {_years()}."
+            else:
+                setattr(filters, attr, day_bounds(day + timedelta(days=shift), tz)[0])
     filters.page = min(parse_int(args.get("page")) or 1, 10_000) or 1
     return filters, errors

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from editorial.extensions import db
 from editorial.models import (
@@ -20,7 +20,6 @@ from editorial.models import (
     Revision,
     SlugRedirect,
     Story,
-    Tag,
 )
 from editorial.rendering import render_body, slugify, word_count
 from editorial.services import after_commit, audit, commit, rollback
@@ -29,6 +28,7 @@ from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
+from editorial.services.slugs import tag_problems, tags_for, with_free_slug
 from editorial.timeutil import format_local, utcnow, zone
 from editorial.workflow import (
     APPROVAL_STATES,
@@ -101,6 +101,8 @@ def validate(data: StoryInput, *, actor: Person, story: Story | None = None) -> 
         errors["desk"] = "Choose a desk."
     elif desk.id not in actor.actor.desk_ids and (story is None or story.desk_id != desk.id):
         errors["desk"] = f"You are not on the {desk.name} desk; choose one of your desks."
+    if problem := tag_problems(data.tags):
+        errors["tags"] = problem
     if data.slug and slugify(data.slug) != data.slug:
         errors["slug"] = (
             f"Slugs use lower-case letters, digits and hyphens, e.g. “{slugify(data.slug)}”."
@@ -116,44 +118,6 @@ def validate_for_submit(story: Story) -> dict[str, str]:
     if not story.body.strip():
         errors["body"] = "The body is empty; write the story before submitting it."
     return errors
-
-
-def _unique_slug(base: str, *, story_id: int | None = None) -> str:
-    """The slug, with -2, -3... appended if another story (or old slug) already has it."""
-    stem, other = base[:75], story_id or 0
-    # One query per table, not one per candidate: a common headline ("Weather") is reused often.
-    taken = {
-        *db.session.scalars(
-            select(Story.slug).where(_slug_family(Story.slug, base, stem), Story.id != other)
-        ),
-        *db.session.scalars(
-            select(SlugRedirect.slug).where(
-                _slug_family(SlugRedirect.slug, base, stem), SlugRedirect.story_id != other
-            )
-        ),
-    }
-    if base not in taken:
-        return base
-    n = 2
-    while f"{stem}-{n}" in taken:
-        n += 1
-    return f"{stem}-{n}"
-
-
-def _slug_family(column, base: str, stem: str):
-    return or_(column == base, column.startswith(f"{stem}-", autoescape=True))
-
-
-def _tags(names: list[str]) -> list[Tag]:
-    tags = []
-    for name in dict.fromkeys(names):
-        slug = slugify(name, 70)
-        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-        if tag is None:
-            tag = Tag(name=name[:60], slug=slug)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
 
 
 def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision:
@@ -184,26 +148,32 @@ def create_story(data: StoryInput, *, actor: Person) -> Story:
     if errors:
         raise ValidationFailed(errors)
     now = utcnow()
-    story = Story(
-        headline=data.headline,
-        slug=_unique_slug(data.slug or slugify(data.headline)),
-        standfirst=data.standfirst,
-        body=data.body,
-        body_html=render_body(data.body),
-        word_count=word_count(data.body),
-        byline=data.byline or actor.byline,
-        dateline=data.dateline,
-        desk_id=data.desk_id,
-        embargo_at=data.embargo_at,
-        state=StoryState.DRAFT,
-        created_by_id=actor.id,
-        created_at=now,
-        modified_at=now,
-        authors=[actor],
-        tags=_tags(data.tags),
-    )
-    db.session.add(story)
-    db.session.flush()
+    tags = tags_for(data.tags)
+
+    def insert(slug: str) -> Story:
+        story = Story(
+            headline=data.headline,
+            slug=slug,
+            standfirst=data.standfirst,
+            body=data.body,
+            body_html=render_body(data.body),
+            word_count=word_count(data.body),
+            byline=data.byline or actor.byline,
+            dateline=data.dateline,
+            desk_id=data.desk_id,
+            embargo_at=data.embargo_at,
+            state=StoryState.DRAFT,
+            created_by_id=actor.id,
+            created_at=now,
+            modified_at=now,
+            authors=[actor],
+            tags=tags,
+        )
+        db.session.add(story)
+        db.session.flush()
+        return story
+
+    story = with_free_slug(insert, data.slug or slugify(data.headline))
     revision = _add_revision(story, actor=actor, summary="Created")
     audit.record(
         "story.created",
@@ -255,10 +225,8 @@ def save_story(
         actor.actor, story.facts, workflow_policy()
     )
     new_state = StoryState.SUBMITTED if reopen else state
-    slug = _unique_slug(data.slug or old_slug, story_id=story.id)
     values = {
         "headline": data.headline,
-        "slug": slug,
         "standfirst": data.standfirst,
         "body": data.body,
         "body_html": render_body(data.body),
@@ -275,19 +243,24 @@ def save_story(
         values["publish_at"] = None
     if state is StoryState.PUBLISHED:
         values["public_updated_at"] = now
-    claimed = db.session.execute(
-        update(Story)
-        .where(Story.id == story.id, Story.version == expected_version, Story.state == state)
-        .values(**values)
-        .returning(Story.id)
-        .execution_options(synchronize_session=False)
-    ).all()
+
+    def write(slug: str) -> tuple[str, bool]:
+        claimed = db.session.execute(
+            update(Story)
+            .where(Story.id == story.id, Story.version == expected_version, Story.state == state)
+            .values(slug=slug, **values)
+            .returning(Story.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return slug, bool(claimed)
+
+    slug, claimed = with_free_slug(write, data.slug or old_slug, story_id=story.id)
     if not claimed:
         rollback()
         current = db.session.get(Story, story.id)
         raise StaleStory(story.id, expected_version, current.version if current else 0)
     db.session.expire(story)
-    story.tags = _tags(data.tags)
+    story.tags = tags_for(data.tags)
     if old_slug != slug:
         _move_slug(story, old_slug, slug)
     revision = _add_revision(

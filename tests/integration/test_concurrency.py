@@ -247,3 +247,21 @@ def test_concurrent_sweeps_publish_each_story_once(any_app: Flask, make, newsroo
     ) == len(ids)
     states = set(db.session.scalars(select(Story.state).where(Story.id.in_(ids))))
     assert states == {S.PUBLISHED}
+
+
+def test_a_double_clicked_save_draft_saves_both_with_distinct_slugs(
+    any_app: Flask, newsroom
+) -> None:
+    """TRUST 29: forty creates of one headline at once (and one new tag): all saved, no 5xx."""
+    desk, staff = newsroom
+    reporter_id, desk_id = staff["reporter"].id, desk.id  # plain values: no shared session
+
+    def creator() -> Callable[[], object]:
+        reporter = db.session.get(Person, reporter_id)
+        reporter.actor  # noqa: B018
+        data = StoryInput(headline="Weather", body="Rain.", desk_id=desk_id, tags=["Monsoon"])
+        return lambda: create_story(data, actor=reporter).slug
+
+    results = race(any_app, [creator] * 40)
+    assert sorted(results) == sorted(["weather", *(f"weather-{n}" for n in range(2, 41))])
+    assert db.session.scalar(select(func.count()).select_from(Story)) == 40

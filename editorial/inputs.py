@@ -1,0 +1,57 @@
+"""What a request carries, made safe to store before any view reads it.
+
+Control characters (NUL above all: PostgreSQL refuses it in text) arrive in pasted text from
+PDFs and word processors, and from anyone probing the site; they carry no meaning a reader could
+see. So every query-string and form value is cleaned once, where Werkzeug decodes it, and every
+view, form and future field gets the same treatment without having to remember it. Tab, newline
+and carriage return stay: they are how text is laid out. URL path segments with a control
+character match no route (404).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import Map, UnicodeConverter
+
+# C0 controls but tab, LF and CR; DEL; and the two non-characters XML and feeds cannot carry.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> str:
+    """The text without control characters; everything a person can see is kept."""
+    return CONTROL.sub("", text)
+
+
+class CleanMultiDict(ImmutableMultiDict):
+    """Decoded form or query parameters, with control characters stripped from every value
+    (and name). Uploaded files pass through untouched."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is None:
+            super().__init__()
+            return
+        items = mapping.items(multi=True) if hasattr(mapping, "items") else mapping
+        super().__init__([(_clean(key), _clean(value)) for key, value in items])
+
+
+def _clean(value: Any) -> Any:
+    return strip_controls(value) if isinstance(value, str) else value
+
+
+class CleanRequest(Request):
+    """Flask's request with cleaned `args` and `form` (and so `values`)."""
+
+    parameter_storage_class = CleanMultiDict
+
+
+class PrintableConverter(UnicodeConverter):
+    """The default `string` URL converter, minus control characters: such a path is a 404,
+    never a string that reaches the database."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
