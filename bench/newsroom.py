@@ -51,6 +51,7 @@ from editorial.models import (  # noqa: E402
     desk_members,
     story_authors,
 )
+from editorial.searchtext import document  # noqa: E402
 from editorial.services.staff import start_session  # noqa: E402
 from editorial.workflow import Role, StoryState  # noqa: E402
 
@@ -303,6 +304,9 @@ def fill(app, n_stories: int, seed: int) -> dict:
                     "modified_at": changed,
                     "created_by_id": author,
                 }
+                values["search_text"] = document(
+                    values["headline"], values["standfirst"], values["body"]
+                )
                 if state is not S.DRAFT:
                     values["submitted_at"] = changed - timedelta(hours=1)
                 if state in {S.PUBLISHED, S.WITHDRAWN}:

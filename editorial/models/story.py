@@ -16,9 +16,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from editorial.extensions import db
+from editorial.searchtext import document
 from editorial.timeutil import UTCDateTime, utcnow
 from editorial.workflow import StoryFacts, StoryState
 
@@ -40,6 +42,12 @@ story_tags = Table(
     Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
+def _search_text(context: DefaultExecutionContext) -> str:
+    """The search words of a story being inserted, by any path (ORM, bulk insert, demo)."""
+    row = context.get_current_parameters()
+    return document(row.get("headline") or "", row.get("standfirst") or "", row.get("body") or "")
 
 
 class Placement(StrEnum):
@@ -69,6 +77,11 @@ class Story(db.Model):
     standfirst: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised render of body
+    # What the search indexes read (FTS5 table, tsvector): editorial.searchtext.document() of
+    # headline, standfirst and body. Set on insert here; every UPDATE of the text sets it too.
+    search_text: Mapped[str] = mapped_column(
+        Text, default=_search_text, server_default="", deferred=True
+    )
     byline: Mapped[str] = mapped_column(String(120), default="")
     dateline: Mapped[str] = mapped_column(String(80), default="")
     desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"))

@@ -36,7 +36,8 @@ from editorial.workflow import Role, StoryState
 
 PAGE_SIZE = 25
 NOTIFICATIONS_PAGE = 50
-MY_STORIES_LIMIT = 200
+# A state group of "My stories" shows the most recent ones; the rest are a search away.
+MY_STORIES_PER_STATE = 50
 QUEUE_LIMIT = 200
 BUDGET_LIMIT = 500
 WORKING_STATES = (
@@ -251,17 +252,48 @@ def by_state(stories: list[StoryRow]) -> list[tuple[StoryState, list[StoryRow]]]
     return [(state, groups[state]) for state in STATE_ORDER if state in groups]
 
 
-def my_stories(person: Person) -> list[StoryRow]:
-    """The person's own stories, most recently changed first."""
+@dataclass(frozen=True, slots=True)
+class StateGroup:
+    """One state's section of "My stories": its most recently changed stories, and how many."""
+
+    state: StoryState
+    stories: list[StoryRow]
+    total: int
+
+
+def my_stories(person: Person, per_state: int = MY_STORIES_PER_STATE) -> list[StateGroup]:
+    """The person's own stories by state, in workflow order, the newest `per_state` of each.
+
+    The cap is per state (a window over the person's stories), so a reporter's old drafts
+    are listed however many newer stories they have published. Four queries, whatever the count.
+    """
     if not person.actor.roles & WRITING_ROLES:
         return []
-    authored = select(story_authors.c.story_id).where(story_authors.c.person_id == person.id)
-    return _stories(
-        select(Story)
-        .where(Story.id.in_(authored))
-        .order_by(Story.modified_at.desc(), Story.id.desc())
-        .limit(MY_STORIES_LIMIT)
+    authored = Story.id.in_(
+        select(story_authors.c.story_id).where(story_authors.c.person_id == person.id)
     )
+    newest_first = (Story.modified_at.desc(), Story.id.desc())
+    ranked = (
+        select(
+            Story.id,
+            func.row_number().over(partition_by=Story.state, order_by=newest_first).label("rank"),
+        )
+        .where(authored)
+        .subquery()
+    )
+    rows = _stories(
+        select(Story)
+        .join(ranked, ranked.c.id == Story.id)
+        .where(ranked.c.rank <= per_state)
+        .order_by(*newest_first)
+    )
+    counted = select(Story.state, func.count()).where(authored).group_by(Story.state)
+    totals = {state: count for state, count in db.session.execute(counted)}
+    # max(): a story may change state between the two statements; never show fewer than listed.
+    return [
+        StateGroup(state, stories, max(totals.get(state, 0), len(stories)))
+        for state, stories in by_state(rows)
+    ]
 
 
 def needs_attention(person: Person, now: datetime | None = None) -> list[StoryRow]:

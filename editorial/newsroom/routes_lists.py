@@ -18,8 +18,6 @@ from editorial.services.notifications import mark_read
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
 
-# A state group of "My stories" shows the most recent ones; the rest are a search away.
-MY_STORIES_PER_STATE = 50
 CALENDAR_PER_DAY = 6  # stories shown in a calendar day; "+N more" links to the day's budget
 
 
@@ -34,11 +32,10 @@ def home():
     me = person()
     return render_template(
         "newsroom/home.html",
-        groups=queries.by_state(queries.my_stories(me)),
+        groups=queries.my_stories(me),
         attention=queries.needs_attention(me),
         waiting=queries.queue_count(me),
         is_editor=bool(queries.edited_desk_ids(me)),
-        per_state=MY_STORIES_PER_STATE,
         me_id=me.id,
     )
 

@@ -22,6 +22,7 @@ from editorial.models import (
     Story,
 )
 from editorial.rendering import render_body, slugify, word_count
+from editorial.searchtext import document
 from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import StaleStory, ValidationFailed
@@ -229,6 +230,7 @@ def save_story(
         "headline": data.headline,
         "standfirst": data.standfirst,
         "body": data.body,
+        "search_text": document(data.headline, data.standfirst, data.body),
         "body_html": render_body(data.body),
         "word_count": word_count(data.body),
         "byline": data.byline or story.byline,

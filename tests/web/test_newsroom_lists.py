@@ -6,17 +6,20 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from editorial.extensions import db
-from editorial.models import Story
+from editorial.models import Person, Story, story_authors
+from editorial.newsroom.queries import MY_STORIES_PER_STATE
 from editorial.newsroom.routes import waited
 from editorial.services import commit
 from editorial.timeutil import utcnow
 from editorial.workflow import Role, StoryState
 from tests.conftest import Factory, login
 from tests.web.conftest import Newsroom
+from tests.web.test_queries import counting
 
 DHAKA = ZoneInfo("Asia/Dhaka")
 
@@ -185,3 +188,53 @@ def test_search_bad_filters_are_clear(client: FlaskClient, nr: Newsroom) -> None
     html = response.get_data(as_text=True)
     assert "Unknown state." in html and "Unknown desk." in html and "is not a date" in html
     assert client.get("/newsroom/search?page=-4&q=a").status_code == 200
+
+
+def add_published(author: Person, desk_id: int, count: int, changed: datetime) -> None:
+    """`count` published stories by `author`, changed after `changed` (one bulk insert)."""
+    ids = db.session.scalars(
+        insert(Story).returning(Story.id, sort_by_parameter_order=True),
+        [
+            {
+                "headline": f"Published {n}",
+                "slug": f"published-{changed:%s}-{n}",
+                "desk_id": desk_id,
+                "state": StoryState.PUBLISHED,
+                "published_at": changed + timedelta(minutes=n),
+                "modified_at": changed + timedelta(minutes=n),
+                "created_by_id": author.id,
+            }
+            for n in range(count)
+        ],
+    ).all()
+    db.session.execute(
+        insert(story_authors), [{"story_id": i, "person_id": author.id} for i in ids]
+    )
+    commit()
+
+
+def test_my_stories_keeps_an_old_draft_behind_hundreds_of_newer_stories(
+    any_app: Flask, make: Factory
+) -> None:
+    """The cap is per state: 230 newer published stories do not push the old draft off."""
+    desk = make.desk("Home")
+    reporter = make.reporter(desk)
+    draft = make.story(reporter, desk, headline="An old draft")
+    set_fields(draft, modified_at=utcnow() - timedelta(days=400))
+    client = any_app.test_client()
+    login(client, reporter)
+    add_published(reporter, desk.id, 3, utcnow() - timedelta(days=10))
+    with counting(any_app) as few:
+        client.get("/newsroom/")
+    add_published(reporter, desk.id, 227, utcnow() - timedelta(days=5))
+    with counting(any_app) as many:
+        html = client.get("/newsroom/").get_data(as_text=True)
+    assert len(many) == len(few)
+    assert 'id="group-draft"' in html, "the drafts section is gone"
+    drafts = html[html.index('id="group-draft"') : html.index('id="group-published"')]
+    assert "An old draft" in drafts
+    published = html[html.index('id="group-published"') :]
+    assert '<span class="count">230</span>' in published
+    assert published.count(">Published ") == MY_STORIES_PER_STATE
+    assert f"Showing the {MY_STORIES_PER_STATE} most recently changed" in published
+    assert ">Published 226<" in published  # the newest first
