@@ -105,7 +105,11 @@ def load_config(overrides: dict | None = None) -> dict:
             "timezone": "UTC",
             "enable_utc": True,
             "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+            # Touched by beat on every tick: the container health check reads its age.
+            "beat_health_file": str(instance / "beat-alive"),
             "broker_connection_retry_on_startup": True,
+            # A worker never gives up on a lost broker (the default stops after 100 tries).
+            "broker_connection_max_retries": None,
         },
     }
     config.update(overrides)

@@ -88,7 +88,7 @@ def publish_due_stories(self, story_id: int | None = None, at: str | None = None
         wait = (datetime.fromisoformat(at) - utcnow()).total_seconds()
         if 0 < wait <= EARLY_WAKE_TOLERANCE_SECONDS:
             time.sleep(wait)
-    return publishing.publish_due_stories()
+    return publishing.publish_due()
 
 
 @shared_task(name="editorial.tasks.sweep_due_stories")

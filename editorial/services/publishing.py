@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from editorial.extensions import db
@@ -90,10 +91,14 @@ _wake_ups = _WakeUps()
 
 
 def due_condition(now: datetime):
+    """Scheduled, time come, embargo lifted, and not a story whose publish failed: that one
+    waits for an editor (reschedule, unschedule or publish clear the failure), so it cannot
+    drag every later batch into the one-by-one fallback."""
     return (
         (Story.state == StoryState.SCHEDULED)
         & (Story.publish_at <= now)
         & or_(Story.embargo_at.is_(None), Story.embargo_at <= now)
+        & Story.publish_failed_at.is_(None)
     )
 
 
@@ -192,16 +197,28 @@ def _record_published(rows: list, now: datetime) -> None:
     notify_story_events(Action.PUBLISH_SCHEDULED, stories)
 
 
-def sweep(now: datetime | None = None) -> list[int]:
-    """The periodic safety net: publish what is due, one story at a time if the batch fails."""
-    started = now or utcnow()
+def publish_due(now: datetime | None = None) -> list[int]:
+    """Publish what is due; if a batch fails, one story at a time, flagging those that fail."""
     try:
-        published = publish_due_stories(now)
-    except Exception:
-        log.exception("batch publish failed; trying the due stories one by one")
-        published = _publish_one_by_one(now or utcnow())
+        return publish_due_stories(now)
+    except Exception as error:
+        if _database_unavailable(error):
+            raise  # nothing to isolate: the task retries, the next sweep tries again
+        log.warning("batch publish failed (%s); trying the due stories one by one", error)
+        return _publish_one_by_one(now or utcnow())
+
+
+def sweep(now: datetime | None = None) -> list[int]:
+    """The periodic safety net: publish what is due and record that the sweep ran."""
+    started = now or utcnow()
+    published = publish_due(now)
     _beat(started, f"published {len(published)}")
     return published
+
+
+def _database_unavailable(error: BaseException) -> bool:
+    """A lost connection, a deadlock or a lock timeout: transient, not the story's fault."""
+    return isinstance(error, OperationalError | InterfaceError)
 
 
 def _publish_one_by_one(now: datetime) -> list[int]:
@@ -212,29 +229,48 @@ def _publish_one_by_one(now: datetime) -> list[int]:
         try:
             published += publish_due_stories(now, only_id=story_id)
         except Exception as error:
-            log.exception("publishing story %s failed", story_id)
-            mark_publish_failed(story_id, f"{type(error).__name__}: {error}")
+            if _database_unavailable(error):
+                log.warning("publishing story %s: database unavailable (%s)", story_id, error)
+                continue
+            mark_publish_failed(story_id, error)
     return published
 
 
-def mark_publish_failed(story_id: int, error: str) -> None:
-    """Record a failed scheduled publish on the story and tell its desk's editors (once)."""
-    story = db.session.get(Story, story_id)
-    if story is None or story.state != StoryState.SCHEDULED or story.publish_failed_at:
+def mark_publish_failed(story_id: int, error: BaseException) -> bool:
+    """Flag a story whose publish failed on its own and tell its desk's editors, once.
+
+    One conditional UPDATE decides who reports it: with two schedulers failing on the same
+    story, only the one whose UPDATE matched logs the error, audits and notifies.
+    """
+    message = f"{type(error).__name__}: {error}"
+    flagged = db.session.execute(
+        update(Story)
+        .where(
+            Story.id == story_id,
+            Story.state == StoryState.SCHEDULED,
+            Story.publish_failed_at.is_(None),
+        )
+        .values(publish_failed_at=utcnow(), publish_error=message[:2000])
+        .returning(Story.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not flagged:
         rollback()
-        return
-    story.publish_failed_at = utcnow()
-    story.publish_error = error[:2000]
+        log.info("story %s failed to publish; already flagged", story_id)
+        return False
+    story = db.session.get(Story, story_id, populate_existing=True)
     audit.record(
         "story.publish_failed",
         actor=None,
-        story_id=story.id,
-        from_state=story.state,
-        to_state=story.state,
-        note=error[:500],
+        story_id=story_id,
+        from_state=StoryState.SCHEDULED,
+        to_state=StoryState.SCHEDULED,
+        note=message[:500],
     )
-    notify_publish_failed(story, error)
+    notify_publish_failed(story, message)
     commit()
+    log.error("publishing story %s failed; it waits for an editor", story_id, exc_info=error)
+    return True
 
 
 def _beat(now: datetime, detail: str) -> None:

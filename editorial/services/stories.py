@@ -365,7 +365,7 @@ def transition_story(
             "publish_error": "",
         }
     elif action in {Action.UNSCHEDULE, Action.REQUEST_CHANGES, Action.SPIKE}:
-        values["publish_at"] = None
+        values |= {"publish_at": None, "publish_failed_at": None, "publish_error": ""}
     elif action in {Action.PUBLISH, Action.REPUBLISH}:
         if story.embargo_at and story.embargo_at > now:
             raise WrongState("This story is under embargo; it cannot be published before then.")

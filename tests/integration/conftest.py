@@ -146,9 +146,11 @@ class CeleryProcesses:
         concurrency: int = 4,
         env: dict[str, str] | None = None,
         wait: bool = True,
+        bare: bool = False,
     ) -> CeleryProcess:
         """A started worker (with an embedded beat if asked), ready to take tasks unless
-        `wait` is False (then call .ready() before relying on it)."""
+        `wait` is False (then call .ready() before relying on it). `bare` runs it with the
+        README's command line, without the --without-* flags the other tests add for speed."""
         n = len(self.processes) + 1
         args = [
             "worker",
@@ -156,9 +158,9 @@ class CeleryProcesses:
             f"--concurrency={concurrency}",
             "--loglevel=INFO",
             f"--hostname=test{n}-{os.getpid()}@%h",
-            "--without-mingle",
-            "--without-gossip",
         ]
+        if not bare:
+            args += ["--without-mingle", "--without-gossip"]
         if beat:
             args += ["--beat", f"--schedule={self.folder / f'beat-{n}'}"]
         process = self._start(f"worker{n}", app, args, env, beat=beat)

@@ -367,7 +367,7 @@ def test_failed_publish_tells_the_desk_editors_once(newsroom, make, celery_procs
         "the failure to be recorded",
     )
     failed_at = rows(select(Story.publish_failed_at).where(Story.id == bad.id))[0][0]
-    wait_for_sweep_after(failed_at + timedelta(seconds=2))  # more sweeps fail on it again
+    wait_for_sweep_after(failed_at + timedelta(seconds=2))  # later sweeps leave it alone
 
     told = rows(
         select(Notification.person_id).where(

@@ -109,3 +109,13 @@ def test_dockerfile_builds_the_app() -> None:
     for source in re.findall(r"^COPY (.+) \S+$", dockerfile, re.MULTILINE):
         for path in source.split():
             assert (ROOT / path).exists(), f"Dockerfile copies missing {path}"
+
+
+def test_every_long_running_service_restarts_and_workers_report_health(compose: dict) -> None:
+    """Anything that exits comes back; worker and beat have health checks (issue 8)."""
+    services = compose["services"]
+    for name, service in services.items():
+        if name != "migrate":
+            assert service.get("restart") == "unless-stopped", name
+    assert "inspect ping" in _healthcheck(services["worker"])
+    assert "beat-alive" in _healthcheck(services["scheduler"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Heartbeat, Notification, Story
@@ -194,25 +196,77 @@ def test_publish_now_of_a_scheduled_story_wins_over_the_scheduler(
     assert published_events(story.id) == 0
 
 
-def test_sweep_falls_back_to_one_by_one(
-    any_app: Flask, make, desk, reporter, editor, monkeypatch
+def _trigger_sql(story_id: int) -> list[str]:
+    if db.engine.dialect.name == "sqlite":
+        return [
+            f"CREATE TRIGGER poison BEFORE UPDATE OF state ON stories "
+            f"WHEN NEW.id = {story_id} AND NEW.state = 'published' "
+            f"BEGIN SELECT RAISE(ABORT, 'row is poisoned'); END"
+        ]
+    return [
+        f"CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
+        f"IF NEW.id = {story_id} AND NEW.state = 'published' THEN "
+        f"RAISE EXCEPTION 'row is poisoned'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER poison BEFORE UPDATE ON stories FOR EACH ROW EXECUTE FUNCTION poison()",
+    ]
+
+
+def cure() -> None:
+    """Drop the trigger (the PostgreSQL database outlives the test; its rows do not)."""
+    db.session.rollback()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DROP TRIGGER IF EXISTS poison"))
+    else:
+        db.session.execute(text("DROP TRIGGER IF EXISTS poison ON stories"))
+        db.session.execute(text("DROP FUNCTION IF EXISTS poison()"))
+    db.session.commit()
+
+
+@pytest.fixture
+def poison(any_app_or_pg):
+    """A real failure: a trigger that refuses to let one story become published."""
+
+    def apply(story_id: int) -> None:
+        for statement in _trigger_sql(story_id):
+            db.session.execute(text(statement))
+        db.session.commit()
+
+    yield apply
+    cure()
+
+
+@pytest.fixture
+def any_app_or_pg(request: pytest.FixtureRequest) -> Flask:
+    name = "pg_app" if "pg_app" in request.fixturenames else "any_app"
+    return request.getfixturevalue(name)
+
+
+def errors_logged(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_failed_story_leaves_the_claim_until_an_editor_acts(
+    any_app: Flask, make, desk, reporter, editor, caplog, poison
 ) -> None:
-    """One broken story must not hold back the others; its desk's editors hear once."""
+    """One story whose publish fails (a trigger refuses it) is flagged once, its editors told
+    once, one error logged; later sweeps publish the others in one batch without touching it."""
+    caplog.set_level(logging.INFO, logger="editorial")
     good = schedule(make, reporter, desk, editor, 3)
     bad = good.pop(1)
     other_editor = make.editor(desk)
-    real = audit.record
-
-    def failing(action, **kwargs):
-        if action == "story.published.scheduled" and kwargs.get("story_id") == bad.id:
-            raise RuntimeError("row is poisoned")
-        return real(action, **kwargs)
-
-    monkeypatch.setattr(audit, "record", failing)
+    poison(bad.id)
     now = utcnow() + timedelta(hours=2)
     assert sorted(sweep(now)) == sorted(s.id for s in good)
-    assert sweep(now + timedelta(minutes=1)) == []
 
+    later = schedule(make, reporter, desk, editor, 2, minutes=30)  # due in the next sweeps
+    for minutes in (1, 2, 3):
+        caplog.clear()
+        published = sweep(now + timedelta(minutes=minutes))
+        assert "batch publish failed" not in caplog.text  # the bad one no longer in the claim
+        if minutes == 1:
+            assert sorted(published) == sorted(s.id for s in later)
+        else:
+            assert published == []
     db.session.expire_all()
     assert bad.state == S.SCHEDULED
     assert bad.publish_failed_at is not None and "row is poisoned" in bad.publish_error
@@ -222,11 +276,77 @@ def test_sweep_falls_back_to_one_by_one(
     assert sorted(failed) == sorted([editor.id, other_editor.id])
     assert count(AuditEvent, AuditEvent.action == "story.publish_failed") == 1
     assert db.session.get(Heartbeat, publishing.SWEEP_HEARTBEAT) is not None
+    assert [s.id for s in db.session.scalars(publishing.overdue_stories())] == [bad.id]
 
-    # Fixed: the next sweep publishes it and clears the failure.
-    monkeypatch.setattr(audit, "record", real)
-    assert sweep(now + timedelta(minutes=2)) == [bad.id]
-    assert bad.state == S.PUBLISHED and bad.publish_failed_at is None
+    # Fixed and rescheduled by an editor: the failure is cleared and it publishes.
+    cure()
+    transition_story(bad, Action.SCHEDULE, actor=editor, publish_at=utcnow() + timedelta(minutes=5))
+    assert bad.publish_failed_at is None
+    assert sweep(now + timedelta(minutes=4)) == [bad.id]
+    assert bad.state == S.PUBLISHED
+
+
+def test_first_failure_logs_one_error(
+    any_app: Flask, make, desk, reporter, editor, caplog, poison
+) -> None:
+    caplog.set_level(logging.INFO, logger="editorial")
+    (bad,) = schedule(make, reporter, desk, editor, 1)
+    poison(bad.id)
+    for minutes in (120, 121, 122):
+        sweep(utcnow() + timedelta(minutes=minutes))
+    assert [r.getMessage() for r in errors_logged(caplog)] == [
+        f"publishing story {bad.id} failed; it waits for an editor"
+    ]
+
+
+@pytest.mark.parametrize("action", [Action.UNSCHEDULE, Action.PUBLISH])
+def test_unschedule_or_publish_clears_the_failure(
+    any_app: Flask, make, desk, reporter, editor, action
+) -> None:
+    (bad,) = schedule(make, reporter, desk, editor, 1)
+    publishing.mark_publish_failed(bad.id, RuntimeError("boom"))
+    transition_story(bad, action, actor=editor)
+    db.session.expire_all()
+    assert bad.publish_failed_at is None and bad.publish_error == ""
+
+
+@pytest.mark.services
+def test_two_schedulers_failing_on_one_story_tell_the_desk_once(
+    pg_app: Flask, make, desk, reporter, editor, caplog, poison
+) -> None:
+    """Two sweeps at once on PostgreSQL both meet the poisoned story: one flag, one audit
+    event, one notification per editor, one error in the log; every other story published."""
+    caplog.set_level(logging.INFO, logger="editorial")
+    good = schedule(make, reporter, desk, editor, 6)
+    bad = good.pop(2)
+    poison(bad.id)
+    db.session.commit()
+    now = utcnow() + timedelta(hours=2)
+    barrier = threading.Barrier(2)
+    results: list[object] = [None, None]
+
+    def run(i: int) -> None:
+        with pg_app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = sweep(now)
+            except Exception as error:  # reported by the assertion below
+                results[i] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(isinstance(r, list) for r in results), results
+    assert sorted(results[0] + results[1]) == sorted(s.id for s in good)
+    db.session.expire_all()
+    assert count(AuditEvent, AuditEvent.action == "story.publish_failed") == 1
+    assert count(Notification, Notification.kind == "story.publish_failed") == 1
+    assert published_events(*(s.id for s in good)) == len(good)
+    assert len(errors_logged(caplog)) == 1
 
 
 def test_overdue_stories_lists_late_and_failed(any_app: Flask, make, desk, reporter, editor):
