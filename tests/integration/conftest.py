@@ -336,7 +336,7 @@ class Inbox:
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
 
-
+    """aiosmtpd on a port of ours (5650-5749), started and stopped on demand.
 class SmtpServer:
     """aiosmtpd on a port of ours (5650-5749: parallel runs on one machine each take one), started and stopped on demand.
 
