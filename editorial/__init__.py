@@ -39,8 +39,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from editorial.database import tune_sqlite
     from editorial.extensions import csrf, db, limiter, login_manager, migrate
     from editorial.health import bp as health_bp
-    from editorial.readiness import bp as readiness_bp
     from editorial.inputs import CleanRequest, PrintableConverter
+    from editorial.readiness import bp as readiness_bp
 
     config = load_config(overrides)
     app = Flask(

@@ -336,9 +336,9 @@ class Inbox:
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
 
-    """aiosmtpd on a port of ours (5650-5749), started and stopped on demand.
+
 class SmtpServer:
-    """aiosmtpd on a port of ours (5650-5749: parallel runs on one machine each take one), started and stopped on demand.
+    """aiosmtpd on a port of ours (5650-5749), started and stopped on demand.
 
     Until it starts, the port is held by a socket that is bound but not listening: connections
     are refused (the outage the tests play), and no other test run can take the port.
