@@ -187,6 +187,8 @@ def public_paths(make: Factory) -> dict[str, tuple[str, int]]:
     return {
         "static": ("/static/css/site.css", 200),
         "health.healthz": ("/healthz", 200),
+        "readiness.readyz": ("/readyz", 200),
+        "metrics.metrics": ("/metrics", 404),  # 404 to readers: it needs the bearer token
         "api.stories": ("/api/stories", 200),
         "api.story": (f"/api/stories/{story.id}", 200),
         "auth.login": ("/login", 200),
