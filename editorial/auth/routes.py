@@ -65,8 +65,10 @@ def _account_address_key() -> str:
 
 
 def _failed(response) -> bool:
-    """Only failed attempts count towards the limits: a success redirects."""
-    return response.status_code != 302
+    """Only failed attempts count towards the limits: a success redirects, and a refusal (429)
+    checked no password, so it guessed nothing. An owner who keeps trying while locked is
+    therefore not held back once they have unlocked."""
+    return response.status_code not in (302, 429)
 
 
 def _refused(message: str, status: int = 429):
