@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 DEV_ENVIRONMENTS = {"development", "testing"}
 
@@ -31,7 +32,7 @@ def _embedded_broker(instance: Path) -> str:
     return f"sqla+sqlite:///{instance / 'celery-broker.sqlite3'}"
 
 
-def load_config(overrides: dict | None = None) -> dict:
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
     env = overrides.get("EDITORIAL_ENV") or os.environ.get("EDITORIAL_ENV", "production")
@@ -52,7 +53,7 @@ def load_config(overrides: dict | None = None) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'editorial.sqlite3'}"
     mail_server = os.environ.get("MAIL_SERVER") or None
 
-    config = {
+    config: dict[str, Any] = {
         "EDITORIAL_ENV": env,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret,

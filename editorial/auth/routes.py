@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import (
+    Response,
     current_app,
     flash,
     make_response,
@@ -32,14 +33,14 @@ FAILED = "That email and password do not match an active account."
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
+    return str(current_app.config["LOGIN_LIMIT"])
 
 
 def _account_key() -> str:
     return "account:" + staff.normalise_email(request.form.get("email", ""))
 
 
-def _failed(response) -> bool:
+def _failed(response: Response) -> bool:
     """Only failed attempts count towards the limits: a success redirects."""
     return response.status_code != 302
 
@@ -58,7 +59,7 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        person = staff.authenticate(form.email.data, form.password.data)
+        person = staff.authenticate(form.email.data or "", form.password.data or "")
         if person is not None:
             session.clear()  # a fresh session: nothing carried over from before sign-in
             staff.start_session(person, user_agent=request.headers.get("User-Agent", ""))
@@ -87,7 +88,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            staff.change_password(current_user, form.current_password.data, form.new_password.data)
+            staff.change_password(
+                current_user, form.current_password.data or "", form.new_password.data or ""
+            )
         except ValidationFailed as failed:
             for field, message in failed.errors.items():
                 getattr(form, field).errors = [message]
@@ -109,7 +112,7 @@ RESET_SENT = (
 
 
 def _reset_limit() -> str:
-    return current_app.config.get("RESET_LIMIT", "5 per 15 minutes")
+    return str(current_app.config.get("RESET_LIMIT", "5 per 15 minutes"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -119,7 +122,7 @@ def forgot_password():
     """Ask for a reset link; the answer never says whether the account exists."""
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        accounts.request_password_reset(form.email.data or "")
         return render_template(
             "auth/forgot_password_sent.html", message=RESET_SENT.format(email=form.email.data)
         )
@@ -150,7 +153,7 @@ def _set_password_page(token: str, kind: LinkKind):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.redeem_link(token, kind, form.password.data)
+            accounts.redeem_link(token, kind, form.password.data or "")
         except LinkRefused as refused:
             return _link_refused(refused, kind)
         except ValidationFailed as failed:
@@ -204,7 +207,7 @@ def account():
         try:
             accounts.update_profile(
                 person,
-                name=form.name.data,
+                name=form.name.data or "",
                 byline=form.byline.data or "",
                 wants_email=form.wants_email.data,
             )
