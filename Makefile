@@ -40,4 +40,4 @@ migrate: $(STAMP)
 	$(BIN)/flask db upgrade
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
