@@ -3,7 +3,8 @@
 A fresh checkout (the repository's files, none it ignores: no .venv, instance/ or .env), the
 commands typed from its root with only the virtualenv's bin on PATH and nothing exported. In
 development the CLI gets its defaults from `.flaskenv`; outside it, every entry point still
-refuses to start without SECRET_KEY.
+refuses to start without SECRET_KEY. And building the package (what `pip install` does) is
+clean and ships the templates and static files.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent  # the virtualenv the tests run in, not resolved
 REFUSAL = "SECRET_KEY is not set"
+PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--no-build-isolation"]
 STAFF_CREATE = [
     "flask", "staff", "create", "--email", "mahmud.hasan@editorial.local",
     "--name", "Mahmud Hasan", "--role", "reporter", "--desk", "city",
@@ -104,3 +107,29 @@ def test_production_refuses_to_start_without_a_secret(
     assert result.returncode != 0
     assert REFUSAL in result.stderr, result.stderr
     assert not (checkout / "instance" / "secret_key").exists()
+
+
+def test_the_package_builds_cleanly_with_its_templates_and_static_files(
+    checkout: Path, tmp_path: Path
+) -> None:
+    """No setuptools "Package would be ignored" warnings, and every data file in the wheel."""
+    wheels = tmp_path / "wheels"
+    build = subprocess.run(
+        [*PIP_WHEEL, "--wheel-dir", str(wheels), str(checkout)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = build.stdout + build.stderr
+    assert build.returncode == 0, output
+    assert "would be ignored" not in output and "SetuptoolsDeprecationWarning" not in output
+    (wheel,) = wheels.glob("editorial-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    data = {
+        *(f"editorial/templates/{p.relative_to(checkout / 'templates')}" for p in
+          (checkout / "templates").rglob("*") if p.is_file()),
+        *(str(p.relative_to(checkout)) for p in
+          (checkout / "editorial" / "static").rglob("*") if p.is_file()),
+    }  # fmt: skip
+    assert len(data) > 40 and data <= shipped, sorted(data - shipped)
