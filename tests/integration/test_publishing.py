@@ -267,10 +267,14 @@ def test_first_failure_logs_one_error(
 
 @pytest.mark.parametrize("action", [Action.UNSCHEDULE, Action.PUBLISH])
 def test_unschedule_or_publish_clears_the_failure(
-    any_app: Flask, make, desk, reporter, editor, action
+    any_app: Flask, make, desk, reporter, editor, action, poison
 ) -> None:
     (bad,) = schedule(make, reporter, desk, editor, 1)
-    publishing.mark_publish_failed(bad.id, RuntimeError("boom"))
+    fault = poison(bad.id)
+    assert sweep(utcnow() + timedelta(hours=2)) == []
+    db.session.expire_all()
+    assert bad.publish_failed_at is not None
+    fault.remove(db.session)
     transition_story(bad, action, actor=editor)
     db.session.expire_all()
     assert bad.publish_failed_at is None and bad.publish_error == ""
