@@ -8,6 +8,7 @@ import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -181,8 +182,8 @@ def refuse(request: pytest.FixtureRequest) -> Iterator[Callable[..., Refusal]]:
     request.getfixturevalue(app_fixture)
     installed: list[Refusal] = []
 
-    def install(table: str, event: str, condition: str, **options: object) -> Refusal:
-        refusal = Refusal(table, event, condition, **options)  # type: ignore[arg-type]
+    def install(table: str, event: str, condition: str, **options: Any) -> Refusal:
+        refusal = Refusal(table, event, condition, **options)
         refusal.install(db.session)
         installed.append(refusal)
         return refusal
