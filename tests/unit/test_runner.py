@@ -47,6 +47,7 @@ def test_every_process_links_to_the_web_port_though_honcho_gives_each_its_own(
     env = {k: v for k, v in os.environ.items() if k != "SITE_URL"} | {"PORT": "8000"}
     result = subprocess.run(
         [sys.executable, "-m", "editorial.runner", "-f", str(procfile)],
+        cwd=tmp_path,  # honcho reads a .env there: not a developer's own
         env=env,
         capture_output=True,
         text=True,
