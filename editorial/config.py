@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 DEV_ENVIRONMENTS = {"development", "testing"}
+DEFAULT_PORT = "5000"
+
+
+def site_url(environ: Mapping[str, str]) -> str:
+    """SITE_URL if set, else this machine at PORT (`PORT=8000 make run`): links must reach the
+    port the web server really listens on."""
+    configured = (
+        environ.get("SITE_URL") or f"http://127.0.0.1:{environ.get('PORT') or DEFAULT_PORT}"
+    )
+    return configured.rstrip("/")
 
 
 def _instance_path() -> Path:
@@ -74,7 +85,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "newsroom@editorial.local"),
         "MAIL_OUTBOX": str(instance / "outbox"),
-        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SITE_URL": site_url(os.environ),
         # Session cookies: not readable from script, not sent cross-site, HTTPS-only in production.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
