@@ -29,8 +29,13 @@ class Base(DeclarativeBase):
     )
 
 
-def _client_address() -> str:
-    """The remote address; behind a proxy, ProxyFix has already corrected it."""
+def client_address() -> str:
+    """The client's address, for every rate limit and log line that needs one.
+
+    Always read it here, never from X-Forwarded-For: behind TRUSTED_PROXIES proxies ProxyFix
+    has already put the client's address in remote_addr; otherwise remote_addr is the
+    connection's, which no header can change (editorial/security.py).
+    """
     return get_remote_address() or request.remote_addr or "unknown"
 
 
@@ -44,4 +49,4 @@ else:
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=_client_address, default_limits=[])
+limiter = Limiter(key_func=client_address, default_limits=[])

@@ -112,3 +112,20 @@ class LoginSession(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class SignInLock(Model):
+    """An e-mail address that may not sign in until its owner follows the unlock link.
+
+    Keyed by the address typed, not by a person, so an address that has no account is
+    locked (and answered) exactly like one that has: the lock tells an attacker nothing.
+    `epoch` grows on every unlock; an unlock link carries the epoch it was made against,
+    so it works once.
+    """
+
+    __tablename__ = "sign_in_locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
