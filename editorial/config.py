@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEV_ENVIRONMENTS = {"development", "testing"}
+DEFAULT_PORT = "5000"
+
+
+def site_url(environ: Mapping[str, str]) -> str:
+    """SITE_URL if set, else this machine at PORT (`PORT=8000 make run`): links must reach the
+    port the web server really listens on."""
+    configured = (
+        environ.get("SITE_URL") or f"http://127.0.0.1:{environ.get('PORT') or DEFAULT_PORT}"
+    )
+    return configured.rstrip("/")
 
 
 def _instance_path() -> Path:
@@ -39,7 +51,7 @@ def _whole_number(name: str, default: str) -> int:
     return int(raw)
 
 
-def load_config(overrides: dict | None = None) -> dict:
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
     env = overrides.get("EDITORIAL_ENV") or os.environ.get("EDITORIAL_ENV", "production")
@@ -60,7 +72,7 @@ def load_config(overrides: dict | None = None) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'editorial.sqlite3'}"
     mail_server = os.environ.get("MAIL_SERVER") or None
 
-    config = {
+    config: dict[str, Any] = {
         "EDITORIAL_ENV": env,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret,
@@ -81,7 +93,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "newsroom@editorial.local"),
         "MAIL_OUTBOX": str(instance / "outbox"),
-        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SITE_URL": site_url(os.environ),
         # Session cookies: not readable from script, not sent cross-site, HTTPS-only in production.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, flash, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from editorial.extensions import login_manager
 from editorial.models import Person
@@ -31,7 +32,7 @@ def _load_person(token: str) -> Person | None:
 
 
 @login_manager.unauthorized_handler
-def _unauthorized() -> Response:
+def _unauthorized() -> BaseResponse:
     if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
         return Response('{"error": "sign in required"}', 401, mimetype="application/json")
     flash("Please sign in to continue.", "info")

@@ -74,14 +74,17 @@ class LinkClaim:
     epoch: int
 
 
-def _serializer(secret_key: str, kind: LinkKind, issued_at: float | None = None):
+def _serializer(
+    secret_key: str, kind: LinkKind, issued_at: float | None = None
+) -> URLSafeTimedSerializer:
     """A serializer salted per purpose; `issued_at` backdates a token (for tests)."""
     signer = TimestampSigner
     if issued_at is not None:
+        stamp = int(issued_at)
 
         class _Backdated(TimestampSigner):
             def get_timestamp(self) -> int:
-                return int(issued_at)
+                return stamp
 
         signer = _Backdated
     return URLSafeTimedSerializer(secret_key, salt=f"editorial.account.{kind.value}", signer=signer)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from flask import (
+    Response,
     current_app,
     flash,
     make_response,
@@ -48,11 +50,11 @@ LOCKED = (
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
+    return str(current_app.config["LOGIN_LIMIT"])
 
 
 def _address_limit() -> str:
-    return current_app.config["LOGIN_ADDRESS_LIMIT"]
+    return str(current_app.config["LOGIN_ADDRESS_LIMIT"])
 
 
 def _account_key() -> str:
@@ -64,23 +66,23 @@ def _account_address_key() -> str:
     return f"account-address:{client_address()}:{_account_key()}"
 
 
-def _failed(response) -> bool:
+def _failed(response: Response) -> bool:
     """Only failed attempts count towards the limits: a success redirects, and a refusal (429)
     checked no password, so it guessed nothing. An owner who keeps trying while locked is
     therefore not held back once they have unlocked."""
     return response.status_code not in (302, 429)
 
 
-def _refused(message: str, status: int = 429):
+def _refused(message: str, status: int = 429) -> Response:
     """The sign-in page again, the address kept, with why it was refused."""
     flash(message, "error")
     return make_response(render_template("auth/login.html", form=LoginForm()), status)
 
 
-def _throttled(message: str):
+def _throttled(message: str) -> Callable[[RequestLimit], Response]:
     """on_breach for a quick limit: say how long to wait, on the sign-in page."""
 
-    def answer(limit: RequestLimit):
+    def answer(limit: RequestLimit) -> Response:
         LOGIN_FAILURES.labels("throttled").inc()
         minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
         return _refused(message.format(minutes=f"{minutes} minute{'s' if minutes != 1 else ''}"))
@@ -115,7 +117,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            person = accounts.sign_in(form.email.data, form.password.data)
+            person = accounts.sign_in(form.email.data or "", form.password.data or "")
         except accounts.AccountLocked:
             return _refused(LOCKED)
         if person is not None:
@@ -146,7 +148,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            staff.change_password(current_user, form.current_password.data, form.new_password.data)
+            staff.change_password(
+                current_user, form.current_password.data or "", form.new_password.data or ""
+            )
         except ValidationFailed as failed:
             for field, message in failed.errors.items():
                 getattr(form, field).errors = [message]
@@ -168,7 +172,7 @@ RESET_SENT = (
 
 
 def _reset_limit() -> str:
-    return current_app.config.get("RESET_LIMIT", "5 per 15 minutes")
+    return str(current_app.config.get("RESET_LIMIT", "5 per 15 minutes"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -178,7 +182,7 @@ def forgot_password():
     """Ask for a reset link; the answer never says whether the account exists."""
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        accounts.request_password_reset(form.email.data or "")
         return render_template(
             "auth/forgot_password_sent.html", message=RESET_SENT.format(email=form.email.data)
         )
@@ -209,7 +213,7 @@ def _set_password_page(token: str, kind: LinkKind):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.redeem_link(token, kind, form.password.data)
+            accounts.redeem_link(token, kind, form.password.data or "")
         except LinkRefused as refused:
             return _link_refused(refused, kind)
         except ValidationFailed as failed:
@@ -282,7 +286,7 @@ def account():
         try:
             accounts.update_profile(
                 person,
-                name=form.name.data,
+                name=form.name.data or "",
                 byline=form.byline.data or "",
                 wants_email=form.wants_email.data,
             )
