@@ -12,7 +12,7 @@ from celery.beat import PersistentScheduler, ScheduleEntry
 from celery.signals import after_setup_logger
 from celery.worker.consumer import Consumer
 from flask import Flask
-from kombu import Connection, Producer
+from kombu import Connection, Producer, Queue
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,20 @@ PEER_STEPS_OFF = {"without_gossip": True, "without_mingle": True, "without_heart
 # lateness. Connecting to a refused port is cheap, so retry every half second.
 RECONNECT = {"interval_start": 0.25, "interval_step": 0.25, "interval_max": 0.5}
 
-# Publishing is the latency-critical path; e-mail and housekeeping must not queue ahead of it.
+# Publishing is the latency-critical path: its tasks have a queue of their own, consumed by
+# workers of their own (`-Q publishing`), so a slow SMTP server or a backlog of e-mail can
+# never hold a due story back. E-mail has its queue too; anything else (housekeeping) goes to
+# Celery's default queue. A worker started without -Q consumes all three.
+PUBLISHING_QUEUE, MAIL_QUEUE, DEFAULT_QUEUE = "publishing", "mail", "celery"
+TASK_QUEUES = (Queue(PUBLISHING_QUEUE), Queue(MAIL_QUEUE), Queue(DEFAULT_QUEUE))
+# By task name (tasks may be sent by name, without importing them). Patterns, so that a new
+# publish/unpublish/republish or e-mail task lands in its family's queue; the first match wins.
+TASK_ROUTES = {
+    "editorial.tasks.*email*": {"queue": MAIL_QUEUE},
+    "editorial.tasks.*publish*": {"queue": PUBLISHING_QUEUE},
+    "editorial.tasks.*_stories": {"queue": PUBLISHING_QUEUE},  # the sweep, the upcoming step
+}
+
 BEAT_SCHEDULE_DEFAULTS = {
     "publish:due": {"task": "editorial.tasks.sweep_due_stories"},
     "publish:upcoming": {"task": "editorial.tasks.queue_upcoming_stories", "schedule": 60.0},
@@ -63,6 +76,9 @@ def celery_init_app(app: Flask) -> Celery:
         if prefix := app.config.get("BROKER_KEY_PREFIX"):
             options = config["broker_transport_options"]
             config["broker_transport_options"] = {"global_keyprefix": prefix, **options}
+    config.setdefault("task_queues", TASK_QUEUES)
+    config.setdefault("task_default_queue", DEFAULT_QUEUE)
+    config.setdefault("task_routes", TASK_ROUTES)
     config.setdefault("worker_consumer", "editorial.celery_app:BrokerTolerantConsumer")
     config.setdefault("beat_scheduler", "editorial.celery_app:QuietScheduler")
     schedule = {name: dict(entry) for name, entry in BEAT_SCHEDULE_DEFAULTS.items()}

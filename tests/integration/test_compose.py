@@ -14,7 +14,7 @@ import pytest
 yaml = pytest.importorskip("yaml")
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "scheduler", "migrate")
+APP_SERVICES = ("web", "publisher", "worker", "scheduler", "migrate")
 
 
 @pytest.fixture(scope="module")
@@ -117,5 +117,6 @@ def test_every_long_running_service_restarts_and_workers_report_health(compose: 
     for name, service in services.items():
         if name != "migrate":
             assert service.get("restart") == "unless-stopped", name
-    assert "inspect ping" in _healthcheck(services["worker"])
+    for worker in ("publisher", "worker"):
+        assert "inspect ping" in _healthcheck(services[worker]), worker
     assert "beat-alive" in _healthcheck(services["scheduler"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from editorial.celery_app import MAIL_QUEUE
 from editorial.extensions import db
 from editorial.models import EmailState, Notification
 from editorial.services.stories import transition_story
@@ -53,7 +54,7 @@ def email_state(notification_id: int):
 
 def drained(broker) -> bool:
     """Nothing queued and nothing held by a worker (every task ran and was acknowledged)."""
-    return broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+    return broker.queued() == 0 and broker.hlen("unacked") == 0
 
 
 def test_mail_waits_for_a_refusing_server_and_is_sent_once(
@@ -127,7 +128,7 @@ def test_email_task_delivered_three_times_sends_once(live_app, make, celery_proc
     (editor,), (notification_id,) = submitted_to(make, True)  # queued once, no worker yet
     for _ in range(2):
         assert enqueue(deliver_notification_email, args=(notification_id,))
-    assert broker.llen("celery") >= 3
+    assert broker.llen(MAIL_QUEUE) >= 3
 
     celery_procs.worker(concurrency=4)
     wait_until(lambda: email_state(notification_id).email_state == EmailState.SENT, 20, "sent")
