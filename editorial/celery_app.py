@@ -31,7 +31,11 @@ RECONNECT = {"interval_start": 0.25, "interval_step": 0.25, "interval_max": 0.5}
 # never hold a due story back. E-mail has its queue too; anything else (housekeeping) goes to
 # Celery's default queue. A worker started without -Q consumes all three.
 PUBLISHING_QUEUE, MAIL_QUEUE, DEFAULT_QUEUE = "publishing", "mail", "celery"
-TASK_QUEUES = (Queue(PUBLISHING_QUEUE), Queue(MAIL_QUEUE), Queue(DEFAULT_QUEUE))
+# Each with its own routing key: queues bound by one key to the default exchange would each
+# get a copy of every message.
+TASK_QUEUES = tuple(
+    Queue(name, routing_key=name) for name in (PUBLISHING_QUEUE, MAIL_QUEUE, DEFAULT_QUEUE)
+)
 # By task name (tasks may be sent by name, without importing them). Patterns, so that a new
 # publish/unpublish/republish or e-mail task lands in its family's queue; the first match wins.
 TASK_ROUTES = {
@@ -43,7 +47,7 @@ TASK_ROUTES = {
 BEAT_SCHEDULE_DEFAULTS = {
     "publish:due": {"task": "editorial.tasks.sweep_due_stories"},
     "publish:upcoming": {"task": "editorial.tasks.queue_upcoming_stories", "schedule": 60.0},
-    "mail:retry": {"task": "editorial.tasks.retry_pending_emails", "schedule": 60.0},
+    "mail:retry": {"task": "editorial.tasks.retry_pending_emails"},
     "broker:tidy": {"task": "editorial.tasks.tidy_embedded_broker", "schedule": 3600.0},
 }
 
@@ -83,6 +87,9 @@ def celery_init_app(app: Flask) -> Celery:
     config.setdefault("beat_scheduler", "editorial.celery_app:QuietScheduler")
     schedule = {name: dict(entry) for name, entry in BEAT_SCHEDULE_DEFAULTS.items()}
     schedule["publish:due"]["schedule"] = float(app.config["PUBLISH_SWEEP_SECONDS"])
+    # Twice per lease: a mail left "sending" by a dead worker waits at most half a lease more.
+    lease = float(app.config["MAIL_SENDING_LEASE_SECONDS"])
+    schedule["mail:retry"]["schedule"] = min(60.0, lease / 2)
     config.setdefault("beat_schedule", schedule)
     celery_app.config_from_object(config)
     celery_app.set_default()

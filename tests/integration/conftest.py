@@ -322,15 +322,15 @@ def celery_procs(
 
 class Inbox:
     """An aiosmtpd handler that keeps messages, and can answer 4xx/5xx to the first tries, or
-    hold its answer to DATA (a stuck server) while `hold_data` is true."""
+    hold its answer to DATA or QUIT (a stuck server) while the command is in `hold`."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.attempts = 0
         self.refuse_next = 0  # answer the next N RCPTs with 421 (try again later)
         self.reject_all = False  # answer every RCPT with 550 (no such mailbox)
-        self.hold_data = False  # keep every DATA unanswered (message kept) until set False
-        self.holding = 0  # DATA commands being held now
+        self.hold: set[str] = set()  # "DATA", "QUIT": left unanswered while in the set
+        self.holding = 0  # commands being held now
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         self.attempts += 1
@@ -344,13 +344,23 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
+        await self._held("DATA")
+        return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope) -> str:
+        await self._held("QUIT")
+        return "221 Bye"
+
+    async def _held(self, command: str) -> None:
+        """Answer only once `command` leaves `hold`: the client waits (or gives up, or dies)."""
+        if command not in self.hold:
+            return
         self.holding += 1
         try:
-            while self.hold_data:  # the client waits for our 250 (or gives up, or is killed)
+            while command in self.hold:
                 await asyncio.sleep(0.05)
         finally:
             self.holding -= 1
-        return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
@@ -379,7 +389,7 @@ class SmtpServer:
         self._controller.start()
 
     def stop(self) -> None:
-        self.inbox.hold_data = False
+        self.inbox.hold.clear()
         self._reservation.close()
         if self._controller is not None:
             self._controller.stop()

@@ -101,7 +101,7 @@ def test_stuck_mail_worker_does_not_hold_back_a_due_story(
     more e-mail queued behind them; a story falling due is published by the publishing worker
     all the same, while not one e-mail has gone out. Then the server answers and every e-mail
     is sent."""
-    smtp.inbox.hold_data = True
+    smtp.inbox.hold.add("DATA")
     mail = celery_procs.worker(queues=f"{MAIL_QUEUE},{DEFAULT_QUEUE}", concurrency=2, wait=False)
     publisher = celery_procs.worker(queues=PUBLISHING_QUEUE, beat=True, wait=False)
     for _ in range(4):
@@ -131,7 +131,7 @@ def test_stuck_mail_worker_does_not_hold_back_a_due_story(
     assert len(events) == 1
     assert rows(select(Story.state).where(Story.id == story.id))[0][0] == StoryState.PUBLISHED
 
-    smtp.inbox.hold_data = False
+    smtp.inbox.hold.clear()
     wait_until(
         lambda: set(email_states(emails)) == {EmailState.SENT}, 60, "every e-mail to be sent"
     )
