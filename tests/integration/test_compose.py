@@ -172,3 +172,12 @@ def test_every_long_running_service_restarts_and_workers_report_health(compose: 
             assert service.get("restart") == "unless-stopped", name
     assert "inspect ping" in _healthcheck(services["worker"])
     assert "beat-alive" in _healthcheck(services["scheduler"])
+
+
+def test_proxy_headers_are_trusted_only_behind_a_proxy(compose: dict) -> None:
+    """TRUST 26: gunicorn is published directly, so no X-Forwarded-For may be believed;
+    a forged one would otherwise give every sign-in guess a fresh address."""
+    services = compose["services"]
+    assert any(port.endswith(":8000") for port in services["web"]["ports"])
+    for name in APP_SERVICES:
+        assert str(services[name]["environment"]["TRUSTED_PROXIES"]) == "0", name
