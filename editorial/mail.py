@@ -12,8 +12,12 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 _SPACES = re.compile(r"\s+")
 # One SMTP conversation (connect to QUIT), at most: well under any claim's lease.
@@ -113,7 +117,7 @@ class BoundedSMTP(smtplib.SMTP):
         if self.sock is not None:
             self.sock.settimeout(left)
 
-    def send(self, s: str | bytes) -> None:
+    def send(self, s: ReadableBuffer | str) -> None:
         self._time_left()
         super().send(s)
 

@@ -1,7 +1,7 @@
 """notifications.email_message_id: the e-mail copy's Message-ID, fixed before the first attempt
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 14:30:00
 
 A worker killed after the SMTP server accepted a message but before it was marked sent leaves
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
