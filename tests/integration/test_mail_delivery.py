@@ -152,8 +152,8 @@ def test_marked_sent_when_the_server_accepts_not_after_quit(
     (editor,), (notification_id,) = submitted_to(make, True)
     worker.ready()
 
-    wait_until(lambda: email_state(notification_id).email_state == EmailState.SENT, 20, "sent")
-    assert smtp.inbox.holding == 1  # still waiting for its 221 to QUIT
+    wait_until(lambda: smtp.inbox.holding == 1, 20, "QUIT to be held")
+    assert email_state(notification_id) == (EmailState.SENT, 1)  # before the 221 to QUIT
     worker.kill()
     smtp.inbox.hold.clear()
     # Nothing can claim it again: only "pending" and lapsed "sending" e-mails are claimed.
