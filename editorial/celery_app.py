@@ -15,6 +15,8 @@ from flask import Flask
 from kombu import Connection, Producer
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from editorial.jobs import Job
+
 log = logging.getLogger(__name__)
 
 # Gossip, mingle and the event heartbeat talk to the other workers over the broker; on a broker
@@ -28,10 +30,10 @@ RECONNECT = {"interval_start": 0.25, "interval_step": 0.25, "interval_max": 0.5}
 
 # Publishing is the latency-critical path; e-mail and housekeeping must not queue ahead of it.
 BEAT_SCHEDULE_DEFAULTS = {
-    "publish:due": {"task": "editorial.tasks.sweep_due_stories"},
-    "publish:upcoming": {"task": "editorial.tasks.queue_upcoming_stories", "schedule": 60.0},
-    "mail:retry": {"task": "editorial.tasks.retry_pending_emails", "schedule": 60.0},
-    "broker:tidy": {"task": "editorial.tasks.tidy_embedded_broker", "schedule": 3600.0},
+    "publish:due": {"task": Job.SWEEP_DUE},
+    "publish:upcoming": {"task": Job.QUEUE_UPCOMING, "schedule": 60.0},
+    "mail:retry": {"task": Job.RETRY_PENDING_EMAILS, "schedule": 60.0},
+    "broker:tidy": {"task": Job.TIDY_EMBEDDED_BROKER, "schedule": 3600.0},
 }
 
 

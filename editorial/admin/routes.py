@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from editorial.admin import bp
+from editorial.admin.blueprint import bp
 from editorial.admin.forms import (
     ROLE_HINTS,
     AuditFilterForm,

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from editorial.extensions import csrf
 from editorial.models import Story
-from editorial.newsroom import bp
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404, tz
 from editorial.newsroom.diff import story_diff
 from editorial.newsroom.forms import (

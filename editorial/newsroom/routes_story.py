@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from editorial.extensions import db
 from editorial.models import Comment, Person, Placement, Story
-from editorial.newsroom import bp
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404, tz
 from editorial.newsroom.forms import parse_local_time
 from editorial.services.comments import add_comment

@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from editorial.extensions import db
+from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
 from editorial.services import audit, commit, rollback
 from editorial.services.cache import purge_public_cache
@@ -52,10 +53,7 @@ def queue_publish(story_id: int, publish_at: datetime) -> bool:
     """
     if publish_at - utcnow() > ETA_HORIZON or not _wake_ups.wanted(publish_at):
         return False
-    from editorial.tasks import enqueue
-    from editorial.tasks import publish_due_stories as task
-
-    if not enqueue(task, kwargs={"at": publish_at.isoformat()}, eta=publish_at):
+    if not enqueue(Job.PUBLISH_DUE, kwargs={"at": publish_at.isoformat()}, eta=publish_at):
         log.warning("could not queue publish of story %s; the sweep will publish it", story_id)
         return False
     _wake_ups.queued(publish_at)

@@ -8,7 +8,8 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from werkzeug.exceptions import NotFound
 
 from editorial.services.settings import site_tagline
-from editorial.site import bp, queries
+from editorial.site import queries
+from editorial.site.blueprint import bp
 from editorial.site.cache import public_headers, public_page
 from editorial.site.queries import Article, Card
 from editorial.timeutil import utcnow, zone
