@@ -13,7 +13,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import lazyload, load_only, selectinload
 
@@ -22,6 +22,7 @@ from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
 from editorial.services import audit, commit, rollback
 from editorial.services.cache import purge_public_cache
+from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
 from editorial.timeutil import utcnow
 from editorial.workflow import TRANSITIONS, Action, StoryState
@@ -88,16 +89,11 @@ class _WakeUps:
 _wake_ups = _WakeUps()
 
 
-def due_condition(now: datetime):
+def due_condition(now: datetime) -> ColumnElement[bool]:
     """Scheduled, time come, embargo lifted, and not a story whose publish failed: that one
     waits for an editor (reschedule, unschedule or publish clear the failure), so it cannot
     drag every later batch into the one-by-one fallback."""
-    return (
-        (Story.state == StoryState.SCHEDULED)
-        & (Story.publish_at <= now)
-        & or_(Story.embargo_at.is_(None), Story.embargo_at <= now)
-        & Story.publish_failed_at.is_(None)
-    )
+    return takes_from(RULE, now) & (Story.publish_at <= now) & Story.publish_failed_at.is_(None)
 
 
 def publish_due_stories(now: datetime | None = None, *, only_id: int | None = None) -> list[int]:
@@ -136,15 +132,7 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
         rows = db.session.execute(
             update(Story)
             .where(Story.id == claim.c.id, condition)
-            .values(
-                state=RULE.target,
-                version=Story.version + 1,
-                published_at=now,
-                first_published_at=func.coalesce(Story.first_published_at, now),
-                modified_at=now,
-                publish_failed_at=None,
-                publish_error="",
-            )
+            .values(transition_values(RULE, now))
             .returning(Story.id, Story.publish_at)
             .execution_options(synchronize_session=False)
         ).all()

@@ -25,6 +25,7 @@ from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
 from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.cache import purge_public_cache
+from editorial.services.effects import effect_values, transition_values
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
 from editorial.services.publishing import queue_publish
@@ -32,8 +33,10 @@ from editorial.services.settings import workflow_policy
 from editorial.services.slugs import tag_problems, tags_for, with_free_slug
 from editorial.timeutil import format_local, utcnow, zone
 from editorial.workflow import (
-    APPROVAL_STATES,
+    REOPEN_EFFECTS,
+    REOPENED_STATE,
     Action,
+    Effect,
     StoryState,
     TransitionNotAllowed,
     WrongState,
@@ -41,7 +44,7 @@ from editorial.workflow import (
     can_place,
     can_view,
     check,
-    keeps_approval,
+    reopens_review,
 )
 
 log = logging.getLogger(__name__)
@@ -222,10 +225,8 @@ def save_story(
 
     now = utcnow()
     old_slug, state = story.slug, StoryState(story.state)
-    reopen = state in APPROVAL_STATES and not keeps_approval(
-        actor.actor, story.facts, workflow_policy()
-    )
-    new_state = StoryState.SUBMITTED if reopen else state
+    reopen = reopens_review(actor.actor, story.facts, workflow_policy())
+    new_state = REOPENED_STATE if reopen else state
     values = {
         "headline": data.headline,
         "standfirst": data.standfirst,
@@ -242,7 +243,7 @@ def save_story(
         "state": new_state,
     }
     if reopen:
-        values["publish_at"] = None
+        values |= effect_values(REOPEN_EFFECTS, now)
     if state is StoryState.PUBLISHED:
         values["public_updated_at"] = now
 
@@ -348,33 +349,13 @@ def transition_story(
     """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
     rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
     now = utcnow()
-    values: dict[str, object] = {
-        "state": rule.target,
-        "version": Story.version + 1,
-        "modified_at": now,
-    }
-    if action is Action.SUBMIT:
-        errors = validate_for_submit(story)
-        if errors:
-            raise ValidationFailed(errors)
-        values |= {"was_submitted": True, "submitted_at": now}
-    elif action is Action.SCHEDULE:
-        values |= {
-            "publish_at": _checked_publish_time(story, publish_at, now),
-            "publish_failed_at": None,
-            "publish_error": "",
-        }
-    elif action in {Action.UNSCHEDULE, Action.REQUEST_CHANGES, Action.SPIKE}:
-        values |= {"publish_at": None, "publish_failed_at": None, "publish_error": ""}
-    elif action in {Action.PUBLISH, Action.REPUBLISH}:
-        if story.embargo_at and story.embargo_at > now:
-            raise WrongState("This story is under embargo; it cannot be published before then.")
-        values |= {
-            "published_at": now,
-            "publish_failed_at": None,
-            "publish_error": "",
-            "first_published_at": func.coalesce(Story.first_published_at, now),
-        }
+    if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):
+        raise ValidationFailed(errors)
+    if Effect.AFTER_EMBARGO in rule.effects and story.embargo_at and story.embargo_at > now:
+        raise WrongState("This story is under embargo; it cannot be published before then.")
+    if Effect.SET_SCHEDULE in rule.effects:
+        publish_at = _checked_publish_time(story, publish_at, now)
+    values = transition_values(rule, now, publish_at)
 
     story_id, facts = story.id, story.facts
     # The row must still be what check() judged: a reporter's spike of a never-submitted draft
@@ -415,11 +396,10 @@ def transition_story(
         data=data,
     )
     notify_story_event(action, story, actor=actor, note=note.strip())
-    if action is Action.SCHEDULE:
+    if Effect.SET_SCHEDULE in rule.effects:
         # Plain values: touching `story` after commit would open a new transaction (and on
         # SQLite take the write lock) inside the commit's callbacks.
-        publish_at = values["publish_at"]
-        after_commit(lambda: queue_publish(story_id, publish_at))
+        after_commit(lambda: queue_publish(story_id, values["publish_at"]))
     if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
         purge_public_cache()
     actor_id = actor.id
