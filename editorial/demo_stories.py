@@ -42,7 +42,7 @@ from editorial.services.stories import (
     save_story,
     set_placement,
 )
-from editorial.services.stories import transition_story as move
+from editorial.services.transitions import transition_story as move
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 

@@ -22,13 +22,8 @@ from editorial.newsroom.forms import (
 )
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import (
-    StoryInput,
-    create_story,
-    save_story,
-    transition_story,
-    validate,
-)
+from editorial.services.stories import StoryInput, create_story, save_story, validate
+from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState, WorkflowError, allowed_actions, can_edit
 
 SUBMIT = "submit"

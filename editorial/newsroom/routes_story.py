@@ -22,7 +22,8 @@ from editorial.newsroom.forms import parse_local_time
 from editorial.services.comments import add_comment
 from editorial.services.errors import ValidationFailed
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import set_placement, transition_story
+from editorial.services.stories import set_placement
+from editorial.services.transitions import transition_story
 from editorial.workflow import (
     HUMAN_ACTIONS,
     Action,

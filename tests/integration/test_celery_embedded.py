@@ -19,7 +19,7 @@ from sqlalchemy import select
 from editorial.config import _embedded_broker
 from editorial.extensions import db
 from editorial.models import AuditEvent, Story
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.conftest import make_app

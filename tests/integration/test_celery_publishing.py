@@ -19,7 +19,8 @@ from editorial.jobs import Job, enqueue
 from editorial.models import AuditEvent, Heartbeat, Notification, Story
 from editorial.services import publishing
 from editorial.services.cache import site_generation
-from editorial.services.stories import StoryInput, save_story, transition_story
+from editorial.services.stories import StoryInput, save_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.integration.conftest import rows, wait_until

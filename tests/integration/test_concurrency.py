@@ -21,7 +21,8 @@ from editorial.extensions import db
 from editorial.models import AuditEvent, Person, Story
 from editorial.services.errors import StaleStory
 from editorial.services.publishing import publish_due_stories
-from editorial.services.stories import StoryInput, create_story, save_story, transition_story
+from editorial.services.stories import StoryInput, create_story, save_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState, WorkflowError
 

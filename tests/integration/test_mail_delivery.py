@@ -13,7 +13,7 @@ from sqlalchemy import select
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import EmailState, Notification
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.workflow import Action
 from tests.integration.conftest import rows, wait_until
 

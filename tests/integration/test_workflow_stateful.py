@@ -31,7 +31,8 @@ from editorial.models import AuditEvent, Placement, Revision, Story
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import StoryInput, save_story, set_placement, transition_story
+from editorial.services.stories import StoryInput, save_story, set_placement
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import (
     HUMAN_ACTIONS,
