@@ -66,11 +66,11 @@ EDITOR_OF = {
 
 
 def person(email: str) -> Person:
-    return db.session.scalar(select(Person).where(Person.email == email))
+    return db.session.execute(select(Person).where(Person.email == email)).scalar_one()
 
 
 def desk(slug: str) -> Desk:
-    return db.session.scalar(select(Desk).where(Desk.slug == slug))
+    return db.session.execute(select(Desk).where(Desk.slug == slug)).scalar_one()
 
 
 def write(
@@ -82,7 +82,7 @@ def write(
     dateline: str = "DHAKA",
     tags: list[str] | None = None,
     byline: str = "",
-):
+) -> Story:
     """A draft by one of the demo staff (byline: the author's own unless given)."""
     return create_story(
         StoryInput(
@@ -946,7 +946,9 @@ def _tag_ids() -> list[int]:
         slug = slugify(name, 70)
         tag_id = db.session.scalar(select(Tag.id).where(Tag.slug == slug))
         if tag_id is None:
-            tag_id = db.session.scalar(insert(Tag).values(name=name, slug=slug).returning(Tag.id))
+            tag_id = db.session.execute(
+                insert(Tag).values(name=name, slug=slug).returning(Tag.id)
+            ).scalar_one()
         ids.append(tag_id)
     return ids
 

@@ -31,7 +31,7 @@ MAIL_MAX_BACKOFF_SECONDS = 300
 def mail_backoff(retries: int) -> float:
     """Seconds before e-mail retry number `retries` + 1, with jitter so a returning server is
     not hit by every waiting message in the same second."""
-    return min(2**retries, MAIL_MAX_BACKOFF_SECONDS) * random.uniform(1.0, 1.25)
+    return min(2.0**retries, MAIL_MAX_BACKOFF_SECONDS) * random.uniform(1.0, 1.25)
 
 
 @shared_task(
