@@ -43,10 +43,9 @@ def mail_backoff(retries: int) -> float:
     retry_backoff_max=10,
     max_retries=5,
 )
-def publish_due_stories(self, story_id: int | None = None, at: str | None = None) -> list[int]:
+def publish_due_stories(self, at: str | None = None) -> list[int]:
     """Woken at a publish time: publish everything due (a no-op if already done, or if the
-    stories of that instant were unscheduled or moved). `story_id` is accepted from tasks
-    queued by earlier versions and ignored."""
+    stories of that instant were unscheduled or moved)."""
     if at and not self.request.is_eager:
         wait = (datetime.fromisoformat(at) - utcnow()).total_seconds()
         if 0 < wait <= EARLY_WAKE_TOLERANCE_SECONDS:

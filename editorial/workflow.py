@@ -313,14 +313,6 @@ def check(
     return rule
 
 
-def check_system(action: Action, state: StoryState) -> Transition:
-    """The scheduler's own check: only the state matters."""
-    rule = TRANSITIONS[action]
-    if state not in rule.sources:
-        raise WrongState(f"a {state.value} story cannot be {_past(action)}")
-    return rule
-
-
 def allowed_actions(
     actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY
 ) -> list[Transition]:

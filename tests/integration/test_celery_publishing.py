@@ -311,8 +311,8 @@ def test_publish_task_delivered_twice_publishes_purges_and_mails_once(
 
     wait_published([story.id])
     generation = site_generation()
-    for _ in range(2):  # and once more, well after the fact (an old-style task too)
-        assert enqueue(Job.PUBLISH_DUE, kwargs={"story_id": story.id})
+    for _ in range(2):  # and once more, well after the fact (a wake-up without its instant too)
+        assert enqueue(Job.PUBLISH_DUE)
     wait_until(lambda: queued(broker) == 0 and not broker.hlen("unacked"), 15, "the queue to drain")
 
     assert_published_once([story.id])

@@ -32,7 +32,6 @@ from editorial.workflow import (
     can_place,
     can_view,
     check,
-    check_system,
     keeps_approval,
     reopens_review,
 )
@@ -450,12 +449,3 @@ def test_nobody_takes_the_schedulers_action() -> None:
         actor, story = actor_and_story(roles, relationship, S.SCHEDULED, True)
         with pytest.raises(TransitionNotAllowed):
             check(A.PUBLISH_SCHEDULED, actor, story)
-
-
-@pytest.mark.parametrize("state", list(StoryState))
-def test_scheduler_publishes_only_scheduled_stories(state: StoryState) -> None:
-    if state is S.SCHEDULED:
-        assert check_system(A.PUBLISH_SCHEDULED, state).target is S.PUBLISHED
-    else:
-        with pytest.raises(WrongState):
-            check_system(A.PUBLISH_SCHEDULED, state)
