@@ -21,7 +21,8 @@ from editorial.extensions import db
 from editorial.models import Desk, Person, Story
 from editorial.services import publishing
 from editorial.services.staff import start_session
-from editorial.services.stories import StoryInput, create_story, transition_story
+from editorial.services.stories import StoryInput, create_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role, StoryState
 from tests.dbfaults import Refusal

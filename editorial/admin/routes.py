@@ -11,12 +11,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from editorial.admin import (  # noqa: F401  (the route modules register themselves)
-    bp,
     routes_audit,
     routes_desks,
     routes_settings,
     routes_staff,
 )
+from editorial.admin.blueprint import bp
 from editorial.admin.common import subject_names
 from editorial.extensions import db, login_manager
 from editorial.services import audit, desks, staff

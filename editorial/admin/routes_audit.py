@@ -11,7 +11,7 @@ from typing import Any
 from flask import render_template, request
 from sqlalchemy import select
 
-from editorial.admin import bp
+from editorial.admin.blueprint import bp
 from editorial.admin.common import int_or_none, paginate, subject_names
 from editorial.admin.forms import AuditFilterForm, options
 from editorial.extensions import db

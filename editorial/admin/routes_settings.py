@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from editorial.admin import bp
+from editorial.admin.blueprint import bp
 from editorial.admin.common import actor, show_errors
 from editorial.admin.forms import SettingsForm
 from editorial.services import settings

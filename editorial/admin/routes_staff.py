@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from editorial.admin import bp
+from editorial.admin.blueprint import bp
 from editorial.admin.common import (
     actor,
     flash_refusal,

@@ -20,7 +20,7 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
-from editorial.auth import bp
+from editorial.auth.blueprint import bp
 from editorial.auth.forms import (
     AccountForm,
     ChangePasswordForm,

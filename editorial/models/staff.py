@@ -61,16 +61,9 @@ class Person(Model, UserMixin):
         existing = {Role(r.role) for r in keep}
         self.role_rows = keep + [StaffRole(role=r.value) for r in sorted(roles - existing)]
 
-    def has_role(self, role: Role) -> bool:
-        return role in self.roles
-
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
-
-    @property
-    def is_editor(self) -> bool:
-        return Role.DESK_EDITOR in self.roles
 
     @property
     def actor(self) -> Actor:

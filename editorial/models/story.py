@@ -129,12 +129,6 @@ class Story(Model):
             was_submitted=self.was_submitted,
         )
 
-    @property
-    def is_public(self) -> bool:
-        return self.state == StoryState.PUBLISHED and (
-            self.embargo_at is None or self.embargo_at <= utcnow()
-        )
-
     def __repr__(self) -> str:
         return f"<Story {self.id} {self.state}>"
 

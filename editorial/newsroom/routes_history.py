@@ -10,7 +10,7 @@ from werkzeug.exceptions import abort
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person, Revision, Story
-from editorial.newsroom import bp
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404
 from editorial.newsroom.diff import story_diff
 from editorial.newsroom.forms import parse_int

@@ -11,7 +11,8 @@ from werkzeug.exceptions import abort
 
 from editorial.extensions import db
 from editorial.models import Notification
-from editorial.newsroom import bp, queries
+from editorial.newsroom import queries
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import person, tz
 from editorial.newsroom.forms import parse_day, parse_month, search_filters
 from editorial.services.notifications import mark_read

@@ -20,7 +20,7 @@ from editorial.celery_app import DEFAULT_QUEUE, MAIL_QUEUE, PUBLISHING_QUEUE
 from editorial.config import _embedded_broker
 from editorial.extensions import db
 from editorial.models import AuditEvent, Story
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.conftest import make_app

@@ -23,7 +23,8 @@ from editorial.services import commit
 from editorial.services.cache import purge_public_cache, site_generation
 from editorial.services.errors import StaleStory
 from editorial.services.publishing import publish_due_stories
-from editorial.services.stories import StoryInput, create_story, save_story, transition_story
+from editorial.services.stories import StoryInput, create_story, save_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState, WorkflowError
 from tests.integration.conftest import wait_until
