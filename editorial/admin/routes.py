@@ -23,7 +23,7 @@ from editorial.admin.forms import (
     options,
 )
 from editorial.extensions import db, login_manager
-from editorial.models import AuditEvent, Desk, Person
+from editorial.models import PERSON_ACCESS, AuditEvent, Desk, Person
 from editorial.services import accounts, audit, desks, settings, staff
 from editorial.services.errors import ValidationFailed
 from editorial.workflow import Role
@@ -301,8 +301,21 @@ def desk_edit(desk_id: int):
         else:
             flash(f"The desk is now called {desk.name}.", "success")
             return redirect(url_for("admin.desk_list"))
-    members = [p for p in desk.members if p.is_active]
-    return render_template("admin/desk_edit.html", desk=desk, form=form, members=members)
+    return render_template(
+        "admin/desk_edit.html", desk=desk, form=form, members=_active_members(desk.id)
+    )
+
+
+def _active_members(desk_id: int) -> list[Person]:
+    """The desk's active members with their roles (listed beside each name)."""
+    return list(
+        db.session.scalars(
+            select(Person)
+            .options(*PERSON_ACCESS)
+            .where(Person.desks.any(Desk.id == desk_id), Person.is_active.is_(True))
+            .order_by(Person.name, Person.id)
+        )
+    )
 
 
 # -- site settings ---------------------------------------------------------------------------

@@ -33,4 +33,4 @@ class AuditEvent(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[Person | None] = relationship(lazy="joined")  # noqa: F821
+    actor: Mapped[Person | None] = relationship(lazy="raise")  # noqa: F821

@@ -26,7 +26,7 @@ class Desk(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     members: Mapped[list[Person]] = relationship(  # noqa: F821
-        secondary=desk_members, back_populates="desks"
+        secondary=desk_members, back_populates="desks", lazy="raise"
     )
 
     def __repr__(self) -> str:

@@ -45,4 +45,4 @@ class Notification(db.Model):
     email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    person: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+    person: Mapped[Person] = relationship(lazy="raise")  # noqa: F821

@@ -103,15 +103,19 @@ class Story(db.Model):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    desk: Mapped[Desk] = relationship(lazy="joined")  # noqa: F821
+    # Desk, authors, tags and notices are what one story is (its workflow facts, its editor
+    # form, its article), read on one story at a time, also after a commit has expired it:
+    # those stay lazy ("select"). Lists read columns instead, or load them explicitly.
+    desk: Mapped[Desk] = relationship(lazy="select")  # noqa: F821
     authors: Mapped[list[Person]] = relationship(  # noqa: F821
-        secondary=story_authors, lazy="selectin", order_by="Person.name"
+        secondary=story_authors, lazy="select", order_by="Person.name"
     )
-    tags: Mapped[list[Tag]] = relationship(
-        secondary=story_tags, lazy="selectin", order_by="Tag.name"
-    )
+    tags: Mapped[list[Tag]] = relationship(secondary=story_tags, lazy="select", order_by="Tag.name")
     corrections: Mapped[list[Correction]] = relationship(
-        back_populates="story", order_by="Correction.created_at", cascade="all, delete-orphan"
+        back_populates="story",
+        order_by="Correction.created_at",
+        cascade="all, delete-orphan",
+        lazy="select",
     )
 
     @property
@@ -162,7 +166,7 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    created_by: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+    created_by: Mapped[Person] = relationship(lazy="raise")  # noqa: F821
 
 
 class Correction(db.Model):
@@ -177,7 +181,7 @@ class Correction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    story: Mapped[Story] = relationship(back_populates="corrections")
+    story: Mapped[Story] = relationship(back_populates="corrections", lazy="raise")
 
 
 class SlugRedirect(db.Model):
@@ -201,4 +205,4 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+    author: Mapped[Person] = relationship(lazy="raise")  # noqa: F821

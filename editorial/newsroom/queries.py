@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Integer,
+    Row,
     Select,
     and_,
     any_,
@@ -26,7 +28,8 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from editorial.extensions import db
 from editorial.models import Desk, Notification, Person, Story, desk_members, story_authors
@@ -50,17 +53,9 @@ STATE_ORDER = list(StoryState)
 WRITING_ROLES = frozenset({Role.REPORTER, Role.DESK_EDITOR})
 
 
-def story_options() -> tuple:
-    """Load a story with its desk and authors in a fixed number of queries, and nothing else.
-
-    People and desks load their own collections eagerly by default; pages need only names,
-    so those are left lazy here (lazy, not noload: the objects stay correct if touched).
-    """
-    return (
-        joinedload(Story.desk).lazyload(Desk.members),
-        selectinload(Story.authors).options(lazyload(Person.role_rows), lazyload(Person.desks)),
-        lazyload(Story.tags),
-    )
+def story_options() -> tuple[_AbstractLoad, ...]:
+    """Load a story with its desk and authors (its workflow facts) in two queries."""
+    return (joinedload(Story.desk), selectinload(Story.authors))
 
 
 def edited_desk_ids(person: Person) -> list[int]:
@@ -228,20 +223,29 @@ def _stories(query: Select) -> list[StoryRow]:
         return []
     desks = desk_names()
     authors = author_names([r.id for r in rows])
-    # Positional, in ROW_COLUMNS order: building a dict per row cost more than the SQL.
-    return [
-        StoryRow(
-            r[0],
-            r[1],
-            r[2],
-            StoryState(r[3]),
-            *r[4:11],
-            r[11] or "",
-            desks.get(r[4], ""),
-            tuple(authors.get(r[0], ())),
-        )
-        for r in rows
-    ]
+    return [_story_row(r, desks, authors) for r in rows]
+
+
+def _story_row(
+    r: Row[*tuple[Any, ...]], desks: dict[int, str], authors: dict[int, list[str]]
+) -> StoryRow:
+    """A list row from a row of ROW_COLUMNS, by column name."""
+    return StoryRow(
+        id=r.id,
+        headline=r.headline,
+        standfirst=r.standfirst,
+        state=StoryState(r.state),
+        desk_id=r.desk_id,
+        word_count=r.word_count,
+        modified_at=r.modified_at,
+        submitted_at=r.submitted_at,
+        publish_at=r.publish_at,
+        published_at=r.published_at,
+        publish_failed_at=r.publish_failed_at,
+        publish_error=r.publish_error or "",
+        desk_name=desks.get(r.desk_id, ""),
+        authors=tuple(authors.get(r.id, ())),
+    )
 
 
 def by_state(stories: list[StoryRow]) -> list[tuple[StoryState, list[StoryRow]]]:
@@ -498,7 +502,6 @@ def notifications(person: Person, page: int) -> tuple[list[Notification], bool]:
     rows = list(
         db.session.scalars(
             select(Notification)
-            .options(lazyload(Notification.person))
             .where(Notification.person_id == person.id)
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .offset((page - 1) * NOTIFICATIONS_PAGE)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import lazyload, load_only, selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from editorial.extensions import db
 from editorial.models import Heartbeat, Person, Story
@@ -185,13 +185,7 @@ def _record_published(rows: list, now: datetime) -> None:
         .where(Story.id.in_([r.id for r in rows]))
         .options(
             load_only(Story.id, Story.headline, Story.desk_id),
-            selectinload(Story.authors).options(
-                load_only(Person.id, Person.is_active, Person.wants_email),
-                lazyload(Person.role_rows),
-                lazyload(Person.desks),
-            ),
-            lazyload(Story.desk),
-            lazyload(Story.tags),
+            selectinload(Story.authors).load_only(Person.id, Person.is_active, Person.wants_email),
         )
     )
     notify_story_events(Action.PUBLISH_SCHEDULED, stories)
