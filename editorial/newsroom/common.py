@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from editorial.extensions import db
 from editorial.models import Person, Story
 from editorial.newsroom.forms import parse_int
-from editorial.newsroom.queries import story_options
 from editorial.services.stories import visible_story
 from editorial.templating import newsroom_zone
 
@@ -24,6 +24,11 @@ def person() -> Person:
 
 def tz() -> ZoneInfo:
     return newsroom_zone()
+
+
+def story_options() -> tuple[_AbstractLoad, ...]:
+    """Load a story with its desk and authors (its workflow facts) in two queries."""
+    return (joinedload(Story.desk), selectinload(Story.authors))
 
 
 def story_or_404(story_id: int, *loads: _AbstractLoad) -> Story:
