@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from editorial.admin import bp
 from editorial.admin.forms import (
@@ -23,7 +24,7 @@ from editorial.admin.forms import (
     options,
 )
 from editorial.extensions import db, login_manager
-from editorial.models import PERSON_ACCESS, AuditEvent, Desk, Person
+from editorial.models import AuditEvent, Desk, Person
 from editorial.services import accounts, audit, desks, settings, staff
 from editorial.services.errors import ValidationFailed
 from editorial.workflow import Role
@@ -311,7 +312,7 @@ def _active_members(desk_id: int) -> list[Person]:
     return list(
         db.session.scalars(
             select(Person)
-            .options(*PERSON_ACCESS)
+            .options(selectinload(Person.role_rows))
             .where(Person.desks.any(Desk.id == desk_id), Person.is_active.is_(True))
             .order_by(Person.name, Person.id)
         )
