@@ -5,7 +5,7 @@ from editorial.models.desk import Desk, desk_members
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
 from editorial.models.site import Heartbeat, SiteSetting
-from editorial.models.staff import LoginSession, Person, StaffRole
+from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
     BODY_MAX,
     HEADLINE_MAX,
@@ -35,6 +35,7 @@ __all__ = [
     "Person",
     "Placement",
     "Revision",
+    "SignInLock",
     "SiteSetting",
     "SlugRedirect",
     "StaffRole",

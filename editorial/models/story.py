@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -19,10 +20,14 @@ from sqlalchemy import (
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from editorial.extensions import db
+from editorial.extensions import Model, db
 from editorial.searchtext import document
 from editorial.timeutil import UTCDateTime, utcnow
 from editorial.workflow import StoryFacts, StoryState
+
+if TYPE_CHECKING:
+    from editorial.models.desk import Desk
+    from editorial.models.staff import Person
 
 HEADLINE_MAX = 200
 BODY_MAX = 200_000
@@ -57,7 +62,7 @@ class Placement(StrEnum):
     TOP = "top"
 
 
-class Story(db.Model):
+class Story(Model):
     """A piece of journalism from first draft to the reader's screen."""
 
     __tablename__ = "stories"
@@ -106,8 +111,8 @@ class Story(db.Model):
     # Desk, authors, tags and notices are what one story is (its workflow facts, its editor
     # form, its article), read on one story at a time, also after a commit has expired it:
     # those stay lazy ("select"). Lists read columns instead, or load them explicitly.
-    desk: Mapped[Desk] = relationship(lazy="select")  # noqa: F821
-    authors: Mapped[list[Person]] = relationship(  # noqa: F821
+    desk: Mapped[Desk] = relationship(lazy="select")
+    authors: Mapped[list[Person]] = relationship(
         secondary=story_authors, lazy="select", order_by="Person.name"
     )
     tags: Mapped[list[Tag]] = relationship(secondary=story_tags, lazy="select", order_by="Tag.name")
@@ -138,7 +143,7 @@ class Story(db.Model):
         return f"<Story {self.id} {self.state}>"
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A topic label shared by stories (public tag pages)."""
 
     __tablename__ = "tags"
@@ -148,7 +153,7 @@ class Tag(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class Revision(db.Model):
+class Revision(Model):
     """The text of a story as one save left it; any two can be compared, any one restored."""
 
     __tablename__ = "revisions"
@@ -166,10 +171,10 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    created_by: Mapped[Person] = relationship(lazy="raise")  # noqa: F821
+    created_by: Mapped[Person] = relationship(lazy="raise")
 
 
-class Correction(db.Model):
+class Correction(Model):
     """A public notice on a published story: a correction or an update."""
 
     __tablename__ = "corrections"
@@ -184,7 +189,7 @@ class Correction(db.Model):
     story: Mapped[Story] = relationship(back_populates="corrections", lazy="raise")
 
 
-class SlugRedirect(db.Model):
+class SlugRedirect(Model):
     """An old slug of a published story; its URL answers 301 to the current one."""
 
     __tablename__ = "slug_redirects"
@@ -194,7 +199,7 @@ class SlugRedirect(db.Model):
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
 
 
-class Comment(db.Model):
+class Comment(Model):
     """Newsroom discussion on a story, seen by those who can see the story."""
 
     __tablename__ = "comments"
@@ -205,4 +210,4 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped[Person] = relationship(lazy="raise")  # noqa: F821
+    author: Mapped[Person] = relationship(lazy="raise")

@@ -19,7 +19,7 @@ from editorial.newsroom.visibility import (
     visible_condition,
     visible_parts,
 )
-from editorial.search import matches
+from editorial.search import Condition, matches
 from editorial.services.publishing import overdue_stories
 from editorial.workflow import StoryState
 
@@ -31,7 +31,7 @@ QUEUE_LIMIT = 200
 
 
 def _newest_ids(
-    parts: list[ColumnElement[bool]], conditions: list[ColumnElement[bool]], offset: int, limit: int
+    parts: list[ColumnElement[bool]], conditions: list[Condition], offset: int, limit: int
 ) -> list[int]:
     """Ids of one page of stories, newest change first, over the union of `parts`.
 
@@ -122,7 +122,7 @@ def queue_count(person: Person) -> int:
         .select_from(Story)
         .where(Story.desk_id.in_(desks), Story.state == StoryState.SUBMITTED)
     )
-    return db.session.scalar(waiting) or 0
+    return db.session.execute(waiting).scalar_one()
 
 
 def desk_queue(person: Person) -> list[StoryRow]:
@@ -151,7 +151,7 @@ class SearchFilters:
 def search(person: Person, filters: SearchFilters) -> tuple[list[StoryRow], bool]:
     """One page of matching stories this person may see, newest change first; and whether
     there is a next page (one extra row instead of a COUNT over the archive)."""
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[Condition] = []
     text = matches(filters.q)
     if text is not None:
         conditions.append(text)
@@ -206,7 +206,7 @@ def unread_count(person_id: int) -> int:
         .select_from(Notification)
         .where(Notification.person_id == person_id, Notification.read_at.is_(None))
     )
-    return db.session.scalar(unread) or 0
+    return db.session.execute(unread).scalar_one()
 
 
 def notifications(person: Person, page: int) -> tuple[list[Notification], bool]:
