@@ -90,28 +90,46 @@ def story_rows(query: Select) -> list[StoryRow]:
         return []
     desks = desk_names()
     authors = author_names([r.id for r in rows])
-    return [_story_row(r, desks, authors) for r in rows]
+    return [story_row(r, desks, authors) for r in rows]
 
 
-def _story_row(
-    r: Row[*tuple[Any, ...]], desks: dict[int, str], authors: dict[int, list[str]]
+def story_row(
+    row: Row[*tuple[Any, ...]], desks: dict[int, str], authors: dict[int, list[str]]
 ) -> StoryRow:
-    """A list row from a row of ROW_COLUMNS, by column name."""
+    """A list row from a row of ROW_COLUMNS, each column named as it is unpacked.
+
+    Unpacked rather than read as `row.headline`: Row attribute access made building a budget
+    of 500 rows about four times slower, more than fetching them (bench/list_rows.py).
+    """
+    (
+        story_id,
+        headline,
+        standfirst,
+        state,
+        desk_id,
+        word_count,
+        modified_at,
+        submitted_at,
+        publish_at,
+        published_at,
+        publish_failed_at,
+        publish_error,
+    ) = row  # ROW_COLUMNS, in order: a column added there and not here fails loudly
     return StoryRow(
-        id=r.id,
-        headline=r.headline,
-        standfirst=r.standfirst,
-        state=StoryState(r.state),
-        desk_id=r.desk_id,
-        word_count=r.word_count,
-        modified_at=r.modified_at,
-        submitted_at=r.submitted_at,
-        publish_at=r.publish_at,
-        published_at=r.published_at,
-        publish_failed_at=r.publish_failed_at,
-        publish_error=r.publish_error or "",
-        desk_name=desks.get(r.desk_id, ""),
-        authors=tuple(authors.get(r.id, ())),
+        id=story_id,
+        headline=headline,
+        standfirst=standfirst,
+        state=StoryState(state),
+        desk_id=desk_id,
+        word_count=word_count,
+        modified_at=modified_at,
+        submitted_at=submitted_at,
+        publish_at=publish_at,
+        published_at=published_at,
+        publish_failed_at=publish_failed_at,
+        publish_error=publish_error or "",
+        desk_name=desks.get(desk_id, ""),
+        authors=tuple(authors.get(story_id, ())),
     )
 
 
