@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from editorial.admin.blueprint import bp
 from editorial.admin.common import actor, desk_or_404, show_errors
 from editorial.admin.forms import DeskForm, RenameDeskForm
+from editorial.extensions import db
+from editorial.models import Desk, Person
 from editorial.services import desks
 from editorial.services.errors import ValidationFailed
 
@@ -42,5 +46,18 @@ def desk_edit(desk_id: int) -> BaseResponse | str:
         else:
             flash(f"The desk is now called {desk.name}.", "success")
             return redirect(url_for("admin.desk_list"))
-    members = [p for p in desk.members if p.is_active]
-    return render_template("admin/desk_edit.html", desk=desk, form=form, members=members)
+    return render_template(
+        "admin/desk_edit.html", desk=desk, form=form, members=_active_members(desk.id)
+    )
+
+
+def _active_members(desk_id: int) -> list[Person]:
+    """The desk's active members with their roles (listed beside each name)."""
+    return list(
+        db.session.scalars(
+            select(Person)
+            .options(selectinload(Person.role_rows))
+            .where(Person.desks.any(Desk.id == desk_id), Person.is_active.is_(True))
+            .order_by(Person.name, Person.id)
+        )
+    )

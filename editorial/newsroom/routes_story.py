@@ -9,12 +9,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
 from editorial.extensions import db
-from editorial.models import Comment, Person, Placement, Story
+from editorial.models import Comment, Placement, Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404, tz
 from editorial.newsroom.forms import parse_local_time
@@ -47,11 +47,7 @@ def _comments(story: Story) -> list[Comment]:
     return list(
         db.session.scalars(
             select(Comment)
-            .options(
-                joinedload(Comment.author).options(
-                    lazyload(Person.role_rows), lazyload(Person.desks)
-                )
-            )
+            .options(joinedload(Comment.author))
             .where(Comment.story_id == story.id)
             .order_by(Comment.created_at, Comment.id)
         )
@@ -212,7 +208,7 @@ def _site_article(story: Story) -> str:
 @login_required
 def preview(story_id: int) -> Response:
     """The story as readers will see it, whatever its state; only for those who can see it."""
-    story = story_or_404(story_id)
+    story = story_or_404(story_id, selectinload(Story.tags), selectinload(Story.corrections))
     response = Response(_with_banner(_site_article(story)), mimetype="text/html")
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from sqlalchemy import func, insert, inspect, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
@@ -263,7 +264,15 @@ def claim_email(notification_id: int) -> Notification | None:
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    return db.session.get(Notification, notification_id) if claimed else None
+    if not claimed:
+        return None
+    # populate_existing: a copy already in the session (made by this worker) has no person.
+    return db.session.get(
+        Notification,
+        notification_id,
+        options=[joinedload(Notification.person)],
+        populate_existing=True,
+    )
 
 
 def _set_email_state(notification_id: int, state: EmailState) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Row, Select, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import lazyload, load_only, selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
@@ -172,13 +172,7 @@ def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) 
         .where(Story.id.in_([r.id for r in rows]))
         .options(
             load_only(Story.id, Story.headline, Story.desk_id),
-            selectinload(Story.authors).options(
-                load_only(Person.id, Person.is_active, Person.wants_email),
-                lazyload(Person.role_rows),
-                lazyload(Person.desks),
-            ),
-            lazyload(Story.desk),
-            lazyload(Story.tags),
+            selectinload(Story.authors).load_only(Person.id, Person.is_active, Person.wants_email),
         )
     )
     notify_story_events(Action.PUBLISH_SCHEDULED, stories)
