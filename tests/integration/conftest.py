@@ -29,6 +29,7 @@ from flask import Flask
 
 from editorial.extensions import db
 from tests.conftest import REDIS_URL, make_app, need_service
+from tests.integration.backupkit import empty_app  # noqa: F401  (a fixture of the backup tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Ours alone (other suites use other numbers); TEST_REDIS_DB lets parallel runs on one machine

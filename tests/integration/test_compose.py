@@ -36,7 +36,7 @@ def test_required_services(compose: dict) -> None:
     services = compose["services"]
     for name in (*APP_SERVICES, "postgres", "redis", "mailpit"):
         assert name in services, f"missing service {name}"
-    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["postgres"]["image"].startswith("postgres:15")
     assert services["redis"]["image"].startswith("redis:7")
     assert "mailpit" in services["mailpit"]["image"]
     ports = " ".join(services["mailpit"].get("ports", []))
@@ -119,3 +119,12 @@ def test_every_long_running_service_restarts_and_workers_report_health(compose: 
             assert service.get("restart") == "unless-stopped", name
     assert "inspect ping" in _healthcheck(services["worker"])
     assert "beat-alive" in _healthcheck(services["scheduler"])
+
+
+def test_the_images_pg_dump_matches_the_postgres_server(compose: dict) -> None:
+    """pg_dump refuses a server of a newer major version: `flask backup` in the app image
+    needs the client of the server's major version."""
+    major = compose["services"]["postgres"]["image"].split(":")[1].split(".")[0]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"postgresql-client-{major}" in dockerfile
+    assert "FROM python:3.11-slim-bookworm" in dockerfile  # whose apt has that client
