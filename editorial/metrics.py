@@ -24,6 +24,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from editorial import livemetrics
+
 bp = Blueprint("metrics", __name__)
 
 REQUEST_LATENCY = Histogram(
@@ -62,7 +64,8 @@ def metrics() -> Response:
     """Prometheus text format for the monitoring system; 404 for everyone else."""
     if not _authorised():
         abort(404)
-    return Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(_registry()) + livemetrics.exposition()
+    return Response(body, content_type=CONTENT_TYPE_LATEST)
 
 
 def _start_timer() -> None:
@@ -85,3 +88,4 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_timer)
     app.after_request(_observe)
     app.register_blueprint(bp)
+    livemetrics.init_app(app)

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from editorial.mail import is_transient
-from editorial.services import notifications, publishing
+from editorial.services import counters, notifications, publishing
 from editorial.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,13 @@ def send_account_email(self, person_id: int, kind: str) -> bool:
     from editorial.services.accounts import deliver_account_email
 
     try:
-        return deliver_account_email(person_id, kind)
+        sent = deliver_account_email(person_id, kind)
     except (OSError, smtplib.SMTPException) as error:
-        if self.request.retries >= self.max_retries or not is_transient(error):
+        final = self.request.retries >= self.max_retries or not is_transient(error)
+        counters.count_email("failed" if final else "retried")
+        if final:
             raise  # a 5xx answer will not change with time
         raise self.retry(exc=error, countdown=mail_backoff(self.request.retries)) from error
+    if sent:
+        counters.count_email("sent")
+    return sent

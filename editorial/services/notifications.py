@@ -12,7 +12,7 @@ from sqlalchemy import insert, inspect, or_, select, update
 from editorial.extensions import db
 from editorial.mail import is_transient, send_message
 from editorial.models import Comment, EmailState, Notification, Person, Story
-from editorial.services import after_commit
+from editorial.services import after_commit, counters
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role
 
@@ -247,8 +247,17 @@ def claim_email(notification_id: int) -> Notification | None:
     return db.session.get(Notification, notification_id) if claimed else None
 
 
+# What each state set after an attempt counts as (editorial_emails_total{outcome}).
+ATTEMPT_OUTCOMES = {
+    EmailState.SENT: "sent",
+    EmailState.PENDING: "retried",
+    EmailState.FAILED: "failed",
+}
+
+
 def _set_email_state(notification_id: int, state: EmailState) -> None:
     values: dict[str, object] = {"email_state": state}
+    counters.add({(counters.EMAIL, ATTEMPT_OUTCOMES[state]): 1})
     if state is EmailState.SENT:
         values["email_sent_at"] = utcnow()
     db.session.execute(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from editorial.extensions import db
 from editorial.models import Heartbeat, Person, Story
-from editorial.services import audit, commit, rollback
+from editorial.services import audit, commit, counters, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.notifications import notify_publish_failed, notify_story_events
 from editorial.timeutil import utcnow
@@ -168,8 +168,9 @@ def _record_published(rows: list, now: datetime) -> None:
     Nothing here flushes per story: the unit of work inserts the chunk's audit events in one
     statement at commit, and the notifications go in with one INSERT.
     """
-    for row in rows:
-        late = max(0.0, (now - row.publish_at).total_seconds())
+    lags = [max(0.0, (now - row.publish_at).total_seconds()) for row in rows]
+    counters.add(counters.publish_lags("publish", lags))
+    for row, late in zip(rows, lags, strict=True):
         audit.record(
             RULE.audit,
             actor=None,
