@@ -6,6 +6,7 @@ import functools
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from celery import Celery, Task
 from celery.beat import PersistentScheduler, ScheduleEntry
@@ -27,7 +28,7 @@ PEER_STEPS_OFF = {"without_gossip": True, "without_mingle": True, "without_heart
 RECONNECT = {"interval_start": 0.25, "interval_step": 0.25, "interval_max": 0.5}
 
 # Publishing is the latency-critical path; e-mail and housekeeping must not queue ahead of it.
-BEAT_SCHEDULE_DEFAULTS = {
+BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
     "publish:due": {"task": "editorial.tasks.sweep_due_stories"},
     "publish:upcoming": {"task": "editorial.tasks.queue_upcoming_stories", "schedule": 60.0},
     "mail:retry": {"task": "editorial.tasks.retry_pending_emails", "schedule": 60.0},
@@ -43,7 +44,7 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app: Celery = Celery(app.name, task_cls=FlaskTask)
     config = dict(app.config["CELERY"])
     broker = config["broker_url"]
     if broker.startswith("redis"):
@@ -84,12 +85,17 @@ def _quiet_routine_task_logs(**_kwargs: object) -> None:
 class BrokerTolerantConsumer(Consumer):
     """The worker's consumer without the peer steps, reconnecting quickly to a lost broker."""
 
-    def __init__(self, *args: object, worker_options: dict | None = None, **kwargs: object):
-        options = {**(worker_options or {}), **PEER_STEPS_OFF}
-        super().__init__(*args, worker_options=options, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["worker_options"] = {**(kwargs.get("worker_options") or {}), **PEER_STEPS_OFF}
+        super().__init__(*args, **kwargs)
 
     def ensure_connected(self, conn: Connection) -> Connection:
-        conn.ensure_connection = functools.partial(conn.ensure_connection, **RECONNECT)
+        # Patched on this connection only: kombu has no setting for the back-off. (celery-types
+        # declares the intervals int; kombu sleeps on them, so fractions of a second work.)
+        conn.ensure_connection = functools.partial(  # type: ignore[method-assign]
+            conn.ensure_connection,
+            **RECONNECT,  # type: ignore[arg-type]
+        )
         return super().ensure_connected(conn)
 
 
@@ -103,7 +109,7 @@ class QuietScheduler(PersistentScheduler):
 
     _broker_lost_at: float | None = None
 
-    def tick(self, *args: object, **kwargs: object) -> float:
+    def tick(self, *args: Any, **kwargs: Any) -> float:
         if health := self.app.conf.get("beat_health_file"):
             Path(health).touch()
         try:

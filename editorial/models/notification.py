@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from editorial.extensions import db
+from editorial.extensions import Model
 from editorial.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from editorial.models.staff import Person
 
 
 class EmailState(StrEnum):
@@ -22,7 +26,7 @@ class EmailState(StrEnum):
     FAILED = "failed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something a person should know about, usually a story event."""
 
     __tablename__ = "notifications"
@@ -45,4 +49,4 @@ class Notification(db.Model):
     email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    person: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+    person: Mapped[Person] = relationship(lazy="joined")

@@ -111,7 +111,14 @@ def _email_after_commit(rows: list[Notification]) -> None:
     """
     emailed = [r for r in rows if r.email_state == EmailState.PENDING]
     if emailed:
-        after_commit(lambda: queue_emails([inspect(r).identity[0] for r in emailed]))
+        after_commit(lambda: queue_emails([_committed_id(r) for r in emailed]))
+
+
+def _committed_id(row: Notification) -> int:
+    """The primary key from the identity map: reading `row.id` after commit would reload it."""
+    identity = inspect(row).identity
+    assert identity is not None, "called after commit, when every row has its identity"
+    return int(identity[0])
 
 
 def notify_story_event(
