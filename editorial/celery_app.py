@@ -33,6 +33,7 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
     "publish:upcoming": {"task": "editorial.tasks.queue_upcoming_stories", "schedule": 60.0},
     "mail:retry": {"task": "editorial.tasks.retry_pending_emails", "schedule": 60.0},
     "broker:tidy": {"task": "editorial.tasks.tidy_embedded_broker", "schedule": 3600.0},
+    "retention:prune": {"task": "editorial.tasks.prune_old_rows", "schedule": 3600.0},
 }
 
 

@@ -159,6 +159,14 @@ def tidy_embedded_broker() -> int:
         engine.dispose()
 
 
+@shared_task(name="editorial.tasks.prune_old_rows")
+def prune_old_rows() -> dict[str, int]:
+    """Delete read notifications and revoked sessions past their windows (services.retention)."""
+    from editorial.services.retention import prune
+
+    return prune()
+
+
 @shared_task(name="editorial.tasks.send_account_email", bind=True, max_retries=8, acks_late=True)
 def send_account_email(self, person_id: int, kind: str) -> bool:
     """Send an invitation or password reset e-mail; the link is made now, at send time."""
