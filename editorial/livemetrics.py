@@ -13,11 +13,17 @@ import logging
 import math
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery
 from flask import Flask, Response, current_app
 from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from sqlalchemy import func, select
@@ -41,36 +47,40 @@ PAGE_CACHE = Counter(
 COUNTED_CACHE_RESULTS = {"hit", "miss", "revalidated"}
 
 
-def _families() -> dict[str, CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
-    return {
-        "lag": HistogramMetricFamily(
+class Families:
+    """The scrape-time families, empty until filled by collect()."""
+
+    def __init__(self) -> None:
+        self.lag = HistogramMetricFamily(
             "editorial_publish_lag_seconds",
             "Seconds from a story's scheduled time to its committed publish, by kind.",
             labels=["kind"],
-        ),
-        "email": CounterMetricFamily(
+        )
+        self.email = CounterMetricFamily(
             "editorial_emails",
             "E-mail attempts by outcome: sent, retried (a transient failure) or failed.",
             labels=["outcome"],
-        ),
-        "overdue": GaugeMetricFamily(
+        )
+        self.overdue = GaugeMetricFamily(
             "editorial_stories_overdue",
             "Scheduled stories more than 30 s past their time, not marked failed.",
-        ),
-        "failed": GaugeMetricFamily(
+        )
+        self.failed = GaugeMetricFamily(
             "editorial_stories_publish_failed",
             "Scheduled stories whose publish failed, waiting for an editor.",
-        ),
-        "sweep": GaugeMetricFamily(
+        )
+        self.sweep = GaugeMetricFamily(
             "editorial_publish_sweep_age_seconds",
             "Seconds since the publish sweep last ran (+Inf if it never ran).",
-        ),
-        "queue": GaugeMetricFamily(
+        )
+        self.queue = GaugeMetricFamily(
             "editorial_celery_queue_length",
             "Messages waiting in each Celery queue on the broker.",
             labels=["queue"],
-        ),
-    }
+        )
+
+    def all(self) -> list[Metric]:
+        return [self.lag, self.email, self.overdue, self.failed, self.sweep, self.queue]
 
 
 def _lag(family: HistogramMetricFamily, values: dict[counters.Key, float]) -> None:
@@ -119,7 +129,7 @@ def queue_lengths(celery_app: Celery) -> dict[str, int]:
     try:
         with celery_app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=0, timeout=2)
-            channel = connection.default_channel
+            channel: Any = connection.default_channel  # kombu's virtual channel, untyped
             for name in queue_names(celery_app):
                 # Not passive: kombu's passive check (EXISTS) ignores global_keyprefix and
                 # would call every prefixed queue missing. Declaring a virtual queue that
@@ -134,22 +144,22 @@ def queue_lengths(celery_app: Celery) -> dict[str, int]:
 class LiveCollector(Collector):
     """The scrape-time families; describe() names them without touching anything."""
 
-    def describe(self) -> Iterator:
-        yield from _families().values()
+    def describe(self) -> Iterator[Metric]:
+        yield from Families().all()
 
-    def collect(self) -> Iterator:
-        families = _families()
+    def collect(self) -> Iterator[Metric]:
+        families = Families()
         values = counters.read_all()
-        _lag(families["lag"], values)
+        _lag(families.lag, values)
         for (name, label), value in sorted(values.items()):
             if name == counters.EMAIL:
-                families["email"].add_metric([label], value)
-        _stories(families["overdue"], families["failed"])
-        _sweep(families["sweep"])
+                families.email.add_metric([label], value)
+        _stories(families.overdue, families.failed)
+        _sweep(families.sweep)
         db.session.rollback()
         for queue, length in queue_lengths(current_app.extensions["celery"]).items():
-            families["queue"].add_metric([queue], length)
-        yield from families.values()
+            families.queue.add_metric([queue], length)
+        yield from families.all()
 
 
 def exposition() -> bytes:

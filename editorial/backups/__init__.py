@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from alembic import command
@@ -59,7 +60,9 @@ def create_backup(destination: Path) -> Manifest:
             dialect=database.dialect,
             database_member=database.member,
             created_at=utcnow().isoformat(),
-            files=dict.fromkeys([database.member, *(f"media/{p.as_posix()}" for p in copied)]),
+            files={
+                name: {} for name in [database.member, *(f"media/{p.as_posix()}" for p in copied)]
+            },
         )
         write_archive(staging, manifest, destination)
     return manifest
@@ -150,7 +153,7 @@ def _describe(manifest: Manifest) -> str:
     )
 
 
-def _fail(error: BackupError) -> None:
+def _fail(error: BackupError) -> NoReturn:
     click.echo(f"error: {error}", err=True)
     raise SystemExit(1)
 

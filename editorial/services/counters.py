@@ -8,7 +8,7 @@ is never counted for work that rolled back.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
@@ -47,9 +47,9 @@ def bucket_label(kind: str, upper: float) -> str:
     return f"{kind} {upper:g}"
 
 
-def publish_lags(kind: str, lags: Iterable[float]) -> Counter[Key]:
+def publish_lags(kind: str, lags: Iterable[float]) -> dict[Key, float]:
     """The histogram counts for these lags: each in the first bucket that holds it."""
-    counts: Counter[Key] = Counter()
+    counts: defaultdict[Key, float] = defaultdict(float)
     for lag in lags:
         upper = next(b for b in PUBLISH_LAG_BUCKETS if lag <= b)
         counts[(LAG_BUCKET, bucket_label(kind, upper))] += 1

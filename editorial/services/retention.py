@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, delete, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -38,7 +38,7 @@ def _delete_in_batches(id_column: InstrumentedAttribute[int], *where: ColumnElem
         statement = delete(id_column.class_).where(id_column.in_(ids))
         result = db.session.execute(statement.execution_options(synchronize_session=False))
         commit()
-        deleted = cast(CursorResult, result).rowcount
+        deleted = cast(CursorResult[Any], result).rowcount
         total += deleted
         if deleted < BATCH:
             return total

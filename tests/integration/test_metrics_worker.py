@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from editorial.config import _embedded_broker
 from editorial.extensions import db
 from editorial.models import EmailState, Notification, Story
 from editorial.services.stories import transition_story
 from editorial.tasks import enqueue, retry_pending_emails
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
-from tests.conftest import Factory, make_app
-from tests.integration.conftest import live_celery_config, rows, wait_until
+from tests.conftest import Factory
+from tests.integration.conftest import rows, wait_until
 from tests.metricskit import scrape, value
 
 LAG = "editorial_publish_lag_seconds"
@@ -71,15 +69,8 @@ def test_metrics_follow_real_publishes(live_app: Flask, make: Factory, celery_pr
     )
 
 
-def test_queue_length_on_the_embedded_broker(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    broker = _embedded_broker(tmp_path)
-    app = make_app(tmp_path, "sqlite", request, CELERY=live_celery_config(broker))
-    with app.app_context():
-        assert value(scrape(app), QUEUE, queue="celery") == 0
-        for _ in range(3):
-            assert enqueue(retry_pending_emails)
-        assert value(scrape(app), QUEUE, queue="celery") == 3
-        db.session.remove()
-        db.engine.dispose()
+def test_queue_length_on_the_embedded_broker(embedded_app: Flask) -> None:
+    assert value(scrape(embedded_app), QUEUE, queue="celery") == 0
+    for _ in range(3):
+        assert enqueue(retry_pending_emails)
+    assert value(scrape(embedded_app), QUEUE, queue="celery") == 3

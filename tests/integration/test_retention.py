@@ -4,21 +4,17 @@ broker are pruned by periodic tasks; what is still in use stays; a second run de
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from editorial.celery_app import BEAT_SCHEDULE_DEFAULTS
-from editorial.config import _embedded_broker
 from editorial.extensions import db
 from editorial.models import EmailState, LoginSession, Notification
 from editorial.services.staff import start_session
 from editorial.tasks import enqueue, prune_old_rows, retry_pending_emails, tidy_embedded_broker
 from editorial.timeutil import utcnow
-from tests.conftest import Factory, make_app
-from tests.integration.conftest import live_celery_config
+from tests.conftest import Factory
 
 
 def _notification(person_id: int, read_days_ago: int | None, email: EmailState) -> int:
@@ -72,22 +68,16 @@ def test_beat_runs_the_retention_tasks() -> None:
     assert {"editorial.tasks.prune_old_rows", "editorial.tasks.tidy_embedded_broker"} <= tasks
 
 
-def test_delivered_messages_of_the_embedded_broker_are_deleted(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    broker = _embedded_broker(tmp_path)
-    app = make_app(tmp_path, "sqlite", request, CELERY=live_celery_config(broker))
-    with app.app_context():
-        for _ in range(4):
-            assert enqueue(retry_pending_emails)
-        engine = sa.create_engine(broker.removeprefix("sqla+"))
-        with engine.begin() as connection:  # as a worker leaves them once delivered
-            connection.execute(sa.text("UPDATE kombu_message SET visible = 0 WHERE id <= 3"))
-        assert tidy_embedded_broker.run() == 3
-        assert tidy_embedded_broker.run() == 0
-        with engine.connect() as connection:
-            left = connection.execute(sa.text("SELECT count(*) FROM kombu_message")).scalar()
-        assert left == 1  # the undelivered message stays
-        engine.dispose()
-        db.session.remove()
-        db.engine.dispose()
+def test_delivered_messages_of_the_embedded_broker_are_deleted(embedded_app: Flask) -> None:
+    for _ in range(4):
+        assert enqueue(retry_pending_emails)
+    broker = embedded_app.config["CELERY"]["broker_url"]
+    engine = sa.create_engine(broker.removeprefix("sqla+"))
+    with engine.begin() as connection:  # as a worker leaves them once delivered
+        connection.execute(sa.text("UPDATE kombu_message SET visible = 0 WHERE id <= 3"))
+    assert tidy_embedded_broker.run() == 3
+    assert tidy_embedded_broker.run() == 0
+    with engine.connect() as connection:
+        left = connection.execute(sa.text("SELECT count(*) FROM kombu_message")).scalar()
+    assert left == 1  # the undelivered message stays
+    engine.dispose()
