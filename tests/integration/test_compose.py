@@ -190,3 +190,13 @@ def test_the_images_pg_dump_matches_the_postgres_server(compose: dict) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert f"postgresql-client-{major}" in dockerfile
     assert "FROM python:3.11-slim-bookworm" in dockerfile  # whose apt has that client
+
+
+def test_a_backup_service_writes_archives_to_a_volume(compose: dict) -> None:
+    backup = compose["services"]["backup"]
+    assert "flask backup create --to /backups/" in " ".join(backup["command"])
+    assert "backups:/backups" in backup["volumes"] and "backups" in compose["volumes"]
+    assert "/backups" in (ROOT / "Dockerfile").read_text()  # made writable for the app user
+    for name in APP_SERVICES:
+        env = compose["services"][name]["environment"]
+        assert "METRICS_TOKEN" in env and "SENTRY_DSN" in env, name
