@@ -134,9 +134,11 @@ def restore_backup(source: Path, *, force: bool = False) -> Manifest:
         staged = database.stage(staging / "archive" / manifest.database_member)
         try:
             _upgrade(staged)
-        except Exception:
+        except Exception as error:
             database.discard(staged)
-            raise
+            raise BackupError(
+                f"the archive's database could not be migrated to this code's schema: {error}"
+            ) from error
         db.session.remove()
         db.engine.dispose()  # this process's connections point at the database being replaced
         database.swap(staged)

@@ -13,11 +13,13 @@ import tempfile
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 FORMAT = "editorial-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 1024 * 1024
+INVALID_MANIFEST = "the archive's manifest is not a valid editorial manifest."
 
 
 class BackupError(Exception):
@@ -96,12 +98,27 @@ def _safe_name(name: str) -> str:
     return str(path)
 
 
+def _well_formed(data: Any) -> bool:
+    """The manifest's JSON has the shapes the rest of the code reads."""
+    if not isinstance(data, dict):
+        return False
+    files, revisions = data.get("files"), data.get("schema_revisions")
+    return (
+        isinstance(files, dict)
+        and all(isinstance(entry, dict) for entry in files.values())
+        and isinstance(revisions, list)
+        and all(isinstance(revision, str) for revision in revisions)
+    )
+
+
 def _parse_manifest(raw: bytes) -> Manifest:
     try:
         data = json.loads(raw)
-        manifest = Manifest(**data)
+        manifest = Manifest(**data) if _well_formed(data) else None
     except (ValueError, TypeError) as error:
-        raise BackupError("the archive's manifest is not a valid editorial manifest.") from error
+        raise BackupError(INVALID_MANIFEST) from error
+    if manifest is None:
+        raise BackupError(INVALID_MANIFEST)
     if manifest.format != FORMAT:
         raise BackupError(f"this is not an editorial backup (format {manifest.format!r}).")
     if manifest.format_version != FORMAT_VERSION:
@@ -153,6 +170,8 @@ def _verify_members(tar: tarfile.TarFile, into: Path) -> Manifest:
     for member in members:
         if member.name not in manifest.files or member.name in seen:
             raise BackupError(f"the archive holds a file its manifest does not list: {member.name}")
+        if member.size != manifest.files[member.name].get("size"):
+            raise BackupError(f"{member.name} is not the size its manifest says: it was altered.")
         seen[member.name] = _extract(tar, member, into)
     for name, expected in manifest.files.items():
         if name not in seen:

@@ -83,7 +83,7 @@ def manifest_of(members: Members) -> dict:
 
 def with_manifest(members: Members, manifest: dict, *, rehash: bool) -> Members:
     """The members with a new manifest; `rehash` recomputes the checksums to match."""
-    if rehash:
+    if rehash and isinstance(manifest["files"], dict):
         for name, entry in manifest["files"].items():
             entry["sha256"] = hashlib.sha256(members[name]).hexdigest()
     return {**members, "manifest.json": json.dumps(manifest).encode()}

@@ -96,7 +96,8 @@ def _flip_database(_archive: Path, members: Members) -> Members:
 
 
 def _flip_photo(_archive: Path, members: Members) -> Members:
-    return {**members, "media/photos/one.jpg": b"\xff\xd8 another picture"}
+    photo = members["media/photos/one.jpg"]
+    return {**members, "media/photos/one.jpg": photo[:-1] + b"y"}  # same size, other bytes
 
 
 def _unlisted(_archive: Path, members: Members) -> Members:
@@ -114,6 +115,16 @@ def _no_manifest(_archive: Path, members: Members) -> Members:
     return {name: data for name, data in members.items() if name != "manifest.json"}
 
 
+def _unsafe_name(_archive: Path, members: Members) -> Members:
+    manifest = manifest_of(members)
+    manifest["files"]["../outside.jpg"] = {"size": 4}
+    return with_manifest({**members, "../outside.jpg": b"evil"}, manifest, rehash=True)
+
+
+def _resized(_archive: Path, members: Members) -> Members:
+    return {**members, "media/photos/one.jpg": members["media/photos/one.jpg"] * 1000}
+
+
 BAD_ARCHIVES = {
     "truncated": (_truncated, ["not a complete backup archive"]),
     "not an archive": (lambda _a, _m: b"PK\x03\x04 a zip, say", ["not a complete backup"]),
@@ -121,6 +132,9 @@ BAD_ARCHIVES = {
     "photo tampered": (_flip_photo, ["media/photos/one.jpg", "checksum"]),
     "unlisted file": (_unlisted, ["does not list", "media/extra.jpg"]),
     "no manifest": (_no_manifest, ["no manifest.json"]),
+    "unsafe name": (_unsafe_name, ["unsafe name", "../outside.jpg"]),
+    "photo resized": (_resized, ["not the size its manifest says"]),
+    "manifest mangled": (_manifest_change(files=["database.sqlite3"]), ["not a valid"]),
     "another format": (_manifest_change(format="wordpress-export"), ["not an editorial backup"]),
     "format version 2": (_manifest_change(format_version=2), ["format version 2"]),
     "newer schema": (_manifest_change(schema_revisions=["9999"]), ["9999", "newer than"]),
