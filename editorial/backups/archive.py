@@ -13,12 +13,14 @@ import tempfile
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 FORMAT = "editorial-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 1024 * 1024
+# Photos and pg_dump's output are compressed already; only SQLite's file gains from more work.
+GZIP_LEVEL = 1
 INVALID_MANIFEST = "the archive's manifest is not a valid editorial manifest."
 
 
@@ -78,17 +80,23 @@ def write_archive(staging: Path, manifest: Manifest, destination: Path) -> None:
     except OSError as error:
         raise BackupError(f"cannot write in {destination.parent}: {error.strerror}") from error
     try:
-        with os.fdopen(handle, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            for name in [MANIFEST, *manifest.files]:
-                tar.add(staging / name, arcname=name, recursive=False)
-            tar.close()
+        with os.fdopen(handle, "wb") as raw:
+            _write_tar(raw, staging, [MANIFEST, *manifest.files])
             raw.flush()
             os.fsync(raw.fileno())
         os.link(partial, destination)
     except FileExistsError as error:
         raise BackupError(f"{destination} appeared while the backup was written.") from error
+    except OSError as error:  # a full disk, say
+        raise BackupError(f"could not write {destination}: {error.strerror}") from error
     finally:
         os.unlink(partial)
+
+
+def _write_tar(raw: BinaryIO, staging: Path, names: list[str]) -> None:
+    with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=GZIP_LEVEL) as tar:
+        for name in names:
+            tar.add(staging / name, arcname=name, recursive=False)
 
 
 def _safe_name(name: str) -> str:
