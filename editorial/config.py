@@ -126,6 +126,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per 15 minutes"),
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "50 per hour"),
         "PUBLISH_SWEEP_SECONDS": float(os.environ.get("PUBLISH_SWEEP_SECONDS", "2")),
+        # A "sending" e-mail whose worker died is sent again after this (with the same
+        # Message-ID); the SMTP conversation is cut off at half of it.
+        "MAIL_SENDING_LEASE_SECONDS": float(os.environ.get("MAIL_SENDING_LEASE_SECONDS", "60")),
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "60")),
         "PUBLIC_CACHE_ENABLED": os.environ.get("PUBLIC_CACHE_ENABLED", "1") != "0",
         "ALLOW_SELF_APPROVAL": False,

@@ -48,5 +48,8 @@ class Notification(Model):
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
     email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set at the first claim and kept: every attempt sends the same Message-ID, so a copy sent
+    # twice (a worker died between the server's acceptance and marking it sent) is recognisable.
+    email_message_id: Mapped[str | None] = mapped_column(String(255))
 
     person: Mapped[Person] = relationship(lazy="joined")

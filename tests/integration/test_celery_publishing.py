@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from editorial.celery_app import PUBLISHING_QUEUE
 from editorial.extensions import db
 from editorial.models import AuditEvent, Heartbeat, Notification, Story
 from editorial.services import publishing
@@ -126,12 +127,13 @@ def held_publish_tasks(broker) -> int:
 
 def worker_holds_every_publish_task(broker) -> bool:
     """Every queued wake-up has reached the worker (none left waiting in Redis)."""
-    waiting = sum(json.loads(p)["headers"]["task"] == TASK for p in broker.lrange("celery", 0, -1))
+    messages = broker.lrange(PUBLISHING_QUEUE, 0, -1)
+    waiting = sum(json.loads(p)["headers"]["task"] == TASK for p in messages)
     return waiting == 0 and held_publish_tasks(broker) > 0
 
 
 def queued(broker) -> int:
-    return broker.llen("celery")
+    return broker.queued()
 
 
 def last_sweep() -> datetime | None:

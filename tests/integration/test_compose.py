@@ -21,7 +21,7 @@ yaml = pytest.importorskip("yaml")
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
-APP_SERVICES = ("web", "worker", "scheduler", "migrate")
+APP_SERVICES = ("web", "publisher", "worker", "scheduler", "migrate")
 # Any attempt to fetch a schema goes to a closed port and fails: the check must be offline.
 NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 CHECKER = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec"]
@@ -170,7 +170,8 @@ def test_every_long_running_service_restarts_and_workers_report_health(compose: 
     for name, service in services.items():
         if name != "migrate":
             assert service.get("restart") == "unless-stopped", name
-    assert "inspect ping" in _healthcheck(services["worker"])
+    for worker in ("publisher", "worker"):
+        assert "inspect ping" in _healthcheck(services[worker]), worker
     assert "beat-alive" in _healthcheck(services["scheduler"])
 
 

@@ -45,7 +45,7 @@ def test_metrics_follow_real_publishes(live_app: Flask, make: Factory, celery_pr
     db.session.commit()
     waiting = scrape(live_app)
     assert value(waiting, "editorial_stories_overdue") == 1
-    assert value(waiting, QUEUE, queue="celery") >= 1  # ETA tasks, no worker to take them
+    assert value(waiting, QUEUE, queue="publishing") >= 1  # ETA tasks, no worker to take them
 
     celery_procs.worker(beat=True)
     ids = [s.id for s in stories]
@@ -65,7 +65,7 @@ def test_metrics_follow_real_publishes(live_app: Flask, make: Factory, celery_pr
     assert sent >= 4 and value(after, "editorial_emails_total", outcome="sent") == sent
     assert value(after, "editorial_emails_total", outcome="failed") == 0
     wait_until(
-        lambda: value(scrape(live_app), QUEUE, queue="celery") == 0, 30, "the queue to drain"
+        lambda: value(scrape(live_app), QUEUE, queue="publishing") == 0, 30, "the queue to drain"
     )
 
 

@@ -1,7 +1,7 @@
 """metric_counters: counters kept in the database for /metrics (e-mail outcomes, publish lag)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 14:30:00
 
 Workers may run in other containers than the web processes that answer /metrics, so what
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
