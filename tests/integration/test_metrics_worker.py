@@ -70,7 +70,9 @@ def test_metrics_follow_real_publishes(live_app: Flask, make: Factory, celery_pr
 
 
 def test_queue_length_on_the_embedded_broker(embedded_app: Flask) -> None:
-    assert value(scrape(embedded_app), QUEUE, queue="celery") == 0
+    assert value(scrape(embedded_app), QUEUE, queue="mail") == 0
     for _ in range(3):
-        assert enqueue(retry_pending_emails)
-    assert value(scrape(embedded_app), QUEUE, queue="celery") == 3
+        assert enqueue(retry_pending_emails)  # routed to the mail queue
+    samples = scrape(embedded_app)
+    assert value(samples, QUEUE, queue="mail") == 3
+    assert value(samples, QUEUE, queue="publishing") == value(samples, QUEUE, queue="celery") == 0
