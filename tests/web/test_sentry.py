@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 import sentry_sdk
+from celery.beat import ScheduleEntry
 from flask import Flask
 from sentry_sdk.integrations.celery import CeleryIntegration
 
 from editorial import create_app, sentry
+from editorial.celery_app import QuietScheduler
 from tests.conftest import base_config
 
 SECRET = "hunter2-not-for-sentry"
@@ -81,6 +83,30 @@ def test_an_error_in_a_view_reaches_sentry_without_secrets(
     text = b"".join(envelopes).decode()
     assert "RuntimeError" in text and "/_explode" in text
     assert SECRET not in text
+
+
+def test_beat_entries_check_in_through_the_quiet_scheduler(
+    app: Flask, tmp_path: Path, ingest: ThreadingHTTPServer
+) -> None:
+    port = ingest.server_address[1]
+    dsn_app = create_app(
+        base_config(
+            tmp_path,
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/42",
+        )
+    )
+    celery_app = dsn_app.extensions["celery"]
+    assert "^publish:due$" in sentry.unmonitored_beat_entries(dsn_app)  # every 2 s
+    scheduler = QuietScheduler(app=celery_app, lazy=True)
+    for name in ("publish:upcoming", "publish:due"):
+        entry = ScheduleEntry(app=celery_app, name=name, **celery_app.conf.beat_schedule[name])
+        scheduler.apply_entry(entry)
+    assert sentry_sdk.flush(timeout=10) is None
+    text = b"".join(body for _path, body in ingest.received).decode()
+    assert '"type":"check_in"' in text.replace(" ", "")
+    assert '"monitor_slug":"publish:upcoming"' in text.replace(" ", "")
+    assert "publish:due" not in text  # under a minute: Sentry Crons cannot take it
 
 
 def test_nothing_is_set_up_without_a_dsn(app: Flask) -> None:
