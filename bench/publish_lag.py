@@ -16,19 +16,42 @@ does), and prints:
   UPDATE issued from this process.
 
 Target (issue 4): p99 under 1 s, all 1,000 within 10 s.
+
+    .venv/bin/python bench/publish_lag.py --mode mail [--emails 500] [--smtp-delay 2]
+
+Publishing and e-mail on separate queues, as the Procfile runs them (a `-Q publishing` worker,
+a `-Q mail,celery` worker, a stand-alone beat), an aiosmtpd server in this process that waits
+`--smtp-delay` seconds before answering each message: the same N stories are published once
+with no e-mail waiting (the baseline), once with `--emails` e-mails queued ahead of them, and
+the lags are printed side by side with their ratio. `--layout shared` runs one worker on every
+queue instead (the layout before issue 8), to show what the separate queue saves.
+
+    .venv/bin/python bench/publish_lag.py --mode faults [--rounds 3]
+
+Faults while stories fall due, on a throwaway `redis-server` of its own port (the shared Redis
+is never touched), two publishing workers, a mail worker and beat: (1) Redis SIGKILLed shortly
+before a publish time and restarted (empty) after it; lateness is measured from the moment Redis
+is back; (2) one publishing worker SIGKILLed around a publish time (and restarted afterwards, as
+compose would); lateness is measured from the publish time. Targets (issue 8): within 1 s of
+Redis being back; no more than 1 s late with a worker killed.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,7 +80,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--words", type=int, default=600, help="words per story body (a news story: 400-1,000)"
     )
-    return parser.parse_args()
+    parser.add_argument("--mode", choices=("lag", "mail", "faults"), default="lag")
+    parser.add_argument("--emails", type=int, default=500, help="mail mode: e-mails queued")
+    parser.add_argument("--smtp-delay", type=float, default=2.0, help="mail mode: seconds")
+    parser.add_argument("--layout", choices=("separate", "shared"), default="separate")
+    parser.add_argument("--rounds", type=int, default=3, help="faults mode: rounds per fault")
+    args = parser.parse_args()
+    if args.mode != "lag" and "--stories" not in sys.argv:
+        args.stories = 100
+    return args
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -94,7 +125,19 @@ class Database:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
 
 
-def start_worker(instance: Path, database_url: str, redis_url: str, threads: int):
+def start_worker(
+    instance: Path,
+    database_url: str,
+    redis_url: str,
+    threads: int,
+    *,
+    name: str = "worker",
+    queues: str = "",
+    beat: bool = True,
+    mail_port: int | None = None,
+    wait: bool = True,
+):
+    """A `celery worker` (or `celery beat` if `name` is "beat") in its own session."""
     env = {k: v for k, v in os.environ.items() if k not in {"MAIL_SERVER", "MAIL_PORT"}}
     env |= {
         "EDITORIAL_ENV": "testing",
@@ -104,22 +147,34 @@ def start_worker(instance: Path, database_url: str, redis_url: str, threads: int
         "EDITORIAL_INSTANCE": str(instance),
         "PYTHONUNBUFFERED": "1",
     }
-    log = instance / "worker.log"
-    command = [
-        sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "--pool=threads",
-        f"--concurrency={threads}", "--loglevel=INFO", "--without-mingle", "--without-gossip",
-        "--beat", f"--schedule={instance / 'beat'}",
-    ]  # fmt: skip
+    if mail_port:
+        env |= {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(mail_port)}
+    log = instance / f"{name}.log"
+    command = [sys.executable, "-m", "celery", "-A", "wsgi.celery_app"]
+    if name == "beat":
+        command += ["beat", "--loglevel=INFO", f"--schedule={instance / 'beat'}"]
+    else:
+        command += [
+            "worker", "--pool=threads", f"--concurrency={threads}", "--loglevel=INFO",
+            f"--hostname={name}@%h",
+        ]  # fmt: skip
+        command += ["-Q", queues] if queues else []
+        command += ["--beat", f"--schedule={instance / 'beat'}"] if beat else []
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    deadline = time.monotonic() + 60
-    while " ready." not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"the worker did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.1)
+    if wait:
+        wait_for_log(process, log, "beat: Starting..." if name == "beat" else " ready.")
     return process, log
+
+
+def wait_for_log(process: subprocess.Popen, log: Path, needle: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while needle not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"{log.stem} did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.1)
 
 
 def stop_worker(process: subprocess.Popen) -> None:
@@ -265,17 +320,31 @@ def run_round(ids: list[int], lead: float, timeout: float) -> dict[str, object]:
     }
 
 
-def main() -> None:
-    args = parse_args()
-    import redis
+@dataclass
+class Bench:
+    """The app (its context pushed) on the bench database, and the processes to stop."""
 
+    database_url: str
+    instance: Path
+    threads: int
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self, redis_url: str, **options: object) -> tuple[subprocess.Popen, Path]:
+        process, log = start_worker(
+            self.instance, self.database_url, redis_url, self.threads, **options
+        )
+        self.processes.append(process)
+        return process, log
+
+
+@contextlib.contextmanager
+def bench_app(args: argparse.Namespace, redis_url: str) -> Iterator[Bench]:
+    """A fresh bench database, migrated, with the bench newsroom; dropped afterwards."""
     database = Database(args.postgres)
     database.create()
-    broker = redis.Redis.from_url(args.redis)
-    broker.flushdb()
     instance = Path(tempfile.mkdtemp(prefix="publish-lag-"))
     os.environ |= {"EDITORIAL_ENV": "testing", "SECRET_KEY": "bench-secret"}
-    worker = None
+    bench = Bench(database.url, instance, args.concurrency)
     try:
         from flask_migrate import upgrade
 
@@ -286,27 +355,38 @@ def main() -> None:
             {
                 "SQLALCHEMY_DATABASE_URI": database.url,
                 "INSTANCE_PATH": str(instance),
-                "REDIS_URL": args.redis,
-                "CELERY": {"broker_url": args.redis, "task_ignore_result": True},
+                "REDIS_URL": redis_url,
+                "CELERY": {"broker_url": redis_url, "task_ignore_result": True},
             }
         )
         with app.app_context():
             upgrade()
             newsroom()
+            yield bench
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        for process in bench.processes:
+            stop_worker(process)
+        database.drop()
+
+
+def lag_mode(args: argparse.Namespace) -> None:
+    import redis
+
+    broker = redis.Redis.from_url(args.redis)
+    broker.flushdb()
+    try:
+        with bench_app(args, args.redis) as bench:
             warm_up, single = make_stories(1, "warm-up"), make_stories(1, "single")
             many = make_stories(args.stories, "bench", args.words)
-            worker, log = start_worker(instance, database.url, args.redis, args.concurrency)
+            _, log = bench.start(args.redis)
             claim = empty_claim_seconds()
             run_round(warm_up, 2.0, args.timeout)  # a fresh worker's first task is slow
             baseline = run_round(single, 2.0, args.timeout)
             result = run_round(many, args.lead, args.timeout)
-            db.session.remove()
-            db.engine.dispose()
     finally:
-        if worker is not None:
-            stop_worker(worker)
         broker.flushdb()
-        database.drop()
 
     print(
         f"stories: {args.stories} of {args.words} words, worker threads: {args.concurrency}, "
@@ -328,6 +408,228 @@ def main() -> None:
     print(f"all {args.stories} published (committed) {max(committed):.3f} s after their time")
     ok = percentile(committed, 99) < 1.0 and max(committed) < 10.0
     print("target (p99 < 1 s, all within 10 s):", "met" if ok else "NOT met")
+
+
+# --- mail mode ----------------------------------------------------------------------------------
+
+
+class SlowSmtp:
+    """aiosmtpd in this process: waits `delay` seconds before answering each message's data."""
+
+    def __init__(self, delay: float) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.delay, self.accepted, self.waiting = delay, 0, 0
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.waiting += 1
+        await asyncio.sleep(self.delay)
+        self.waiting -= 1
+        self.accepted += 1
+        return "250 OK"
+
+
+def queue_pending_emails(n: int) -> None:
+    """N notification e-mails to the bench editor, queued as a batch commit queues them."""
+    from editorial.extensions import db
+    from editorial.models import EmailState, Notification, Person
+    from editorial.services.notifications import queue_emails
+    from editorial.timeutil import utcnow
+
+    editor = db.session.scalar(sa.select(Person).where(Person.email == "bench-editor@example.test"))
+    rows = [
+        Notification(
+            person_id=editor.id, kind="bench", subject=f"Bench e-mail {i}",
+            created_at=utcnow(), email_state=EmailState.PENDING,
+        )
+        for i in range(n)
+    ]  # fmt: skip
+    db.session.add_all(rows)
+    db.session.commit()
+    queue_emails([r.id for r in rows])
+
+
+def mail_mode(args: argparse.Namespace) -> None:
+    import redis
+
+    broker = redis.Redis.from_url(args.redis)
+    broker.flushdb()
+    smtp = SlowSmtp(args.smtp_delay)
+    smtp.controller.start()
+    try:
+        with bench_app(args, args.redis) as bench:
+            warm_up = make_stories(1, "warm-up")
+            quiet = make_stories(args.stories, "quiet", args.words)
+            busy = make_stories(args.stories, "busy", args.words)
+            if args.layout == "shared":
+                bench.start(args.redis, beat=False, mail_port=smtp.port)
+            else:
+                bench.start(args.redis, name="publisher", queues="publishing", beat=False)
+                bench.start(args.redis, queues="mail,celery", beat=False, mail_port=smtp.port)
+            bench.start(args.redis, name="beat")
+            run_round(warm_up, 2.0, args.timeout)
+            baseline = run_round(quiet, args.lead, args.timeout)
+            queue_pending_emails(args.emails)
+            time.sleep(1.0)  # the fan-out task expands into one task per e-mail
+            stuck_before = smtp.waiting
+            loaded = run_round(busy, args.lead, args.timeout)
+            stuck_after, sent = smtp.waiting, smtp.accepted
+    finally:
+        smtp.controller.stop()
+        broker.flushdb()
+
+    print(
+        f"layout: {args.layout}; {args.stories} stories due at one instant, twice; "
+        f"SMTP answers each message after {args.smtp_delay:.1f} s"
+    )
+    print(
+        f"with {args.emails} e-mails queued: {stuck_before} SMTP conversations waiting when the "
+        f"stories were scheduled, {stuck_after} when they were all out; "
+        f"{sent} e-mails accepted by then"
+    )
+    if loaded["published"] < args.stories or baseline["published"] < args.stories:
+        print(f"published: baseline {baseline['published']}, with e-mail {loaded['published']}"
+              f" of {args.stories} within {args.lead + args.timeout:.0f} s")  # fmt: skip
+        sys.exit(1)
+    quiet_lags, busy_lags = baseline["committed"], loaded["committed"]
+    print(describe("no e-mail", quiet_lags))
+    print(describe(f"{args.emails} e-mails", busy_lags))
+    for name, p in (("p50", 50), ("p99", 99)):
+        ratio = percentile(busy_lags, p) / percentile(quiet_lags, p)
+        print(f"{name} with e-mail / without: {ratio:.2f}x")
+    print(f"max with e-mail / without: {max(busy_lags) / max(quiet_lags):.2f}x")
+
+
+# --- faults mode --------------------------------------------------------------------------------
+
+
+class ThrowawayRedis:
+    """A redis-server of our own on a free port, no persistence: killed and restarted empty."""
+
+    def __init__(self, folder: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.folder, self.url = folder, f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> float:
+        """Start it; returns the wall-clock time it first answered PING."""
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn,
+            ):
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return time.time()
+            time.sleep(0.005)
+        sys.exit("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+
+def sleep_until(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.time()))
+
+
+def redis_restart_round(ids: list[int], redis_server: ThrowawayRedis, args) -> tuple[float, ...]:
+    """Scheduled 3 s ahead; Redis killed 1 s before the time and back 1.5 s after it."""
+    from editorial.timeutil import utcnow
+
+    at, _, _ = schedule(ids, 3.0)
+    due = at.timestamp()
+    sleep_until(due - 1.0)
+    redis_server.kill()
+    sleep_until(due + 1.5)
+    back = redis_server.start()
+    seen = watch(ids, args.timeout)
+    if len(seen) < len(ids):
+        sys.exit(f"only {len(seen)} of {len(ids)} published after Redis came back ({utcnow()})")
+    last = max(seen.values())
+    return last - back, last - due
+
+
+def worker_kill_round(ids, bench: Bench, victim: int, offset: float, redis_url: str, args):
+    """Scheduled 4 s ahead; publishing worker `victim` SIGKILLed `offset` s from the time."""
+    at, _, _ = schedule(ids, 4.0)
+    due = at.timestamp()
+    sleep_until(due + offset)
+    process = bench.processes[victim]
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
+    seen = watch(ids, args.timeout)
+    # Compose restarts it; the next round starts with two publishing workers again.
+    bench.processes[victim], _ = start_worker(
+        bench.instance, bench.database_url, redis_url, bench.threads,
+        name=f"publisher{victim}-{time.monotonic_ns()}", queues="publishing", beat=False,
+    )  # fmt: skip
+    if len(seen) < len(ids):
+        sys.exit(f"only {len(seen)} of {len(ids)} published with a worker killed")
+    return max(seen.values()) - due
+
+
+def faults_mode(args: argparse.Namespace) -> None:
+    if shutil.which("redis-server") is None:
+        sys.exit("redis-server is not installed")
+    redis_server = ThrowawayRedis(Path(tempfile.mkdtemp(prefix="publish-lag-redis-")))
+    redis_server.start()
+    url = redis_server.url
+    restarts, kills = [], []
+    try:
+        with bench_app(args, url) as bench:
+            for n in range(2):
+                bench.start(url, name=f"publisher{n}", queues="publishing", beat=False)
+            bench.start(url, queues="mail,celery", beat=False)
+            bench.start(url, name="beat")
+            run_round(make_stories(1, "warm-up"), 2.0, args.timeout)
+            for r in range(args.rounds):
+                ids = make_stories(args.stories, f"outage{r}", args.words)
+                restarts.append(redis_restart_round(ids, redis_server, args))
+                time.sleep(3.0)  # workers and beat settle after the restart
+            for r in range(args.rounds):
+                for victim, offset in enumerate((-0.5, 0.0)):
+                    ids = make_stories(args.stories, f"kill{r}-{victim}", args.words)
+                    late = worker_kill_round(ids, bench, victim, offset, url, args)
+                    kills.append((offset, late))
+    finally:
+        redis_server.kill()
+
+    print(
+        f"{args.stories} stories per round, two publishing workers, sweep every "
+        f"{os.environ.get('PUBLISH_SWEEP_SECONDS', '2')} s"
+    )
+    for since_back, since_due in restarts:
+        print(
+            f"Redis down from 1.0 s before to 1.5 s after the time: last story out "
+            f"{since_back:.3f} s after Redis was back ({since_due:.3f} s after its time)"
+        )
+    for offset, late in kills:
+        print(f"a publishing worker SIGKILLed {offset:+.1f} s from the time: {late:.3f} s late")
+    worst_back = max(r[0] for r in restarts)
+    worst_kill = max(k[1] for k in kills)
+    print(f"worst: {worst_back:.3f} s after Redis was back (target 1 s): "
+          + ("met" if worst_back <= 1.0 else "NOT met"))  # fmt: skip
+    print(f"worst: {worst_kill:.3f} s late with a worker killed (target 1 s): "
+          + ("met" if worst_kill <= 1.0 else "NOT met"))  # fmt: skip
+
+
+def main() -> None:
+    args = parse_args()
+    {"lag": lag_mode, "mail": mail_mode, "faults": faults_mode}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -15,7 +17,7 @@ staff_cli = AppGroup("staff", help="Manage staff accounts.")
 desks_cli = AppGroup("desks", help="Manage desks.")
 
 
-def _fail(failed: ValidationFailed) -> None:
+def _fail(failed: ValidationFailed) -> NoReturn:
     for field, message in failed.errors.items():
         click.echo(f"error: {field}: {message}", err=True)
     raise SystemExit(1)

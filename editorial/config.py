@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEV_ENVIRONMENTS = {"development", "testing"}
+DEFAULT_PORT = "5000"
+
+
+def site_url(environ: Mapping[str, str]) -> str:
+    """SITE_URL if set, else this machine at PORT (`PORT=8000 make run`): links must reach the
+    port the web server really listens on."""
+    configured = (
+        environ.get("SITE_URL") or f"http://127.0.0.1:{environ.get('PORT') or DEFAULT_PORT}"
+    )
+    return configured.rstrip("/")
 
 
 def _instance_path() -> Path:
@@ -31,7 +43,15 @@ def _embedded_broker(instance: Path) -> str:
     return f"sqla+sqlite:///{instance / 'celery-broker.sqlite3'}"
 
 
-def load_config(overrides: dict | None = None) -> dict:
+def _whole_number(name: str, default: str) -> int:
+    """A count from the environment, refused in plain words when it is not one."""
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit():
+        raise RuntimeError(f"{name} must be a whole number (0 or more), not {raw!r}.")
+    return int(raw)
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
     env = overrides.get("EDITORIAL_ENV") or os.environ.get("EDITORIAL_ENV", "production")
@@ -52,7 +72,7 @@ def load_config(overrides: dict | None = None) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'editorial.sqlite3'}"
     mail_server = os.environ.get("MAIL_SERVER") or None
 
-    config = {
+    config: dict[str, Any] = {
         "EDITORIAL_ENV": env,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret,
@@ -73,7 +93,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "newsroom@editorial.local"),
         "MAIL_OUTBOX": str(instance / "outbox"),
-        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SITE_URL": site_url(os.environ),
         # Session cookies: not readable from script, not sent cross-site, HTTPS-only in production.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -94,8 +114,21 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "5 per 5 minutes"),
+        # How many reverse proxies stand in front of the app. 0 (the default): the client is
+        # whoever opened the connection and X-Forwarded-* headers are ignored, so a forged
+        # X-Forwarded-For cannot dodge the sign-in limits. N: the Nth address from the right
+        # of X-Forwarded-For is the client's (see README, "Client addresses").
+        "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", "0"),
+        # Failed sign-ins (README, "Failed sign-ins"): per account from one address, per
+        # address over all accounts, and per account from anywhere (that one locks the account
+        # and e-mails its owner an unlock link).
+        "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "5 per 15 minutes"),
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per 15 minutes"),
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "50 per hour"),
         "PUBLISH_SWEEP_SECONDS": float(os.environ.get("PUBLISH_SWEEP_SECONDS", "2")),
+        # A "sending" e-mail whose worker died is sent again after this (with the same
+        # Message-ID); the SMTP conversation is cut off at half of it.
+        "MAIL_SENDING_LEASE_SECONDS": float(os.environ.get("MAIL_SENDING_LEASE_SECONDS", "60")),
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "60")),
         "PUBLIC_CACHE_ENABLED": os.environ.get("PUBLIC_CACHE_ENABLED", "1") != "0",
         "ALLOW_SELF_APPROVAL": False,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from editorial.extensions import db
-from editorial.models import Desk, Person
+from editorial.models import Desk, Person, Story
 from editorial.services import commit
 from editorial.services.desks import create_desk
 from editorial.services.staff import create_person
@@ -100,11 +100,11 @@ def seed_demo() -> str:
 
 
 def person(email: str) -> Person:
-    return db.session.scalar(select(Person).where(Person.email == email))
+    return db.session.execute(select(Person).where(Person.email == email)).scalar_one()
 
 
 def desk(slug: str) -> Desk:
-    return db.session.scalar(select(Desk).where(Desk.slug == slug))
+    return db.session.execute(select(Desk).where(Desk.slug == slug)).scalar_one()
 
 
 def write(
@@ -116,7 +116,7 @@ def write(
     dateline: str = "DHAKA",
     tags: list[str] | None = None,
     byline: str = "",
-):
+) -> Story:
     """A draft by one of the demo staff (byline: the author's own unless given)."""
     return create_story(
         StoryInput(

@@ -867,7 +867,9 @@ def _tag_ids() -> list[int]:
         slug = slugify(name, 70)
         tag_id = db.session.scalar(select(Tag.id).where(Tag.slug == slug))
         if tag_id is None:
-            tag_id = db.session.scalar(insert(Tag).values(name=name, slug=slug).returning(Tag.id))
+            tag_id = db.session.execute(
+                insert(Tag).values(name=name, slug=slug).returning(Tag.id)
+            ).scalar_one()
         ids.append(tag_id)
     return ids
 

@@ -54,6 +54,21 @@ def _timezone(config: dict) -> list[str]:
     return []
 
 
+def client_addresses(config: dict) -> str:
+    """Where the app takes a client's address from (what every rate limit counts by)."""
+    proxies = int(config.get("TRUSTED_PROXIES") or 0)
+    if proxies == 0:
+        note = "the connection itself; X-Forwarded-For is ignored (TRUSTED_PROXIES=0)"
+        if urlparse(config.get("SITE_URL") or "").scheme == "https":
+            note += (
+                ". If a TLS proxy stands in front, set TRUSTED_PROXIES=1, or every visitor "
+                "shares the proxy's address in the sign-in limits"
+            )
+        return note
+    hops = "proxy" if proxies == 1 else "proxies"
+    return f"X-Forwarded-For, {proxies} {hops} in front trusted (TRUSTED_PROXIES={proxies})"
+
+
 def problems(app: Flask) -> list[str]:
     """Everything wrong with this app's configuration, in plain words."""
     config = app.config
@@ -70,6 +85,7 @@ def problems(app: Flask) -> list[str]:
 @click.command("doctor")
 def doctor_command() -> None:
     """Check the configuration; exit 1 and say what is wrong when something is."""
+    click.echo(f"client addresses: {client_addresses(current_app.config)}")
     found = problems(current_app)
     for problem in found:
         click.echo(f"problem: {problem}")

@@ -42,6 +42,8 @@ def render_error(status: int, message: str) -> tuple[str, int] | Response:
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if error.response is not None:  # a refusal that brought its own page (sign-in limits)
+            return error.response
         return render_error(error.code or 500, error.description or "")
 
     @app.errorhandler(CSRFError)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,13 +29,24 @@ class Base(DeclarativeBase):
     )
 
 
-def _client_address() -> str:
-    """The remote address; behind a proxy, ProxyFix has already corrected it."""
+def client_address() -> str:
+    """The client's address, for every rate limit and log line that needs one.
+
+    Always read it here, never from X-Forwarded-For: behind TRUSTED_PROXIES proxies ProxyFix
+    has already put the client's address in remote_addr; otherwise remote_addr is the
+    connection's, which no header can change (editorial/security.py).
+    """
     return get_remote_address() or request.remote_addr or "unknown"
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # db.Model is a class built at run time, which mypy cannot take as a base; to the checker a
+    # model is the declarative Base it extends (db.Model adds only the unused .query helpers).
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=_client_address, default_limits=[])
+limiter = Limiter(key_func=client_address, default_limits=[])

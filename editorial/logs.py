@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from celery.signals import before_task_publish, task_prerun
 from flask import Flask, Response, request
+from structlog.typing import EventDict
 
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 SECRET_KEYS = re.compile(r"pass(word|wd)?|token|secret|authorization|cookie|api_?key|dsn", re.I)
@@ -24,7 +25,7 @@ URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 REDACTED = "[redacted]"
 
 
-def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def redact(_logger: Any, _method: str, event: EventDict) -> EventDict:
     """Drop the values of secret-looking keys and the password in any URL."""
     for key, value in event.items():
         if SECRET_KEYS.search(key):

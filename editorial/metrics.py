@@ -35,6 +35,14 @@ REQUEST_LATENCY = Histogram(
 RENDITION_JOBS = Counter(
     "editorial_rendition_jobs_total", "Photo rendition jobs run, by outcome.", ["outcome"]
 )
+# Sign-in refusals (editorial/auth): reason is credentials (wrong password or unknown account),
+# throttled (a per-address limit) or locked (the account waits for its unlock link).
+LOGIN_FAILURES = Counter(
+    "editorial_login_failures_total", "Refused sign-in attempts, by reason.", ["reason"]
+)
+LOCKOUTS = Counter(
+    "editorial_lockouts_total", "Accounts locked after too many failed sign-ins from anywhere."
+)
 UNMATCHED = "<unmatched>"
 
 

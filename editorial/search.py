@@ -10,13 +10,17 @@ Ordering is left to the caller (newest first on the site), so both databases agr
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, literal_column, select, text
+from typing import TypeAlias
+
+from sqlalchemy import ColumnElement, Integer, TextClause, literal_column, select, text
 
 from editorial.extensions import db
 from editorial.models import Story
 from editorial.searchtext import words
 
 MAX_TERMS = 8
+# What matches() gives: a plain expression on SQLite, raw tsquery SQL on PostgreSQL.
+Condition: TypeAlias = ColumnElement[bool] | TextClause
 
 
 def terms(query: str) -> list[str]:
@@ -24,7 +28,7 @@ def terms(query: str) -> list[str]:
     return list(dict.fromkeys(words(query or "")))[:MAX_TERMS]
 
 
-def matches(query: str) -> ColumnElement[bool] | None:
+def matches(query: str) -> Condition | None:
     """A WHERE condition on Story for the query, or None if it has no searchable words."""
     found = terms(query)
     if not found:
@@ -36,7 +40,7 @@ def matches(query: str) -> ColumnElement[bool] | None:
         )
     fts = " AND ".join(f'"{w}"*' for w in found)
     matched = (
-        select(literal_column("rowid"))
+        select(literal_column("rowid", Integer))
         .select_from(text("story_search"))
         .where(text("story_search MATCH :fts").bindparams(fts=fts))
     )

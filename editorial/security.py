@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, flash, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from editorial.extensions import login_manager
 from editorial.models import Person
@@ -31,7 +32,7 @@ def _load_person(token: str) -> Person | None:
 
 
 @login_manager.unauthorized_handler
-def _unauthorized() -> Response:
+def _unauthorized() -> BaseResponse:
     if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
         return Response('{"error": "sign in required"}', 401, mimetype="application/json")
     flash("Please sign in to continue.", "info")
@@ -50,10 +51,22 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Read the client's address from X-Forwarded-For only behind TRUSTED_PROXIES proxies.
+
+    Each proxy appends the address it saw, so with N proxies the Nth from the right is the
+    client's and anything left of it is whatever the client typed. Scheme and host come from
+    the nearest proxy. With 0 (the default) the headers are ignored: request.remote_addr, and
+    so every rate limit, is the connection's own address.
+    """
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
-    """Trust one proxy hop in production (gunicorn behind nginx), set headers on every answer."""
-    if app.config["EDITORIAL_ENV"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    """Trust as many proxies as configured, set headers on every answer."""
+    _trust_proxies(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side sessions do the job
     app.after_request(_headers)

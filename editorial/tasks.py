@@ -55,7 +55,8 @@ def enqueue(
         return False
     try:
         # retry=False plus the transport's max_retries=0: one connection attempt, no back-off.
-        task.apply_async(args=args, kwargs=kwargs, eta=eta, retry=False)
+        # (eta=None means "now" to Celery; celery-types declares a datetime only.)
+        task.apply_async(args=args, kwargs=kwargs, eta=eta, retry=False)  # type: ignore[arg-type]
     except Exception:
         if not eager:  # in eager mode the exception is the task's own, not the broker's
             with _broker_lock:
@@ -68,7 +69,7 @@ def enqueue(
 def mail_backoff(retries: int) -> float:
     """Seconds before e-mail retry number `retries` + 1, with jitter so a returning server is
     not hit by every waiting message in the same second."""
-    return min(2**retries, MAIL_MAX_BACKOFF_SECONDS) * random.uniform(1.0, 1.25)
+    return min(2.0**retries, MAIL_MAX_BACKOFF_SECONDS) * random.uniform(1.0, 1.25)
 
 
 @shared_task(

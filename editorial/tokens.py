@@ -1,9 +1,11 @@
-"""Signed, expiring, single-use account links (invitations and password resets).
+"""Signed, expiring, single-use account links (invitations, password resets, unlocks).
 
 A link carries the person's id and their `credential_epoch` at the time it was made, signed
 with the app's secret and a salt per purpose (an invitation cannot be used as a reset link).
 Using a link sets a password, which bumps the epoch, so the same link (and every other
 outstanding link of that person) is refused afterwards: single use without a token table.
+An unlock link carries the epoch of the sign-in lock instead (sign_in_locks.epoch), which
+grows when the lock is lifted.
 """
 
 from __future__ import annotations
@@ -20,15 +22,22 @@ class LinkKind(StrEnum):
 
     INVITE = "invite"
     RESET = "reset"
+    UNLOCK = "unlock"
 
     @property
     def max_age(self) -> timedelta:
-        return {"invite": timedelta(days=7), "reset": timedelta(hours=1)}[self.value]
+        return {
+            "invite": timedelta(days=7),
+            "reset": timedelta(hours=1),
+            "unlock": timedelta(hours=24),
+        }[self.value]
 
     @property
     def path(self) -> str:
         """Where the link points (a path, so the worker can build it without a request)."""
-        return {"invite": "/invite/", "reset": "/password/reset/"}[self.value]
+        return {"invite": "/invite/", "reset": "/password/reset/", "unlock": "/login/unlock/"}[
+            self.value
+        ]
 
 
 class LinkRefused(Exception):
@@ -65,14 +74,17 @@ class LinkClaim:
     epoch: int
 
 
-def _serializer(secret_key: str, kind: LinkKind, issued_at: float | None = None):
+def _serializer(
+    secret_key: str, kind: LinkKind, issued_at: float | None = None
+) -> URLSafeTimedSerializer:
     """A serializer salted per purpose; `issued_at` backdates a token (for tests)."""
     signer = TimestampSigner
     if issued_at is not None:
+        stamp = int(issued_at)
 
         class _Backdated(TimestampSigner):
             def get_timestamp(self) -> int:
-                return int(issued_at)
+                return stamp
 
         signer = _Backdated
     return URLSafeTimedSerializer(secret_key, salt=f"editorial.account.{kind.value}", signer=signer)
@@ -110,4 +122,6 @@ _EXPIRED = {
     "Ask an administrator to send a new one.",
     LinkKind.RESET: "This password reset link has expired (reset links last one hour). "
     "Ask for a new one.",
+    LinkKind.UNLOCK: "This unlock link has expired (unlock links last 24 hours). Choose a new "
+    "password through 'Forgotten your password?': that unlocks the account too.",
 }

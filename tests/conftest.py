@@ -6,8 +6,9 @@ import contextvars
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -22,6 +23,7 @@ from editorial.services.staff import start_session
 from editorial.services.stories import StoryInput, create_story, transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role, StoryState
+from tests.dbfaults import Refusal
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -167,6 +169,28 @@ def any_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+APP_FIXTURES = ("live_app", "pg_app", "any_app", "app")
+
+
+@pytest.fixture
+def refuse(request: pytest.FixtureRequest) -> Iterator[Callable[..., Refusal]]:
+    """Install real database failures (see tests/dbfaults.py) in the test's app; all removed
+    afterwards, before the app's context ends."""
+    app_fixture = next((n for n in APP_FIXTURES if n in request.fixturenames), "app")
+    request.getfixturevalue(app_fixture)
+    installed: list[Refusal] = []
+
+    def install(table: str, event: str, condition: str, **options: Any) -> Refusal:
+        refusal = Refusal(table, event, condition, **options)
+        refusal.install(db.session)
+        installed.append(refusal)
+        return refusal
+
+    yield install
+    for refusal in reversed(installed):
+        refusal.remove(db.session)
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,14 +22,15 @@ from editorial.models import Desk
 from editorial.workflow import Role
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice as _Choice
+    # types-WTForms describes 3.2, which has no SelectChoice yet.
+    from wtforms.fields.choices import SelectChoice as _Choice  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older WTForms
 
-    def _Choice(value: object, label: str) -> tuple[object, str]:  # type: ignore[no-redef]
+    def _Choice(value: object, label: str) -> tuple[object, str]:
         return (value, label)
 
 
-def options(pairs: list[tuple[object, str]]) -> list:
+def options(pairs: Sequence[tuple[object, str]]) -> list[Any]:
     """Choices for a select or checkbox group, in whatever form this WTForms wants."""
     return [_Choice(value, label) for value, label in pairs]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from editorial.admin import bp
 from editorial.admin.forms import (
@@ -33,23 +35,26 @@ MAX_ID = 2**31 - 1  # larger numbers in a URL or filter are nobody (and would ov
 
 
 @bp.before_request
-def _admins_only() -> Response | None:
+def _admins_only() -> BaseResponse | None:
     """Every admin URL, present and future, any method, is for admins: others get 403.
 
     Not `@login_required`: it lets OPTIONS through unauthenticated, which would reach the
     admin check with an anonymous user.
     """
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        sign_in: BaseResponse = login_manager.unauthorized()
+        return sign_in
     if not current_user.is_admin:
         abort(403, "The admin area is for administrators.")
+    return None
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def _actor() -> Person:
-    return current_user._get_current_object()
+    actor: Person = current_user._get_current_object()  # flask_login is untyped
+    return actor
 
 
 def _person(person_id: int) -> Person:
@@ -140,11 +145,11 @@ def staff_new():
     if form.validate_on_submit():
         try:
             person = staff.create_person(
-                email=form.email.data,
-                name=form.name.data,
+                email=form.email.data or "",
+                name=form.name.data or "",
                 byline=form.byline.data or "",
-                roles={Role(r) for r in form.roles.data},
-                desk_ids=list(form.desks.data),
+                roles={Role(r) for r in form.roles.data or []},
+                desk_ids=list(form.desks.data or []),
                 actor=_actor(),
             )
         except ValidationFailed as failed:
@@ -181,10 +186,10 @@ def staff_edit(person_id: int):
             staff.update_person(
                 person,
                 actor=_actor(),
-                name=form.name.data,
+                name=form.name.data or "",
                 byline=form.byline.data or "",
-                roles={Role(r) for r in form.roles.data},
-                desk_ids=list(form.desks.data),
+                roles={Role(r) for r in form.roles.data or []},
+                desk_ids=list(form.desks.data or []),
             )
         except ValidationFailed as failed:
             _show_errors(form, failed)
@@ -275,7 +280,7 @@ def desk_list():
     form = DeskForm()
     if form.validate_on_submit():
         try:
-            desk = desks.create_desk(form.name.data, form.slug.data or "", actor=_actor())
+            desk = desks.create_desk(form.name.data or "", form.slug.data or "", actor=_actor())
         except ValidationFailed as failed:
             _show_errors(form, failed)
         else:
@@ -295,7 +300,7 @@ def desk_edit(desk_id: int):
     form = RenameDeskForm(data={"name": desk.name} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            desks.rename_desk(desk, form.name.data, actor=_actor())
+            desks.rename_desk(desk, form.name.data or "", actor=_actor())
         except ValidationFailed as failed:
             _show_errors(form, failed)
         else:
@@ -365,14 +370,16 @@ def audit_log():
     )
 
 
-def _subject_names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
+def _subject_names(events: Sequence[AuditEvent]) -> dict[tuple[str, int], str]:
     """Readable names for the staff and desks the events are about (one query each)."""
     names: dict[tuple[str, int], str] = {}
-    for kind, model in (("staff", Person), ("desk", Desk)):
+    models: tuple[tuple[str, type[Person] | type[Desk]], ...] = (("staff", Person), ("desk", Desk))
+    for kind, model in models:
         ids = {e.subject_id for e in events if e.subject_type == kind and e.subject_id}
         if ids:
-            for row in db.session.scalars(select(model).where(model.id.in_(ids))):
-                names[(kind, row.id)] = row.name
+            rows = db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+            for subject_id, name in rows:
+                names[(kind, subject_id)] = name
     return names
 
 
@@ -386,11 +393,15 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def audit_changes(event: AuditEvent) -> list[dict[str, Any]]:
     """The before/after of an event as rows: field, before, after, and whether it changed."""
     data = event.data or {}
-    before = data.get("before") if isinstance(data.get("before"), dict) else {}
-    after = data.get("after") if isinstance(data.get("after"), dict) else {}
+    before = _mapping(data.get("before"))
+    after = _mapping(data.get("after"))
     rows = []
     for key in [*before, *[k for k in after if k not in before]]:
         changed = before.get(key) != after.get(key)

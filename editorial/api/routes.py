@@ -57,7 +57,9 @@ def stories():
     def link(number: int) -> str | None:
         if not 1 <= number <= pages:
             return None
-        args = {"page": number, "per_page": per_page} | ({"section": section} if section else {})
+        args: dict[str, Any] = {"page": number, "per_page": per_page}
+        if section:
+            args["section"] = section
         return queries.absolute(url_for("api.stories", **args))
 
     return jsonify(

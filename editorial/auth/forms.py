@@ -32,6 +32,12 @@ class EmailOnlyForm(FlaskForm):
     submit = SubmitField("Send reset link")
 
 
+class UnlockForm(FlaskForm):
+    """Only the CSRF token: the unlock link itself is the credential."""
+
+    submit = SubmitField("Unlock my account")
+
+
 class SetPasswordForm(FlaskForm):
     """Choose a password through an invitation or reset link."""
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
+
 from flask import (
+    Response,
     current_app,
     flash,
     make_response,
@@ -12,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from editorial.auth import bp
@@ -21,27 +27,67 @@ from editorial.auth.forms import (
     EmailOnlyForm,
     LoginForm,
     SetPasswordForm,
+    UnlockForm,
 )
-from editorial.extensions import limiter
+from editorial.extensions import client_address, limiter
+from editorial.metrics import LOGIN_FAILURES
 from editorial.redirects import local_path
 from editorial.services import accounts, staff
 from editorial.services.errors import ValidationFailed
 from editorial.tokens import LinkKind, LinkRefused
 
 FAILED = "That email and password do not match an active account."
+ACCOUNT_THROTTLED = (
+    "Too many failed sign-ins for this account from your connection. Wait {minutes} and try "
+    "again, or choose a new password through 'Forgotten your password?'."
+)
+ADDRESS_THROTTLED = "Too many failed sign-ins from your connection. Wait {minutes} and try again."
+LOCKED = (
+    "Sign-in to this account is locked after too many failed attempts. If the account is "
+    "yours, an e-mail with a link to unlock it is on its way; choosing a new password through "
+    "'Forgotten your password?' unlocks it too."
+)
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
+    return str(current_app.config["LOGIN_LIMIT"])
+
+
+def _address_limit() -> str:
+    return str(current_app.config["LOGIN_ADDRESS_LIMIT"])
 
 
 def _account_key() -> str:
     return "account:" + staff.normalise_email(request.form.get("email", ""))
 
 
-def _failed(response) -> bool:
-    """Only failed attempts count towards the limits: a success redirects."""
-    return response.status_code != 302
+def _account_address_key() -> str:
+    """One account from one address: a stranger elsewhere cannot use up the owner's tries."""
+    return f"account-address:{client_address()}:{_account_key()}"
+
+
+def _failed(response: Response) -> bool:
+    """Only failed attempts count towards the limits: a success redirects, and a refusal (429)
+    checked no password, so it guessed nothing. An owner who keeps trying while locked is
+    therefore not held back once they have unlocked."""
+    return response.status_code not in (302, 429)
+
+
+def _refused(message: str, status: int = 429) -> Response:
+    """The sign-in page again, the address kept, with why it was refused."""
+    flash(message, "error")
+    return make_response(render_template("auth/login.html", form=LoginForm()), status)
+
+
+def _throttled(message: str) -> Callable[[RequestLimit], Response]:
+    """on_breach for a quick limit: say how long to wait, on the sign-in page."""
+
+    def answer(limit: RequestLimit) -> Response:
+        LOGIN_FAILURES.labels("throttled").inc()
+        minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+        return _refused(message.format(minutes=f"{minutes} minute{'s' if minutes != 1 else ''}"))
+
+    return answer
 
 
 def _safe_next(target: str | None) -> str:
@@ -50,15 +96,30 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
+@limiter.limit(
+    _address_limit,
+    methods=["POST"],
+    deduct_when=_failed,
+    on_breach=_throttled(ADDRESS_THROTTLED),
+)
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    key_func=_account_address_key,
+    deduct_when=_failed,
+    on_breach=_throttled(ACCOUNT_THROTTLED),
+)
 def login():
-    """Sign in with email and password; the same answer for any failure."""
+    """Sign in with email and password; the same answer for any failure, known account or
+    not (README, "Failed sign-ins")."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        person = staff.authenticate(form.email.data, form.password.data)
+        try:
+            person = accounts.sign_in(form.email.data or "", form.password.data or "")
+        except accounts.AccountLocked:
+            return _refused(LOCKED)
         if person is not None:
             session.clear()  # a fresh session: nothing carried over from before sign-in
             staff.start_session(person, user_agent=request.headers.get("User-Agent", ""))
@@ -87,7 +148,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            staff.change_password(current_user, form.current_password.data, form.new_password.data)
+            staff.change_password(
+                current_user, form.current_password.data or "", form.new_password.data or ""
+            )
         except ValidationFailed as failed:
             for field, message in failed.errors.items():
                 getattr(form, field).errors = [message]
@@ -109,7 +172,7 @@ RESET_SENT = (
 
 
 def _reset_limit() -> str:
-    return current_app.config.get("RESET_LIMIT", "5 per 15 minutes")
+    return str(current_app.config.get("RESET_LIMIT", "5 per 15 minutes"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -119,7 +182,7 @@ def forgot_password():
     """Ask for a reset link; the answer never says whether the account exists."""
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        accounts.request_password_reset(form.email.data or "")
         return render_template(
             "auth/forgot_password_sent.html", message=RESET_SENT.format(email=form.email.data)
         )
@@ -150,7 +213,7 @@ def _set_password_page(token: str, kind: LinkKind):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.redeem_link(token, kind, form.password.data)
+            accounts.redeem_link(token, kind, form.password.data or "")
         except LinkRefused as refused:
             return _link_refused(refused, kind)
         except ValidationFailed as failed:
@@ -174,6 +237,25 @@ def _set_password_page(token: str, kind: LinkKind):
 def reset_password(token: str):
     """Choose a new password through a reset link (one hour, single use)."""
     return _set_password_page(token, LinkKind.RESET)
+
+
+@bp.route("/login/unlock/<token>", methods=["GET", "POST"])
+def unlock_account(token: str):
+    """Lift a sign-in lock through the e-mailed link (24 hours, single use). A GET only asks:
+    mail scanners that open links must not use the link up."""
+    try:
+        person = accounts.check_link(token, LinkKind.UNLOCK)
+    except LinkRefused as refused:
+        return _link_refused(refused, LinkKind.UNLOCK)
+    form = UnlockForm()
+    if form.validate_on_submit():
+        try:
+            accounts.unlock(token)
+        except LinkRefused as refused:
+            return _link_refused(refused, LinkKind.UNLOCK)
+        flash("Your account is unlocked. Sign in with your e-mail address and password.", "success")
+        return redirect(url_for("auth.login"))
+    return _no_referrer(render_template("auth/unlock.html", form=form, person=person))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -204,7 +286,7 @@ def account():
         try:
             accounts.update_profile(
                 person,
-                name=form.name.data,
+                name=form.name.data or "",
                 byline=form.byline.data or "",
                 wants_email=form.wants_email.data,
             )

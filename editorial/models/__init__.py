@@ -4,7 +4,7 @@ from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
 from editorial.models.notification import EmailState, Notification
 from editorial.models.site import Heartbeat, SiteSetting
-from editorial.models.staff import LoginSession, Person, StaffRole
+from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
     BODY_MAX,
     HEADLINE_MAX,
@@ -33,6 +33,7 @@ __all__ = [
     "Person",
     "Placement",
     "Revision",
+    "SignInLock",
     "SiteSetting",
     "SlugRedirect",
     "StaffRole",

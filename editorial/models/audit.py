@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from editorial.extensions import db
+from editorial.extensions import Model
 from editorial.timeutil import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from editorial.models.staff import Person
 
-class AuditEvent(db.Model):
+
+class AuditEvent(Model):
     """One recorded action. Actions are dotted names (`story.published`, `staff.created`)."""
 
     __tablename__ = "audit_events"
@@ -33,4 +36,4 @@ class AuditEvent(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[Person | None] = relationship(lazy="joined")  # noqa: F821
+    actor: Mapped[Person | None] = relationship(lazy="joined")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from editorial.extensions import db
+from editorial.extensions import Model, db
+
+if TYPE_CHECKING:
+    from editorial.models.staff import Person
 
 desk_members = Table(
     "desk_members",
@@ -15,7 +20,7 @@ desk_members = Table(
 )
 
 
-class Desk(db.Model):
+class Desk(Model):
     """A desk of the newsroom; also a section of the public site."""
 
     __tablename__ = "desks"
@@ -25,9 +30,7 @@ class Desk(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     position: Mapped[int] = mapped_column(default=0)
 
-    members: Mapped[list[Person]] = relationship(  # noqa: F821
-        secondary=desk_members, back_populates="desks"
-    )
+    members: Mapped[list[Person]] = relationship(secondary=desk_members, back_populates="desks")
 
     def __repr__(self) -> str:
         return f"<Desk {self.slug}>"

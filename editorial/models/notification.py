@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from editorial.extensions import db
+from editorial.extensions import Model
 from editorial.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from editorial.models.staff import Person
 
 
 class EmailState(StrEnum):
@@ -22,7 +26,7 @@ class EmailState(StrEnum):
     FAILED = "failed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something a person should know about, usually a story event."""
 
     __tablename__ = "notifications"
@@ -44,5 +48,8 @@ class Notification(db.Model):
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
     email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set at the first claim and kept: every attempt sends the same Message-ID, so a copy sent
+    # twice (a worker died between the server's acceptance and marking it sent) is recognisable.
+    email_message_id: Mapped[str | None] = mapped_column(String(255))
 
-    person: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+    person: Mapped[Person] = relationship(lazy="joined")

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from editorial.extensions import db
+from editorial.extensions import Model
 from editorial.timeutil import UTCDateTime, utcnow
 
 
-class SiteSetting(db.Model):
+class SiteSetting(Model):
     """A setting admins change at run time (tagline, self-approval...)."""
 
     __tablename__ = "site_settings"
@@ -20,7 +20,7 @@ class SiteSetting(db.Model):
     value: Mapped[str] = mapped_column(Text, default="")
 
 
-class Heartbeat(db.Model):
+class Heartbeat(Model):
     """When a periodic job last ran (the publish sweep), for /healthz and the newsroom."""
 
     __tablename__ = "heartbeats"

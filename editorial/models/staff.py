@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from editorial.extensions import db
+from editorial.extensions import Model
 from editorial.timeutil import UTCDateTime, utcnow
 from editorial.workflow import Actor, Role
 
+if TYPE_CHECKING:
+    from editorial.models.desk import Desk
 
-class Person(db.Model, UserMixin):
+
+class Person(Model, UserMixin):
     """A member of staff. Roles and desks decide what they may do."""
 
     __tablename__ = "staff"
@@ -33,12 +37,15 @@ class Person(db.Model, UserMixin):
     role_rows: Mapped[list[StaffRole]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
-    desks: Mapped[list[Desk]] = relationship(  # noqa: F821
+    desks: Mapped[list[Desk]] = relationship(
         secondary="desk_members", back_populates="members", lazy="selectin", order_by="Desk.name"
     )
 
     # Set by the login loader: the token of the sign-in session this request belongs to.
-    session_token = None  # not a column
+    # Not a column; annotated for the checker only (SQLAlchemy maps run-time annotations).
+    if TYPE_CHECKING:
+        session_token: str | None
+    session_token = None
 
     def get_id(self) -> str | None:
         """Flask-Login stores the session token, never the person's id (see LoginSession)."""
@@ -78,7 +85,7 @@ class Person(db.Model, UserMixin):
         return f"<Person {self.email}>"
 
 
-class StaffRole(db.Model):
+class StaffRole(Model):
     """One role held by one person."""
 
     __tablename__ = "staff_roles"
@@ -91,7 +98,7 @@ class StaffRole(db.Model):
     person: Mapped[Person] = relationship(back_populates="role_rows")
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A signed-in browser. The cookie holds only this row's random token, so logout,
     a password change or deactivation ends a session for good (a copied cookie dies too)."""
 
@@ -105,3 +112,20 @@ class LoginSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class SignInLock(Model):
+    """An e-mail address that may not sign in until its owner follows the unlock link.
+
+    Keyed by the address typed, not by a person, so an address that has no account is
+    locked (and answered) exactly like one that has: the lock tells an attacker nothing.
+    `epoch` grows on every unlock; an unlock link carries the epoch it was made against,
+    so it works once.
+    """
+
+    __tablename__ = "sign_in_locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)

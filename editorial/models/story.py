@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -19,10 +20,14 @@ from sqlalchemy import (
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from editorial.extensions import db
+from editorial.extensions import Model, db
 from editorial.searchtext import document
 from editorial.timeutil import UTCDateTime, utcnow
 from editorial.workflow import StoryFacts, StoryState
+
+if TYPE_CHECKING:
+    from editorial.models.desk import Desk
+    from editorial.models.staff import Person
 
 HEADLINE_MAX = 200
 BODY_MAX = 200_000
@@ -57,7 +62,7 @@ class Placement(StrEnum):
     TOP = "top"
 
 
-class Story(db.Model):
+class Story(Model):
     """A piece of journalism from first draft to the reader's screen."""
 
     __tablename__ = "stories"
@@ -103,8 +108,8 @@ class Story(db.Model):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    desk: Mapped[Desk] = relationship(lazy="joined")  # noqa: F821
-    authors: Mapped[list[Person]] = relationship(  # noqa: F821
+    desk: Mapped[Desk] = relationship(lazy="joined")
+    authors: Mapped[list[Person]] = relationship(
         secondary=story_authors, lazy="selectin", order_by="Person.name"
     )
     tags: Mapped[list[Tag]] = relationship(
@@ -134,7 +139,7 @@ class Story(db.Model):
         return f"<Story {self.id} {self.state}>"
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A topic label shared by stories (public tag pages)."""
 
     __tablename__ = "tags"
@@ -144,7 +149,7 @@ class Tag(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class Revision(db.Model):
+class Revision(Model):
     """The text of a story as one save left it; any two can be compared, any one restored."""
 
     __tablename__ = "revisions"
@@ -162,10 +167,10 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    created_by: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+    created_by: Mapped[Person] = relationship(lazy="joined")
 
 
-class Correction(db.Model):
+class Correction(Model):
     """A public notice on a published story: a correction or an update."""
 
     __tablename__ = "corrections"
@@ -180,7 +185,7 @@ class Correction(db.Model):
     story: Mapped[Story] = relationship(back_populates="corrections")
 
 
-class SlugRedirect(db.Model):
+class SlugRedirect(Model):
     """An old slug of a published story; its URL answers 301 to the current one."""
 
     __tablename__ = "slug_redirects"
@@ -190,7 +195,7 @@ class SlugRedirect(db.Model):
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
 
 
-class Comment(db.Model):
+class Comment(Model):
     """Newsroom discussion on a story, seen by those who can see the story."""
 
     __tablename__ = "comments"
@@ -201,4 +206,4 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped[Person] = relationship(lazy="joined")  # noqa: F821
+    author: Mapped[Person] = relationship(lazy="joined")

@@ -18,7 +18,8 @@ from editorial.templating import newsroom_zone
 
 def person() -> Person:
     """The signed-in person (the real object, for services that take the actor)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    signed_in: Person = current_user._get_current_object()  # flask_login is untyped
+    return signed_in
 
 
 def tz() -> ZoneInfo:

@@ -95,9 +95,9 @@ def story_input(form: StoryForm, tz: ZoneInfo) -> tuple[StoryInput, dict[str, st
         errors["desk"] = "There is no such desk; choose one of your desks."
         desk_id = None
     embargo_at = None
-    if (form.embargo.data or "").strip():
+    if raw_embargo := (form.embargo.data or "").strip():
         try:
-            embargo_at = parse_local_time(form.embargo.data, tz)
+            embargo_at = parse_local_time(raw_embargo, tz)
         except ValueError as error:
             errors["embargo"] = f"Embargo: {error}"
     data = StoryInput(

@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from editorial.extensions import db
 from editorial.models import Desk, Notification, Person, Story, desk_members, story_authors
-from editorial.search import matches
+from editorial.search import Condition, matches
 from editorial.services.publishing import overdue_stories
 from editorial.workflow import Role, StoryState
 
@@ -117,7 +117,7 @@ def visible_condition(person: Person) -> ColumnElement[bool]:
 
 
 def _newest_ids(
-    parts: list[ColumnElement[bool]], conditions: list[ColumnElement[bool]], offset: int, limit: int
+    parts: list[ColumnElement[bool]], conditions: list[Condition], offset: int, limit: int
 ) -> list[int]:
     """Ids of one page of stories, newest change first, over the union of `parts`.
 
@@ -235,7 +235,13 @@ def _stories(query: Select) -> list[StoryRow]:
             r[1],
             r[2],
             StoryState(r[3]),
-            *r[4:11],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
             r[11] or "",
             desks.get(r[4], ""),
             tuple(authors.get(r[0], ())),
@@ -309,11 +315,11 @@ def queue_count(person: Person) -> int:
     desks = edited_desk_ids(person)
     if not desks:
         return 0
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Story)
         .where(Story.desk_id.in_(desks), Story.state == StoryState.SUBMITTED)
-    )
+    ).scalar_one()
 
 
 def desk_queue(person: Person) -> list[StoryRow]:
@@ -436,7 +442,7 @@ class SearchFilters:
 def search(person: Person, filters: SearchFilters) -> tuple[list[StoryRow], bool]:
     """One page of matching stories this person may see, newest change first; and whether
     there is a next page (one extra row instead of a COUNT over the archive)."""
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[Condition] = []
     text = matches(filters.q)
     if text is not None:
         conditions.append(text)
@@ -486,11 +492,11 @@ def colleagues(person: Person) -> list[tuple[int, str]]:
 
 def unread_count(person_id: int) -> int:
     """Unread notifications (index ix_notifications_person_read)."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Notification)
         .where(Notification.person_id == person_id, Notification.read_at.is_(None))
-    )
+    ).scalar_one()
 
 
 def notifications(person: Person, page: int) -> tuple[list[Notification], bool]:

@@ -26,7 +26,8 @@ def unread_notifications() -> int:
         return 0
     if "unread_notifications" not in g:
         g.unread_notifications = queries.unread_count(current_user.id)
-    return g.unread_notifications
+    count: int = g.unread_notifications  # g is untyped
+    return count
 
 
 @bp.app_context_processor

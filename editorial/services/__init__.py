@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 _KEY = "editorial.after_commit"
 
 
-def after_commit(callback: Callable[[], None]) -> None:
+def after_commit(callback: Callable[[], object]) -> None:
     """Run `callback` once the current unit of work commits through `commit()`.
 
     Side effects (queueing Celery tasks, e-mail) must never see uncommitted data, and must

@@ -1,4 +1,5 @@
-"""Self-service accounts: invitations, password resets by e-mail link, one's own profile."""
+"""Self-service accounts: sign-in, invitations, password resets and unlocks by e-mail link,
+one's own profile."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from sqlalchemy import update
 
 from editorial.extensions import db
 from editorial.mail import send_message
+from editorial.metrics import LOCKOUTS, LOGIN_FAILURES
 from editorial.models import Person
-from editorial.services import after_commit, audit, commit, rollback
+from editorial.services import after_commit, audit, commit, lockout, rollback
 from editorial.services.errors import ValidationFailed
 from editorial.services.staff import (
+    authenticate,
     describe,
     find_by_email,
     hash_password,
@@ -34,7 +37,43 @@ log = logging.getLogger(__name__)
 SUBJECTS = {
     LinkKind.INVITE: "You are invited to the {site} newsroom",
     LinkKind.RESET: "Reset your {site} newsroom password",
+    LinkKind.UNLOCK: "Your {site} newsroom account is locked",
 }
+
+
+class AccountLocked(Exception):
+    """Sign-in refused, whatever the password, until the unlock link is used."""
+
+
+def sign_in(email: str, password: str) -> Person | None:
+    """The active person with these credentials, or None; AccountLocked while the address is
+    locked (answered before the password is looked at, so a lock is no guessing oracle).
+
+    Each failure counts towards the account's limit from anywhere; the failure that uses it
+    up locks the address and e-mails the owner, once, a link to unlock it.
+    """
+    if lockout.is_locked(email):
+        LOGIN_FAILURES.labels("locked").inc()
+        raise AccountLocked
+    person = authenticate(email, password)
+    if person is None:
+        LOGIN_FAILURES.labels("credentials").inc()
+        if lockout.count_failure(email):
+            _lock(email)
+    return person
+
+
+def _lock(email: str) -> None:
+    if not lockout.lock(email):
+        commit()  # locked by a concurrent failure, which sends the e-mail
+        return
+    person = find_by_email(email)
+    if person is not None and person.is_active and person.password_hash:
+        _send_link(person, LinkKind.UNLOCK, actor=None, action="staff.locked")
+    else:
+        log.info("sign-in locked for an address without an active account")
+        commit()
+    LOCKOUTS.inc()
 
 
 def _queue_account_email(person_id: int, kind: LinkKind) -> None:
@@ -79,9 +118,19 @@ def request_password_reset(email: str) -> None:
     _send_link(person, LinkKind.RESET, actor=None, action="staff.password_reset_requested")
 
 
+def _epoch(person: Person, kind: LinkKind) -> int | None:
+    """What a link of this kind is bound to now: the lock for an unlock link (None when the
+    account is not locked), the credentials for the others."""
+    if kind is LinkKind.UNLOCK:
+        return lockout.lock_epoch(person.email)
+    return person.credential_epoch
+
+
 def link_for(person: Person, kind: LinkKind) -> str:
-    """The absolute link for a person, made now against their current credentials."""
-    token = make_token(current_app.config["SECRET_KEY"], kind, person.id, person.credential_epoch)
+    """The absolute link for a person, made now against their current credentials or lock."""
+    epoch = _epoch(person, kind)
+    assert epoch is not None, "an unlock link for an account that is not locked"
+    token = make_token(current_app.config["SECRET_KEY"], kind, person.id, epoch)
     return f"{current_app.config['SITE_URL']}{kind.path}{token}"
 
 
@@ -89,8 +138,8 @@ def deliver_account_email(person_id: int, kind: str) -> bool:
     """Render and send an invitation or reset e-mail; the link is made at send time."""
     link_kind = LinkKind(kind)
     person = db.session.get(Person, person_id)
-    if person is None or not person.is_active:
-        return False
+    if person is None or not person.is_active or _epoch(person, link_kind) is None:
+        return False  # gone, deactivated, or (an unlock e-mail) already unlocked
     site = current_app.config["SITE_NAME"]
     context = {
         "person": person,
@@ -109,12 +158,27 @@ def deliver_account_email(person_id: int, kind: str) -> bool:
 
 def check_link(token: str, kind: LinkKind) -> Person:
     """The person a link belongs to, if it is genuine, in date and unused; else LinkRefused."""
+    return _checked(token, kind)[0]
+
+
+def _checked(token: str, kind: LinkKind) -> tuple[Person, LinkClaim]:
     claim = read_token(current_app.config["SECRET_KEY"], kind, token)
     person = db.session.get(Person, claim.person_id)
     if person is None or not person.is_active:
         raise LinkInvalid("This link belongs to an account that is not active.")
-    if person.credential_epoch != claim.epoch:
+    if _epoch(person, kind) != claim.epoch:
         raise LinkUsed(USED)
+    return person, claim
+
+
+def unlock(token: str) -> Person:
+    """Lift a sign-in lock through its link, once (a conditional UPDATE claims the lock)."""
+    person, claim = _checked(token, LinkKind.UNLOCK)
+    if not lockout.release(person.email, epoch=claim.epoch):
+        rollback()
+        raise LinkUsed(USED)  # the other of two clicks at once
+    audit.record("staff.unlocked", actor=person, subject_type="staff", subject_id=person.id)
+    commit()
     return person
 
 
@@ -143,6 +207,7 @@ def redeem_link(token: str, kind: LinkKind, password: str) -> Person:
         rollback()
         raise LinkUsed(USED)
     revoke_sessions(person_id=claim.person_id)
+    lockout.release(person.email)  # the link proved the mailbox, as an unlock link would
     action = "staff.invitation_accepted" if kind is LinkKind.INVITE else "staff.password_reset"
     audit.record(action, actor=person, subject_type="staff", subject_id=claim.person_id)
     commit()

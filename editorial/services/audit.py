@@ -40,7 +40,7 @@ def record(
     return event
 
 
-def search_events(*, action: str = "", actor_id: int | None = None) -> Select[tuple[AuditEvent]]:
+def search_events(*, action: str = "", actor_id: int | None = None) -> Select[AuditEvent]:
     """Audit events, newest first, by action (exact, or a dotted prefix like `staff.`) and actor."""
     statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action.endswith("."):

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import insert, inspect, or_, select, update
+from sqlalchemy import func, insert, inspect, or_, select, update
 
 from editorial.extensions import db
-from editorial.mail import is_transient, send_message
+from editorial.mail import is_transient, new_message_id, send_message
 from editorial.models import Comment, EmailState, Notification, Person, Story
 from editorial.services import after_commit
 from editorial.timeutil import utcnow
@@ -18,8 +18,8 @@ from editorial.workflow import Action, Role
 
 log = logging.getLogger(__name__)
 
-# A claim older than this is taken to belong to a worker that died mid-send (it is longer than
-# the longest pause between two e-mail retries, tasks.MAIL_MAX_BACKOFF_SECONDS).
+# A pending e-mail claimed longer ago than this has lost its retry chain (it is longer than the
+# longest pause between two e-mail retries, tasks.MAIL_MAX_BACKOFF_SECONDS).
 STALE_CLAIM = timedelta(minutes=10)
 # More e-mails than this from one commit are handed over as one fan-out task.
 FAN_OUT_ABOVE = 5
@@ -111,7 +111,14 @@ def _email_after_commit(rows: list[Notification]) -> None:
     """
     emailed = [r for r in rows if r.email_state == EmailState.PENDING]
     if emailed:
-        after_commit(lambda: queue_emails([inspect(r).identity[0] for r in emailed]))
+        after_commit(lambda: queue_emails([_committed_id(r) for r in emailed]))
+
+
+def _committed_id(row: Notification) -> int:
+    """The primary key from the identity map: reading `row.id` after commit would reload it."""
+    identity = inspect(row).identity
+    assert identity is not None, "called after commit, when every row has its identity"
+    return int(identity[0])
 
 
 def notify_story_event(
@@ -222,8 +229,20 @@ def queue_emails(notification_ids: list[int], *, fan_out: bool = True) -> None:
             log.info("e-mail for notification %s left pending for the retry job", notification_id)
 
 
+def sending_lease() -> timedelta:
+    """How long a "sending" claim holds: past it, its worker is taken to have died mid-send.
+
+    Each SMTP conversation is cut off at half of it (mail.send_message's `within`), so a live
+    send always ends, and is marked, inside its lease.
+    """
+    return timedelta(seconds=float(current_app.config["MAIL_SENDING_LEASE_SECONDS"]))
+
+
 def claim_email(notification_id: int) -> Notification | None:
-    """Claim one e-mail for sending with a conditional UPDATE, so it goes out once."""
+    """Claim one e-mail for sending with a conditional UPDATE, so it goes out once.
+
+    Its Message-ID is fixed by the first claim and kept by every later one.
+    """
     now = utcnow()
     claimed = db.session.execute(
         update(Notification)
@@ -232,13 +251,14 @@ def claim_email(notification_id: int) -> Notification | None:
             or_(
                 Notification.email_state == EmailState.PENDING,
                 (Notification.email_state == EmailState.SENDING)
-                & (Notification.email_claimed_at < now - STALE_CLAIM),
+                & (Notification.email_claimed_at < now - sending_lease()),
             ),
         )
         .values(
             email_state=EmailState.SENDING,
             email_claimed_at=now,
             email_attempts=Notification.email_attempts + 1,
+            email_message_id=func.coalesce(Notification.email_message_id, new_message_id()),
         )
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
@@ -263,8 +283,11 @@ def _set_email_state(notification_id: int, state: EmailState) -> None:
 def deliver_notification_email(notification_id: int, *, final_attempt: bool = False) -> bool:
     """Send the e-mail copy of a notification. True if sent now; False if not ours to send.
 
-    A connection failure puts it back to pending and re-raises, so Celery retries with back-off;
-    on the final attempt it is marked failed instead.
+    It is marked sent the moment the server answers 250 to the message, before QUIT: a worker
+    killed after that sends nothing twice. Killed between the 250 and that commit (one UPDATE),
+    the claim's lease runs out and it is sent again, with the same Message-ID. A connection
+    failure puts it back to pending and re-raises, so Celery retries with back-off; on the
+    final attempt it is marked failed instead.
     """
     notification = claim_email(notification_id)
     if notification is None:
@@ -275,20 +298,32 @@ def deliver_notification_email(notification_id: int, *, final_attempt: bool = Fa
         "person": person,
         "site_name": current_app.config["SITE_NAME"],
     }
+    accepted = False
+
+    def mark_sent() -> None:
+        nonlocal accepted
+        accepted = True
+        _set_email_state(notification_id, EmailState.SENT)
+
     try:
         send_message(
             to=person.email,
             subject=notification.subject,
             text=render_template("email/notification.txt", **context),
             html=render_template("email/notification.html", **context),
+            message_id=notification.email_message_id,
+            within=sending_lease().total_seconds() / 2,
+            on_accepted=mark_sent,
         )
     except Exception as error:
+        if accepted:  # sent, but not recorded: the lease decides, sending now would repeat it
+            log.error("e-mail for notification %s sent but not marked: %s", notification_id, error)
+            return True
         retry = is_transient(error) and not final_attempt
         _set_email_state(notification_id, EmailState.PENDING if retry else EmailState.FAILED)
         if not retry:
             log.error("e-mail for notification %s failed for good: %s", notification_id, error)
         raise
-    _set_email_state(notification_id, EmailState.SENT)
     return True
 
 
@@ -311,7 +346,7 @@ def pending_email_ids(older_than: timedelta = timedelta(seconds=60)) -> list[int
                     & (Notification.created_at < now - older_than),
                     pending & (Notification.email_claimed_at < now - STALE_CLAIM),
                     (Notification.email_state == EmailState.SENDING)
-                    & (Notification.email_claimed_at < now - STALE_CLAIM),
+                    & (Notification.email_claimed_at < now - sending_lease()),
                 )
             )
             .order_by(Notification.id)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import lazyload, load_only, selectinload
 
@@ -90,7 +91,7 @@ class _WakeUps:
 _wake_ups = _WakeUps()
 
 
-def due_condition(now: datetime):
+def due_condition(now: datetime) -> ColumnElement[bool]:
     """Scheduled, time come, embargo lifted, and not a story whose publish failed: that one
     waits for an editor (reschedule, unschedule or publish clear the failure), so it cannot
     drag every later batch into the one-by-one fallback."""
@@ -162,7 +163,7 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
     return [r.id for r in rows]
 
 
-def _record_published(rows: list, now: datetime) -> None:
+def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> None:
     """The audit events and the authors' notifications of a published chunk.
 
     Nothing here flushes per story: the unit of work inserts the chunk's audit events in one
@@ -258,7 +259,7 @@ def mark_publish_failed(story_id: int, error: BaseException) -> bool:
         rollback()
         log.info("story %s failed to publish; already flagged", story_id)
         return False
-    story = db.session.get(Story, story_id, populate_existing=True)
+    story = db.session.get_one(Story, story_id, populate_existing=True)
     audit.record(
         "story.publish_failed",
         actor=None,
@@ -305,7 +306,9 @@ def queue_upcoming(now: datetime | None = None) -> int:
     return len(rows)
 
 
-def overdue_stories(now: datetime | None = None, grace: timedelta = timedelta(seconds=30)):
+def overdue_stories(
+    now: datetime | None = None, grace: timedelta = timedelta(seconds=30)
+) -> Select[Story]:
     """Scheduled stories past their time (plus grace), or whose publish failed: for editors."""
     now = now or utcnow()
     return (

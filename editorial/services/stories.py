@@ -404,7 +404,8 @@ def transition_story(
             "Nothing was changed by your request."
         )
     db.session.expire(story)
-    data = {"publish_at": values["publish_at"].isoformat()} if values.get("publish_at") else {}
+    scheduled_for = values.get("publish_at")  # a datetime only when this action schedules
+    data = {"publish_at": scheduled_for.isoformat()} if isinstance(scheduled_for, datetime) else {}
     audit.record(
         rule.audit,
         actor=actor,
@@ -415,11 +416,10 @@ def transition_story(
         data=data,
     )
     notify_story_event(action, story, actor=actor, note=note.strip())
-    if action is Action.SCHEDULE:
+    if isinstance(scheduled_for, datetime):
         # Plain values: touching `story` after commit would open a new transaction (and on
         # SQLite take the write lock) inside the commit's callbacks.
-        publish_at = values["publish_at"]
-        after_commit(lambda: queue_publish(story_id, publish_at))
+        after_commit(lambda: queue_publish(story_id, scheduled_for))
     if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
         purge_public_cache()
     actor_id = actor.id

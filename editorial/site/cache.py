@@ -97,7 +97,8 @@ def site_state() -> SiteState:
         g.site_state = SiteState(
             f"{generation}/{lift_mark}/{today}", changed.replace(microsecond=0)
         )
-    return g.site_state
+    state: SiteState = g.site_state  # g is untyped
+    return state
 
 
 # --- the page cache -----------------------------------------------------------------------------
@@ -166,7 +167,8 @@ class RedisCache:
         except self._errors as error:
             log.warning("page cache read failed: %s", error)
             return None
-        return Entry.load(data) if data else None
+        # Always bytes (the client is made without decode_responses); the check tells mypy.
+        return Entry.load(data) if isinstance(data, bytes) and data else None
 
     def set(self, key: str, entry: Entry) -> None:
         try:
@@ -192,7 +194,7 @@ def page_cache() -> LocalCache | RedisCache | None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config.get("PUBLIC_CACHE_ENABLED", True):
         return None
-    cache = app.extensions.get(CACHE_KEY)
+    cache: LocalCache | RedisCache | None = app.extensions.get(CACHE_KEY)
     if cache is None:
         cache = app.extensions[CACHE_KEY] = _make_cache(app)
     return cache
@@ -256,7 +258,9 @@ def public_page(
                 body = response.get_data()
                 if cache and len(body) <= MAX_ENTRY_BYTES:
                     cache.set(key, Entry(response.content_type, body))
-            return _finish(response, etag, state, status).make_conditional(request)
+            # make_conditional answers 304/412 in place (typed as werkzeug's base Response).
+            _finish(response, etag, state, status).make_conditional(request)
+            return response
 
         return wrapper
 

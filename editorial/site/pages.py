@@ -105,7 +105,7 @@ def home():
     """Lead story, Top News, Latest News and a block per desk."""
     top = queries.top_news(TOP_COUNT + 1)
     latest = queries.latest(LATEST_COUNT)
-    lead = (top or latest or [None])[0]
+    lead = next(iter(top or latest), None)
     sections = queries.sections()
     blocks = [
         (section, queries.cards(queries.desk_stories(section.id), BLOCK_COUNT))

@@ -8,6 +8,7 @@ FLUSHALL). Each process gets its own session so SIGKILL takes an embedded beat c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import os
@@ -27,6 +28,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from editorial.celery_app import TASK_QUEUES
 from editorial.extensions import db
 from tests.conftest import REDIS_URL, make_app, need_service
 
@@ -147,10 +149,12 @@ class CeleryProcesses:
         env: dict[str, str] | None = None,
         wait: bool = True,
         bare: bool = False,
+        queues: str = "",
     ) -> CeleryProcess:
         """A started worker (with an embedded beat if asked), ready to take tasks unless
         `wait` is False (then call .ready() before relying on it). `bare` runs it with the
-        README's command line, without the --without-* flags the other tests add for speed."""
+        README's command line, without the --without-* flags the other tests add for speed.
+        It consumes every queue unless `queues` names some (`-Q`, as the Procfile does)."""
         n = len(self.processes) + 1
         args = [
             "worker",
@@ -159,6 +163,8 @@ class CeleryProcesses:
             "--loglevel=INFO",
             f"--hostname=test{n}-{os.getpid()}@%h",
         ]
+        if queues:
+            args += ["-Q", queues]
         if not bare:
             args += ["--without-mingle", "--without-gossip"]
         if beat:
@@ -240,6 +246,10 @@ class Broker:
     def llen(self, key: str) -> int:
         return self.client.llen(self.prefix + key)
 
+    def queued(self) -> int:
+        """Messages waiting in every Celery queue (publishing, mail, default)."""
+        return sum(self.llen(queue.name) for queue in TASK_QUEUES)
+
     def lrange(self, key: str, start: int, end: int) -> list[bytes]:
         return self.client.lrange(self.prefix + key, start, end)
 
@@ -311,13 +321,16 @@ def celery_procs(
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps messages, and can answer 4xx/5xx to the first tries."""
+    """An aiosmtpd handler that keeps messages, and can answer 4xx/5xx to the first tries, or
+    hold its answer to DATA or QUIT (a stuck server) while the command is in `hold`."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.attempts = 0
         self.refuse_next = 0  # answer the next N RCPTs with 421 (try again later)
         self.reject_all = False  # answer every RCPT with 550 (no such mailbox)
+        self.hold: set[str] = set()  # "DATA", "QUIT": left unanswered while in the set
+        self.holding = 0  # commands being held now
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         self.attempts += 1
@@ -331,7 +344,23 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
+        await self._held("DATA")
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope) -> str:
+        await self._held("QUIT")
+        return "221 Bye"
+
+    async def _held(self, command: str) -> None:
+        """Answer only once `command` leaves `hold`: the client waits (or gives up, or dies)."""
+        if command not in self.hold:
+            return
+        self.holding += 1
+        try:
+            while command in self.hold:
+                await asyncio.sleep(0.05)
+        finally:
+            self.holding -= 1
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
@@ -360,6 +389,7 @@ class SmtpServer:
         self._controller.start()
 
     def stop(self) -> None:
+        self.inbox.hold.clear()
         self._reservation.close()
         if self._controller is not None:
             self._controller.stop()

@@ -152,3 +152,15 @@ def test_web_newsroom_works_with_redis_down(down_app, make, celery_procs):
     )
     published_at = rows(select(Story.published_at).where(Story.id == story_id))[0][0]
     assert (published_at - max(story.publish_at, started)).total_seconds() <= 2.0
+
+
+def test_a_failed_sign_in_with_redis_down_is_answered(down_app, make):
+    """The failure counts cannot be kept while Redis is away: the sign-in is still answered
+    (no 500), and the right password still works."""
+    person = make.reporter(password=PASSWORD)
+    client = down_app.test_client()
+    data = {"email": person.email, "password": "wrong", "csrf_token": csrf_token(client)}
+    response = client.post("/login", data=data)
+    assert response.status_code == 200
+    assert "do not match an active account" in response.get_data(as_text=True)
+    post(client, "/login", {"email": person.email, "password": PASSWORD}, "sign in", "/login")

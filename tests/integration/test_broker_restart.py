@@ -108,3 +108,38 @@ def test_workers_and_beat_ride_out_a_broker_restart(
     assert "Traceback" not in beat_log
     assert beat_log.count("cannot reach the broker") == 1
     assert beat_log.count("the broker is back") == 1
+
+
+def test_worker_holding_wake_ups_rides_out_a_broker_restart(
+    newsroom, make, celery_procs, redis_server: ThrowawayRedis
+) -> None:
+    """A worker holding unacked messages (the ETA wake-up of a story due later) when Redis
+    dies: closing the lost connection tried to restore them through a dropped transport and
+    the worker exited ("Unrecoverable error: AttributeError ... 'hostname'"). It must stay up,
+    and the story (its wake-up gone with Redis's data) is published by the sweep."""
+    import redis
+
+    env = {"REDIS_URL": redis_server.url}
+    worker = celery_procs.worker(bare=True, env=env)
+    celery_procs.beat(env=env)
+    story = make.story(
+        newsroom.reporter, newsroom.desk, StoryState.APPROVED, editor=newsroom.editor
+    )
+    client = redis.Redis.from_url(redis_server.url)
+    unacked = celery_procs.env["BROKER_KEY_PREFIX"] + "unacked"
+    transition_story(
+        story, Action.SCHEDULE, actor=newsroom.editor, publish_at=utcnow() + timedelta(seconds=8)
+    )
+    wait_until(lambda: client.hlen(unacked), 10, "the worker to hold the wake-up")
+    client.close()
+
+    redis_server.kill()
+    worker.wait_for_log("Connection to broker lost")
+    redis_server.start()
+    wait_until(
+        lambda: rows(select(Story.state).where(Story.id == story.id))[0][0] == StoryState.PUBLISHED,
+        30,
+        "the story to be published by the sweep",
+    )
+    assert worker.popen.poll() is None, worker.text()
+    assert "Unrecoverable error" not in worker.text()

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from editorial.celery_app import PUBLISHING_QUEUE
+from editorial.extensions import db
 from editorial.models import AuditEvent, Heartbeat, Notification, Story
 from editorial.services import publishing
 from editorial.services.cache import site_generation
@@ -125,12 +127,13 @@ def held_publish_tasks(broker) -> int:
 
 def worker_holds_every_publish_task(broker) -> bool:
     """Every queued wake-up has reached the worker (none left waiting in Redis)."""
-    waiting = sum(json.loads(p)["headers"]["task"] == TASK for p in broker.lrange("celery", 0, -1))
+    messages = broker.lrange(PUBLISHING_QUEUE, 0, -1)
+    waiting = sum(json.loads(p)["headers"]["task"] == TASK for p in messages)
     return waiting == 0 and held_publish_tasks(broker) > 0
 
 
 def queued(broker) -> int:
-    return broker.llen("celery")
+    return broker.queued()
 
 
 def last_sweep() -> datetime | None:
@@ -323,39 +326,33 @@ def test_publish_task_delivered_twice_publishes_purges_and_mails_once(
 
 
 def test_database_error_mid_publish_rolls_back_and_is_retried(
-    newsroom, make, celery_procs, broker, tmp_path: Path
+    newsroom, make, celery_procs, broker, refuse
 ):
-    """TRUST 6: a failure after the claim leaves nothing behind; a later run publishes once."""
-    marker = tmp_path / "failed"
-    worker = celery_procs.worker(
-        beat=True,
-        app="tests.integration.celery_faults.celery_app",
-        env={"EDITORIAL_FAULT": "fail_once", "EDITORIAL_FAULT_MARKER": str(marker)},
-        wait=False,
-    )
+    """TRUST 6: after the claim, the database refuses the first audit event of a publish (a
+    trigger); the worker's transaction rolls back fully and the retry publishes each once."""
+    worker = celery_procs.worker(beat=True, wait=False)
     stories = approved(make, newsroom, 3)
     ids = [s.id for s in stories]
+    fault = refuse("audit_events", "INSERT", f"NEW.action = '{PUBLISHED_EVENT}'", once=True)
     worker.ready()
     schedule(stories, newsroom)
 
     wait_published(ids)
-    assert marker.exists()  # the first attempt did fail
+    assert fault.matches(db.session) > 1  # the first publish did fail, later ones went in
+    assert "refused by the test" in worker.text()
     assert_published_once(ids)
     failures = rows(select(AuditEvent.id).where(AuditEvent.action == "story.publish_failed"))
     assert failures == []
 
 
-def test_failed_publish_tells_the_desk_editors_once(newsroom, make, celery_procs, broker):
-    """A story that cannot be published is flagged, its editors told once; the rest go out."""
+def test_failed_publish_tells_the_desk_editors_once(newsroom, make, celery_procs, broker, refuse):
+    """A story the database refuses to publish (a trigger on its headline) is flagged, its
+    editors told once; the rest go out."""
     second_editor = make.editor(newsroom.desk)
-    worker = celery_procs.worker(
-        beat=True,
-        app="tests.integration.celery_faults.celery_app",
-        env={"EDITORIAL_FAULT": "fail_headline:BROKEN"},
-        wait=False,
-    )
+    worker = celery_procs.worker(beat=True, wait=False)
     good = approved(make, newsroom, 2, headline="Fine")
     (bad,) = approved(make, newsroom, 1, headline="BROKEN")
+    refuse("stories", "UPDATE", "NEW.state = 'published' AND NEW.headline LIKE '%BROKEN%'")
     worker.ready()
     schedule([*good, bad], newsroom)
 
@@ -376,5 +373,7 @@ def test_failed_publish_tells_the_desk_editors_once(newsroom, make, celery_procs
     )
     assert sorted(r.person_id for r in told) == sorted([newsroom.editor.id, second_editor.id])
     assert states([bad.id]) == {bad.id: StoryState.SCHEDULED}
+    error = rows(select(Story.publish_error).where(Story.id == bad.id))[0][0]
+    assert "refused by the test" in error  # the database's own error, as the worker met it
     flagged = rows(publishing.overdue_stories().with_only_columns(Story.id))
     assert [r.id for r in flagged] == [bad.id]

@@ -1,12 +1,18 @@
 """docker-compose.yml and the Dockerfile describe the production stack the README promises.
 
-No Docker engine (or compose plugin) is needed: the file is parsed as YAML (merge keys
-resolved) and checked for the services, health checks, start order and environment.
+No Docker engine (or compose plugin) is needed: check-jsonschema validates the file against the
+Compose Specification's JSON schema (the copy it ships, so no network), then the file is parsed
+as YAML (merge keys resolved) and checked for what the schema cannot know: the services, their
+commands, restart policies, health checks, start order and environment.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,12 +20,59 @@ import pytest
 yaml = pytest.importorskip("yaml")
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "scheduler", "migrate")
+COMPOSE = ROOT / "docker-compose.yml"
+APP_SERVICES = ("web", "publisher", "worker", "scheduler", "migrate")
+# Any attempt to fetch a schema goes to a closed port and fails: the check must be offline.
+NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+CHECKER = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec"]
+
+
+def compose_errors(path: Path) -> list[str]:
+    """The Compose Specification schema's complaints about `path` (none: valid)."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in {"no_proxy", "all_proxy"}}
+    result = subprocess.run(
+        [*CHECKER, "--output-format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        env=env | NO_NETWORK,
+        timeout=60,
+        check=False,
+    )
+    try:
+        report = json.loads(result.stdout)
+    except ValueError:
+        pytest.fail(f"check-jsonschema gave no report ({result.returncode}): {result.stderr}")
+    assert (report["status"] == "ok") == (result.returncode == 0), result
+    return [f"{e['path']}: {e['message']}" for e in report["errors"]]
+
+
+def test_compose_file_follows_the_compose_specification() -> None:
+    assert compose_errors(COMPOSE) == []
+
+
+@pytest.mark.parametrize(
+    ("valid", "broken", "complaint"),
+    [
+        ("    healthcheck:", "    helthcheck:", "'helthcheck' was unexpected"),
+        ("restart: unless-stopped", "restart: [unless-stopped]", "is not of type 'string'"),
+        ("service_healthy", "service_ready", "is not valid under any of the given schemas"),
+    ],
+)
+def test_the_schema_check_refuses_a_broken_file(
+    tmp_path: Path, valid: str, broken: str, complaint: str
+) -> None:
+    """The check can fail: a misspelt key, a wrong type or an unknown condition is refused."""
+    text = COMPOSE.read_text()
+    assert valid in text
+    mutated = tmp_path / "docker-compose.yml"
+    mutated.write_text(text.replace(valid, broken))
+    errors = compose_errors(mutated)
+    assert errors and any(complaint in error for error in errors), errors
 
 
 @pytest.fixture(scope="module")
 def compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return yaml.safe_load(COMPOSE.read_text())
 
 
 def _command(service: dict) -> str:
@@ -117,5 +170,15 @@ def test_every_long_running_service_restarts_and_workers_report_health(compose: 
     for name, service in services.items():
         if name != "migrate":
             assert service.get("restart") == "unless-stopped", name
-    assert "inspect ping" in _healthcheck(services["worker"])
+    for worker in ("publisher", "worker"):
+        assert "inspect ping" in _healthcheck(services[worker]), worker
     assert "beat-alive" in _healthcheck(services["scheduler"])
+
+
+def test_proxy_headers_are_trusted_only_behind_a_proxy(compose: dict) -> None:
+    """TRUST 26: gunicorn is published directly, so no X-Forwarded-For may be believed;
+    a forged one would otherwise give every sign-in guess a fresh address."""
+    services = compose["services"]
+    assert any(port.endswith(":8000") for port in services["web"]["ports"])
+    for name in APP_SERVICES:
+        assert str(services[name]["environment"]["TRUSTED_PROXIES"]) == "0", name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from editorial.celery_app import MAIL_QUEUE
 from editorial.extensions import db
 from editorial.models import EmailState, Notification
 from editorial.services.stories import transition_story
@@ -53,7 +54,7 @@ def email_state(notification_id: int):
 
 def drained(broker) -> bool:
     """Nothing queued and nothing held by a worker (every task ran and was acknowledged)."""
-    return broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+    return broker.queued() == 0 and broker.hlen("unacked") == 0
 
 
 def test_mail_waits_for_a_refusing_server_and_is_sent_once(
@@ -127,10 +128,63 @@ def test_email_task_delivered_three_times_sends_once(live_app, make, celery_proc
     (editor,), (notification_id,) = submitted_to(make, True)  # queued once, no worker yet
     for _ in range(2):
         assert enqueue(deliver_notification_email, args=(notification_id,))
-    assert broker.llen("celery") >= 3
+    assert broker.llen(MAIL_QUEUE) >= 3
 
     celery_procs.worker(concurrency=4)
     wait_until(lambda: email_state(notification_id).email_state == EmailState.SENT, 20, "sent")
     wait_until(lambda: drained(broker), 15, "the queue to drain")
     assert len(smtp.inbox.to(editor.email)) == 1
     assert email_state(notification_id).email_attempts == 1
+
+
+# The window between sending and marking sent (issue 8): a short lease, for the tests.
+LEASE = {"MAIL_SENDING_LEASE_SECONDS": "10"}
+
+
+def test_marked_sent_when_the_server_accepts_not_after_quit(
+    live_app, make, celery_procs, smtp, broker
+):
+    """The server answers 250 to the message, then holds its answer to QUIT: the e-mail is
+    already marked sent, so a worker killed there sends nothing twice."""
+    smtp.inbox.hold.add("QUIT")
+    smtp.start()
+    worker = celery_procs.worker(beat=True, env=LEASE, wait=False)
+    (editor,), (notification_id,) = submitted_to(make, True)
+    worker.ready()
+
+    wait_until(lambda: email_state(notification_id).email_state == EmailState.SENT, 20, "sent")
+    assert smtp.inbox.holding == 1  # still waiting for its 221 to QUIT
+    worker.kill()
+    smtp.inbox.hold.clear()
+    # Nothing can claim it again: only "pending" and lapsed "sending" e-mails are claimed.
+    assert len(smtp.inbox.to(editor.email)) == 1
+    assert email_state(notification_id) == (EmailState.SENT, 1)
+
+
+def test_worker_killed_mid_send_sends_again_once_after_the_lease_with_one_message_id(
+    live_app, make, celery_procs, smtp, broker
+):
+    """SIGKILL while the server holds its answer to the message data: the e-mail stays
+    "sending" until its lease runs out, then the retry job sends it once more, with the
+    Message-ID of the first copy, and marks it sent."""
+    smtp.inbox.hold.add("DATA")
+    smtp.start()
+    worker = celery_procs.worker(beat=True, env=LEASE, wait=False)
+    (editor,), (notification_id,) = submitted_to(make, True)
+    worker.ready()
+    wait_until(lambda: smtp.inbox.holding == 1, 20, "the message data to be held")
+    worker.kill()
+    assert email_state(notification_id) == (EmailState.SENDING, 1)
+    smtp.inbox.hold.clear()  # the server keeps the first copy: its 250 finds nobody
+
+    celery_procs.worker(beat=True, env=LEASE)
+    wait_until(lambda: email_state(notification_id).email_state == EmailState.SENT, 40, "sent")
+    assert email_state(notification_id) == (EmailState.SENT, 2)
+    first, second = smtp.inbox.to(editor.email)
+    assert first["Message-ID"] == second["Message-ID"]
+    assert (
+        first["Message-ID"]
+        == rows(select(Notification.email_message_id).where(Notification.id == notification_id))[0][
+            0
+        ]
+    )

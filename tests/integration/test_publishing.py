@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
+from sqlalchemy.exc import DatabaseError
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Heartbeat, Notification, Story
-from editorial.services import audit, publishing
+from editorial.services import publishing
 from editorial.services.cache import site_generation
 from editorial.services.publishing import publish_due_stories, sweep
 from editorial.services.stories import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
+from tests.dbfaults import Refusal
 
 S = StoryState
 
@@ -135,30 +138,27 @@ def test_embargo_holds_a_due_story(any_app: Flask, make, desk, reporter, editor)
 
 
 def test_database_error_mid_batch_rolls_back_fully(
-    any_app: Flask, make, desk, reporter, editor, monkeypatch
+    any_app: Flask, make, desk, reporter, editor, refuse
 ) -> None:
-    """TRUST 6: the third audit write fails; nothing is published, and a later run publishes."""
+    """TRUST 6: the database refuses the third story's audit event (a trigger); nothing is
+    published, and once the fault is gone a later run publishes."""
     stories = schedule(make, reporter, desk, editor, 5)
     ids = [s.id for s in stories]
     generation, notifications = site_generation(), count(Notification)
-    real, calls = audit.record, []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("database went away")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(audit, "record", failing)
+    fault = refuse(
+        "audit_events",
+        "INSERT",
+        f"NEW.story_id = {ids[2]} AND NEW.action = 'story.published.scheduled'",
+    )
     now = utcnow() + timedelta(hours=2)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DatabaseError, match="refused by the test"):
         publish_due_stories(now)
     db.session.expire_all()
     assert {s.state for s in stories} == {S.SCHEDULED}
     assert published_events(*ids) == 0
     assert count(Notification) == notifications and site_generation() == generation
 
-    monkeypatch.setattr(audit, "record", real)
+    fault.remove(db.session)
     assert sorted(publish_due_stories(now)) == sorted(ids)
     assert published_events(*ids) == 5
 
@@ -196,49 +196,15 @@ def test_publish_now_of_a_scheduled_story_wins_over_the_scheduler(
     assert published_events(story.id) == 0
 
 
-def _trigger_sql(story_id: int) -> list[str]:
-    if db.engine.dialect.name == "sqlite":
-        return [
-            f"CREATE TRIGGER poison BEFORE UPDATE OF state ON stories "
-            f"WHEN NEW.id = {story_id} AND NEW.state = 'published' "
-            f"BEGIN SELECT RAISE(ABORT, 'row is poisoned'); END"
-        ]
-    return [
-        f"CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
-        f"IF NEW.id = {story_id} AND NEW.state = 'published' THEN "
-        f"RAISE EXCEPTION 'row is poisoned'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER poison BEFORE UPDATE ON stories FOR EACH ROW EXECUTE FUNCTION poison()",
-    ]
-
-
-def cure() -> None:
-    """Drop the trigger (the PostgreSQL database outlives the test; its rows do not)."""
-    db.session.rollback()
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(text("DROP TRIGGER IF EXISTS poison"))
-    else:
-        db.session.execute(text("DROP TRIGGER IF EXISTS poison ON stories"))
-        db.session.execute(text("DROP FUNCTION IF EXISTS poison()"))
-    db.session.commit()
-
-
 @pytest.fixture
-def poison(any_app_or_pg):
+def poison(refuse) -> Callable[[int], Refusal]:
     """A real failure: a trigger that refuses to let one story become published."""
 
-    def apply(story_id: int) -> None:
-        for statement in _trigger_sql(story_id):
-            db.session.execute(text(statement))
-        db.session.commit()
+    def apply(story_id: int) -> Refusal:
+        condition = f"NEW.id = {story_id} AND NEW.state = 'published'"
+        return refuse("stories", "UPDATE", condition, message="row is poisoned")
 
-    yield apply
-    cure()
-
-
-@pytest.fixture
-def any_app_or_pg(request: pytest.FixtureRequest) -> Flask:
-    name = "pg_app" if "pg_app" in request.fixturenames else "any_app"
-    return request.getfixturevalue(name)
+    return apply
 
 
 def errors_logged(caplog) -> list[logging.LogRecord]:
@@ -254,7 +220,7 @@ def test_failed_story_leaves_the_claim_until_an_editor_acts(
     good = schedule(make, reporter, desk, editor, 3)
     bad = good.pop(1)
     other_editor = make.editor(desk)
-    poison(bad.id)
+    fault = poison(bad.id)
     now = utcnow() + timedelta(hours=2)
     assert sorted(sweep(now)) == sorted(s.id for s in good)
 
@@ -279,7 +245,7 @@ def test_failed_story_leaves_the_claim_until_an_editor_acts(
     assert [s.id for s in db.session.scalars(publishing.overdue_stories())] == [bad.id]
 
     # Fixed and rescheduled by an editor: the failure is cleared and it publishes.
-    cure()
+    fault.remove(db.session)
     transition_story(bad, Action.SCHEDULE, actor=editor, publish_at=utcnow() + timedelta(minutes=5))
     assert bad.publish_failed_at is None
     assert sweep(now + timedelta(minutes=4)) == [bad.id]
@@ -301,10 +267,14 @@ def test_first_failure_logs_one_error(
 
 @pytest.mark.parametrize("action", [Action.UNSCHEDULE, Action.PUBLISH])
 def test_unschedule_or_publish_clears_the_failure(
-    any_app: Flask, make, desk, reporter, editor, action
+    any_app: Flask, make, desk, reporter, editor, action, poison
 ) -> None:
     (bad,) = schedule(make, reporter, desk, editor, 1)
-    publishing.mark_publish_failed(bad.id, RuntimeError("boom"))
+    fault = poison(bad.id)
+    assert sweep(utcnow() + timedelta(hours=2)) == []
+    db.session.expire_all()
+    assert bad.publish_failed_at is not None
+    fault.remove(db.session)
     transition_story(bad, action, actor=editor)
     db.session.expire_all()
     assert bad.publish_failed_at is None and bad.publish_error == ""

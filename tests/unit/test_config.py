@@ -61,3 +61,16 @@ def test_cookies_are_secure_outside_development(
     assert production["SESSION_COOKIE_SAMESITE"] == "Lax"
     monkeypatch.setenv("EDITORIAL_ENV", "development")
     assert not load_config()["SESSION_COOKIE_SECURE"]
+
+
+def test_trusted_proxies_default_to_none_and_must_be_a_count(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    assert load_config()["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    assert load_config()["TRUSTED_PROXIES"] == 2
+    for bad in ("-1", "one", "1.5"):
+        monkeypatch.setenv("TRUSTED_PROXIES", bad)
+        with pytest.raises(RuntimeError, match="TRUSTED_PROXIES must be a whole number"):
+            load_config()

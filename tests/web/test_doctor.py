@@ -35,3 +35,14 @@ def test_a_broken_configuration_is_named_in_plain_words(app: Flask) -> None:
     assert "SITE_URL is not https" in result.output
     assert "MAIL_SERVER is not set" in result.output
     assert "'Mars/Olympus' is not a time zone" in result.output
+
+
+def test_doctor_says_where_client_addresses_come_from(app: Flask) -> None:
+    app.config.update(GOOD)
+    direct = app.test_cli_runner().invoke(args=["doctor"]).output
+    assert "client addresses: the connection itself; X-Forwarded-For is ignored" in direct
+    assert "TRUSTED_PROXIES=0" in direct and "set TRUSTED_PROXIES=1" in direct  # https SITE_URL
+    app.config["TRUSTED_PROXIES"] = 2
+    behind = app.test_cli_runner().invoke(args=["doctor"])
+    assert "client addresses: X-Forwarded-For, 2 proxies in front trusted" in behind.output
+    assert behind.exit_code == 0

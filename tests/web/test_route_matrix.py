@@ -53,6 +53,7 @@ ACCESS = {
     },
     "auth.accept_invitation": TOKEN,
     "auth.reset_password": TOKEN,
+    "auth.unlock_account": TOKEN,
     "auth.account": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     **{
