@@ -34,7 +34,7 @@ from editorial import PACKAGE, create_app
 from editorial.extensions import db
 from editorial.inputs import strip_controls
 from editorial.models import Person
-from editorial.services import accounts, staff
+from editorial.services import accounts, lockout, staff
 from editorial.services.comments import add_comment
 from editorial.services.stories import StoryInput, save_story
 from editorial.tokens import LinkKind
@@ -152,8 +152,8 @@ def _identity(person: Person) -> tuple:
 
 
 def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
-    """Stories in every state, revisions, comments, notifications, a deactivated and an invited
-    person; returns the signed-in people and the paths of the account links e-mail carries."""
+    """Stories in every state, revisions, comments, notifications, a deactivated, an invited and
+    a locked-out person; returns the signed-in people and the paths of the links e-mail carries."""
     desk, other = make.desk("National"), make.desk("Sports")
     reporter = make.reporter(desk, email="reporter@example.test", password=PASSWORD)
     editor = make.editor(desk, email="editor@example.test", password=PASSWORD)
@@ -163,6 +163,9 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
     gone = make.reporter(desk, email="gone@example.test", password=PASSWORD)
     staff.deactivate(gone, actor=None)
     invited = make.reporter(desk, email="invited@example.test")
+    locked = make.reporter(desk, email="locked@example.test", password=PASSWORD)
+    lockout.lock(locked.email)
+    db.session.commit()
     for state in StoryState:
         make.story(reporter, desk, state, editor=editor, tags=["Flood", "ঢাকা"])
     story = make.story(reporter, desk, StoryState.SUBMITTED, editor=editor)
@@ -176,6 +179,7 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
     links = [
         accounts.link_for(invited, LinkKind.INVITE),
         accounts.link_for(reporter, LinkKind.RESET),
+        accounts.link_for(locked, LinkKind.UNLOCK),
     ]
     return {"reporter": reporter, "editor": editor, "admin": admin}, [
         "/" + link.split("/", 3)[3] for link in links
