@@ -395,7 +395,10 @@ def field_values(form_field: Field) -> st.SearchStrategy[list[str]]:
     missing) or several (a duplicated field)."""
     real = [*form_field.values, *form_field.options]
     one = text_values(real)
-    as_rendered = st.just(form_field.values[:1] or form_field.options[:1])
+    # What a browser sends: the values shown, checked or selected; a select's first option and
+    # the pressed button's value; nothing for an unchecked box.
+    pressed = form_field.options[:1] if form_field.kind in ("select", "button") else []
+    as_rendered = st.just(form_field.values or pressed)
     return st.one_of(as_rendered, st.lists(one, min_size=1, max_size=1), st.lists(one, max_size=3))
 
 
