@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
-from editorial import create_app, tasks
+from editorial import create_app, jobs
 from editorial.extensions import db
 from editorial.models import Desk, Person, Story
 from editorial.services import publishing
@@ -116,7 +116,7 @@ def _fresh_module_state(monkeypatch: pytest.MonkeyPatch) -> None:
       instant would find it already queued and queue nothing.
     The query builders cached with functools.cache hold no data, so they stay.
     """
-    monkeypatch.setattr(tasks, "_broker_down_until", 0.0)
+    monkeypatch.setattr(jobs, "_broker_down_until", 0.0)
     monkeypatch.setattr(publishing, "_wake_ups", publishing._WakeUps())
 
 
