@@ -24,7 +24,6 @@ from PIL import (
     features,
 )
 from PIL.ImageFile import ImageFile
-
 from pillow_heif import register_heif_opener
 
 # HEIC/HEIF from phones through pillow-heif; AVIF is Pillow's own (11.3 and later).
