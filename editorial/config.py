@@ -104,6 +104,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # A long article (200,000 Bangla characters is 600 KB) must fit: Werkzeug caps at 500 kB.
         "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Photo uploads (their view raises the request cap to PHOTO_MAX_BYTES plus the form): a
+        # 24-megapixel camera JPEG is 10-15 MB; 50 megapixels decode to 150 MB of RGB at most.
+        "PHOTO_MAX_BYTES": 30 * 1024 * 1024,
+        "PHOTO_MAX_PIXELS": 50_000_000,
         # An editor may keep a story open all afternoon; an expired token must not cost the text,
         # and the editor view re-renders the posted text when it does expire.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FileField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from editorial.extensions import db
 from editorial.models import Desk, Person, Story
@@ -46,6 +53,19 @@ class StoryForm(FlaskForm):
     is_correction = BooleanField("This is a correction")
     correction_note = TextAreaField("Correction note")
     update_note = TextAreaField("Update note")
+
+
+class PhotoForm(FlaskForm):
+    """The upload form of the photo library. Labels are the contract's."""
+
+    photo = FileField(
+        "Photo",
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"},
+    )
+    caption = TextAreaField("Caption")
+    credit = StringField("Credit")
+    alt_text = StringField("Alt text")
+    desk = SelectField("Desk", choices=[], validate_choice=False)
 
 
 def desk_choices(person: Person, story: Story | None = None) -> list[tuple[str, str]]:

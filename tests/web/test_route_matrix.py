@@ -67,6 +67,8 @@ ACCESS = {
             "newsroom.edit_story",
             "newsroom.history",
             "newsroom.home",
+            "newsroom.media",
+            "newsroom.media_thumbnail",
             "newsroom.new_story",
             "newsroom.notifications",
             "newsroom.place",
@@ -77,6 +79,7 @@ ACCESS = {
             "newsroom.restore",
             "newsroom.search",
             "newsroom.story",
+            "newsroom.upload_media",
         )
     },
     **{
@@ -134,6 +137,7 @@ def ids(make: Factory) -> dict[str, int]:
         "desk_id": desk.id,
         "notification_id": 1,
         "number": 1,
+        "photo_id": 1,
     }
 
 
