@@ -201,4 +201,6 @@ def photos_missing_renditions() -> list[int]:
 
 def requeue_missing_renditions() -> list[int]:
     """The beat job: queue again every photo whose rendition job was lost."""
-    return [photo_id for photo_id in photos_missing_renditions() if queue_renditions(photo_id)]
+    missing = photos_missing_renditions()
+    db.session.rollback()  # end the read first: on SQLite an open transaction holds the lock
+    return [photo_id for photo_id in missing if queue_renditions(photo_id)]
