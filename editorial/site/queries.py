@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from editorial.database import READ_ONLY
 from editorial.extensions import db
-from editorial.models import Desk, Placement, SlugRedirect, Story, Tag, story_tags
+from editorial.models import Desk, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
 from editorial.search import matches
 from editorial.timeutil import UTCDateTime, utcnow, zone
 from editorial.workflow import StoryState
@@ -82,6 +82,25 @@ def begin_read() -> None:
 def release() -> None:
     """End the read transaction (its objects are already copied into dataclasses)."""
     db.session.rollback()
+
+
+@cache
+def _public_rendition() -> Select:
+    return (
+        select(Rendition.format)
+        .join(Story, Story.lead_photo_id == Rendition.photo_id)
+        .where(is_public(), Rendition.key == bindparam("rendition_key"))
+        .limit(1)
+    )
+
+
+def public_rendition_format(key: str) -> str | None:
+    """The format of the rendition named `key` if a public story uses its photo, else None:
+    a photo of a draft, scheduled, embargoed or withdrawn story is not public at any URL."""
+    found: str | None = db.session.scalar(
+        _public_rendition(), {NOW: utcnow(), "rendition_key": key}
+    )
+    return found
 
 
 # --- URLs ---------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ ACCESS = {
             "site.feed",
             "site.home",
             "site.latest",
+            "site.media",
             "site.news_sitemap",
             "site.robots",
             "site.search",
@@ -212,6 +213,7 @@ def public_paths(make: Factory) -> dict[str, tuple[str, int]]:
         "site.sitemap_stories": ("/sitemaps/stories-1.xml", 200),
         "site.news_sitemap": ("/news-sitemap.xml", 200),
         "site.robots": ("/robots.txt", 200),
+        "site.media": ("/media/0123abcd-320.jpg", 404),  # public only via a public story
     }
 
 
