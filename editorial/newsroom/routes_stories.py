@@ -17,6 +17,7 @@ from editorial.newsroom.forms import (
     StoryForm,
     correction_input,
     desk_choices,
+    photo_choices,
     story_form_data,
     story_input,
 )
@@ -122,6 +123,7 @@ def new_story():
     me = person()
     form = StoryForm()
     form.desk.choices = desk_choices(me)
+    form.lead_photo.choices = photo_choices(None)
     if request.method == "GET":
         form.byline.data = me.byline
         if len(form.desk.choices) == 1:
@@ -151,6 +153,7 @@ def edit_story(story_id: int):
         abort(403, "You cannot edit this story in its current state.")
     form = StoryForm() if request.method == "POST" else StoryForm(data=story_form_data(story, tz()))
     form.desk.choices = desk_choices(me, story)
+    form.lead_photo.choices = photo_choices(story)
     if request.method == "GET":
         return render_editor(form, story)
     problem = _csrf_problem()

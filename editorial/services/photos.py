@@ -204,3 +204,25 @@ def requeue_missing_renditions() -> list[int]:
     missing = photos_missing_renditions()
     db.session.rollback()  # end the read first: on SQLite an open transaction holds the lock
     return [photo_id for photo_id in missing if queue_renditions(photo_id)]
+
+
+def lead_photo_problems(photo_id: int | None) -> dict[str, str]:
+    """Why a story leading with this photo may not go public yet (empty: it may)."""
+    photo = db.session.get(Photo, photo_id) if photo_id is not None else None
+    if photo is None:
+        return {}
+    problems = [
+        message
+        for missing, message in (
+            (not photo.credit.strip(), "The lead photo has no credit."),
+            (not photo.alt_text.strip(), "The lead photo has no alt text."),
+            (photo.renditions_ready_at is None, "The lead photo is still being processed."),
+        )
+        if missing
+    ]
+    if not problems:
+        return {}
+    return {
+        "lead_photo": " ".join(problems)
+        + " Choose a lead photo that is ready, with credit and alt text, or none; then try again."
+    }
