@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from editorial.database import READ_ONLY
 from editorial.extensions import db
-from editorial.models import Desk, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
+from editorial.models import Desk, Photo, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
 from editorial.search import matches
 from editorial.timeutil import UTCDateTime, utcnow, zone
 from editorial.workflow import StoryState
@@ -284,6 +284,20 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class LeadPhoto:
+    """The photo at the top of an article, as <picture> needs it."""
+
+    alt: str
+    caption: str
+    credit: str
+    width: int  # of the largest rendition: the aspect ratio, so the page never shifts
+    height: int
+    src: str  # a JPEG every browser shows
+    sources: list[tuple[str, str]]  # (MIME type, srcset), best format first
+    social: tuple[str, int, int]  # (absolute URL, width, height) for og:image
+
+
+@dataclass(frozen=True)
 class Article:
     """Everything an article page shows about its story."""
 
@@ -293,6 +307,7 @@ class Article:
     tags: list[tuple[str, str]]  # (name, url)
     notices: list[Notice]
     word_count: int
+    lead: LeadPhoto | None = None
 
 
 def article_of(story: Story) -> Article:
@@ -319,7 +334,51 @@ def article_of(story: Story) -> Article:
         tags=[(t.name, url_for("site.tag", tag_slug=t.slug)) for t in story.tags],
         notices=[Notice(c.note, c.is_correction, c.created_at) for c in story.corrections],
         word_count=story.word_count,
+        lead=lead_photo(story.lead_photo_id, story.lead_caption) if story.lead_photo_id else None,
     )
+
+
+MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+FALLBACK_WIDTH = 1024  # the <img src> for browsers without srcset
+SOCIAL_WIDTH = 1600  # og:image: large enough for a share card, not the 2048 master
+
+
+def lead_photo(photo_id: int, caption: str = "") -> LeadPhoto | None:
+    """A lead photo with its renditions (two queries), or None while it has none."""
+    photo = db.session.scalar(
+        select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
+    )
+    if photo is None or not photo.renditions:
+        return None
+    by_format: dict[str, list[Rendition]] = {}
+    for rendition in sorted(photo.renditions, key=lambda r: r.width):
+        by_format.setdefault(rendition.format, []).append(rendition)
+    jpegs = by_format.get("jpeg") or next(iter(by_format.values()))
+    largest = jpegs[-1]
+
+    def best(limit: int) -> Rendition:
+        return next((r for r in reversed(jpegs) if r.width <= limit), jpegs[0])
+
+    social = best(SOCIAL_WIDTH)
+    return LeadPhoto(
+        alt=photo.alt_text,
+        caption=caption or photo.caption,
+        credit=photo.credit,
+        width=largest.width,
+        height=largest.height,
+        src=media_url(best(FALLBACK_WIDTH).key),
+        sources=[
+            (MIME[fmt], ", ".join(f"{media_url(r.key)} {r.width}w" for r in renditions))
+            for fmt, renditions in sorted(
+                by_format.items(), key=lambda item: list(MIME).index(item[0])
+            )
+        ],
+        social=(absolute(media_url(social.key)), social.width, social.height),
+    )
+
+
+def media_url(key: str) -> str:
+    return f"/media/{_segment(key)}"
 
 
 # What an article shows, in four queries (the story and its desk, authors, tags, notices).

@@ -9,6 +9,7 @@ of immutable caching; withdrawing the story takes it down again. SQLite and Post
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,7 @@ from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests import photokit
 from tests.conftest import Factory
+from tests.web.sitekit import article_path, jsonld
 
 
 class Desk:
@@ -144,3 +146,41 @@ def test_the_original_is_never_served(newsroom: Desk, reader: FlaskClient) -> No
     assert _answers(reader, guesses) == {404}
     with reader.get(f"/media/..%2Foriginals%2F{photo.original_key}") as response:
         assert response.status_code == 404
+
+
+def test_the_article_shows_its_lead_photo(newsroom: Desk, reader: FlaskClient) -> None:
+    story = newsroom.story(StoryState.APPROVED)
+    db.session.execute(
+        update(Story).where(Story.id == story.id).values(lead_caption="Boats at dawn")
+    )
+    commit()
+    transition_story(story, Action.PUBLISH, actor=newsroom.editor)
+    html = reader.get(article_path(story)).get_data(as_text=True)
+
+    figure = re.search(r'<figure class="lead-photo">.*?</figure>', html, re.S)
+    assert figure, "no lead <figure>"
+    img = re.search(r"<img [^>]*>", figure.group(0)).group(0)
+    for attribute in ('alt="Boats"', 'width="900"', 'height="600"', 'fetchpriority="high"'):
+        assert attribute in img, attribute
+    srcset = re.search(r'srcset="([^"]+)"', img).group(1)
+    assert srcset.count("/media/") == 3 and " 900w" in srcset
+    assert '<source type="image/webp"' in figure.group(0)
+    assert '<figcaption>Boats at dawn <span class="credit">Rafiq Ahmed</span></figcaption>' in (
+        figure.group(0)
+    )
+    og_image = re.search(r'<meta property="og:image" content="([^"]+)">', html).group(1)
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    (image,) = [block["image"] for block in jsonld(html) if "image" in block]
+    assert image["url"] == og_image and image["creditText"] == "Rafiq Ahmed"
+    for url in [og_image, *(part.split()[0] for part in srcset.split(", "))]:
+        with reader.get(url.removeprefix(reader.application.config["SITE_URL"])) as response:
+            assert response.status_code == 200, url
+
+
+def test_an_article_without_a_photo_has_no_figure(newsroom: Desk, reader: FlaskClient) -> None:
+    story = newsroom.make.story(
+        newsroom.reporter, newsroom.desk, StoryState.PUBLISHED, editor=newsroom.editor
+    )
+    html = reader.get(article_path(story)).get_data(as_text=True)
+    assert "<figure" not in html and "og:image" not in html
+    assert '<meta name="twitter:card" content="summary">' in html

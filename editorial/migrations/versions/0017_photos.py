@@ -8,6 +8,9 @@ Originals stay private under the media folder; renditions are public files named
 of their bytes. A story names at most one lead photo, which then cannot be deleted.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -72,7 +75,7 @@ def upgrade() -> None:
     with op.batch_alter_table("renditions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_renditions_photo_id"), ["photo_id"])
 
-    with op.batch_alter_table("stories", schema=None) as batch_op:
+    with _triggers_kept("stories"), op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lead_photo_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("lead_caption", sa.Text(), nullable=False, server_default=""))
         batch_op.create_index(batch_op.f("ix_stories_lead_photo_id"), ["lead_photo_id"])
@@ -85,8 +88,22 @@ def upgrade() -> None:
         )
 
 
+@contextmanager
+def _triggers_kept(table: str) -> Iterator[None]:
+    """Batch mode rebuilds a SQLite table, and its triggers (the search index's, 0008) go
+    with the old copy: put them back as they were."""
+    bind = op.get_bind()
+    saved: list[str] = []
+    if bind.dialect.name == "sqlite":
+        query = sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t")
+        saved = list(bind.execute(query, {"t": table}).scalars())
+    yield
+    for sql in saved:
+        op.execute(sql)
+
+
 def downgrade() -> None:
-    with op.batch_alter_table("stories", schema=None) as batch_op:
+    with _triggers_kept("stories"), op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_stories_lead_photo_id_photos"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_stories_lead_photo_id"))
         batch_op.drop_column("lead_caption")
