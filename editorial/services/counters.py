@@ -40,7 +40,10 @@ def add(counts: Mapping[Key, float]) -> None:
         index_elements=["name", "label"],
         set_={"value": MetricCounter.value + statement.excluded.value},
     )
-    db.session.execute(statement)
+    # No autoflush: the caller's pending rows are written at its commit, as they would be
+    # without us (flushing them early changed the timing of the publish transaction).
+    with db.session.no_autoflush:
+        db.session.execute(statement)
 
 
 def bucket_label(kind: str, upper: float) -> str:

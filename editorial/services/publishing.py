@@ -154,8 +154,7 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
         if rows:
             lags = _record_published(rows, now)
             purge_public_cache()
-            # Last: the counter rows stay locked only for the commit, not while concurrent
-            # chunks write their audit events and notifications.
+            # Last: the counter rows stay locked only until the commit.
             counters.add(counters.publish_lags("publish", lags))
         commit()
     except Exception:
