@@ -110,7 +110,7 @@ def _fresh_module_state(monkeypatch: pytest.MonkeyPatch) -> None:
     """What the app keeps per process starts clean in every test, whatever ran before: tests
     run in random order (pytest-randomly), so none may lean on another's leftovers.
 
-    - the "broker down" pause: after a failed enqueue, tasks.enqueue() skips the broker for
+    - the "broker down" pause: after a failed enqueue, jobs.enqueue() skips the broker for
       BROKER_PAUSE_SECONDS, which would silently drop the next test's queued jobs;
     - the wake-ups publishing queued lately per instant: a second test scheduling for the same
       instant would find it already queued and queue nothing.
