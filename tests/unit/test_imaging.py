@@ -154,3 +154,18 @@ def test_transparency_goes_onto_white(tmp_path: Path) -> None:
     clear = photokit.png((300, 200), mode="RGBA", color=(0, 0, 0, 0))
     for encoded in _all_renditions(_file(tmp_path, clear, "logo.png")):
         assert _readback(encoded).convert("RGB").getpixel((10, 10)) >= (245, 245, 245)
+
+
+@pytest.mark.parametrize(
+    ("stored", "orientation", "shown"),
+    [((5000, 3000), None, (5000, 3000)), ((3000, 5000), 6, (5000, 3000))],
+    ids=["landscape", "turned"],
+)
+def test_big_jpegs_decode_reduced_and_keep_their_shape(
+    tmp_path: Path, stored: tuple[int, int], orientation: int | None, shown: tuple[int, int]
+) -> None:
+    exif = photokit.exif_bytes(orientation=orientation)
+    path = _file(tmp_path, photokit.jpeg(stored, exif=exif))
+    encoded = imaging.encode(imaging.prepared(path), "jpeg", 2048)
+    assert (encoded.width, encoded.height) == (2048, round(2048 * shown[1] / shown[0]))
+    assert _readback(encoded).size == (encoded.width, encoded.height)
