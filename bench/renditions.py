@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image, ImageFilter  # noqa: E402
+from PIL import Image, ImageFilter
 
-from editorial import imaging  # noqa: E402
-from tests import photokit  # noqa: E402
+from editorial import imaging
+from tests import photokit
 
 
 def make_photo(path: Path, width: int, height: int) -> None:
