@@ -27,9 +27,6 @@ from editorial.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 COPY_CHUNK = 1 << 16
-# A photo without renditions this long after upload has lost its job (a worker died, the broker
-# was away): the beat job queues it again. Longer than a big photo takes on a busy worker.
-RENDITION_GRACE = timedelta(minutes=5)
 
 
 @dataclass
@@ -189,7 +186,8 @@ def _store(photo: Photo, encoded: imaging.Encoded) -> None:
 
 def photos_missing_renditions() -> list[int]:
     """Photos uploaded a while ago whose renditions were never finished."""
-    before = utcnow() - RENDITION_GRACE
+    grace = timedelta(seconds=current_app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
+    before = utcnow() - grace
     return list(
         db.session.scalars(
             select(Photo.id)
