@@ -16,6 +16,10 @@ from editorial.newsroom.forms import parse_int
 from editorial.services.stories import visible_story
 from editorial.templating import newsroom_zone
 
+# Where the newsroom preview takes a story's photos from (the public /media/ URLs answer only
+# once a public story uses the photo).
+STAFF_MEDIA = "/newsroom/media/files/"
+
 
 def person() -> Person:
     """The signed-in person (the real object, for services that take the actor)."""

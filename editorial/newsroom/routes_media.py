@@ -23,7 +23,7 @@ from editorial.errors import render_error
 from editorial.extensions import csrf, db
 from editorial.models import Person, Photo, Rendition
 from editorial.newsroom.blueprint import bp
-from editorial.newsroom.common import person
+from editorial.newsroom.common import STAFF_MEDIA, person
 from editorial.newsroom.forms import PhotoForm, desk_choices, parse_int
 from editorial.newsroom.routes_stories import _csrf_problem
 from editorial.services.errors import ValidationFailed
@@ -105,6 +105,15 @@ def media_thumbnail(photo_id: int):
     response.cache_control.public = False
     response.cache_control.private = True
     return response
+
+
+@bp.get(STAFF_MEDIA.removeprefix("/newsroom") + "<key>")
+@login_required
+def media_file(key: str):
+    """Any rendition, for staff (the story preview shows a draft's photos with these)."""
+    if db.session.scalar(select(Rendition.id).where(Rendition.key == key)) is None:
+        abort(404, "There is no such photo file.")
+    return send_from_directory(mediastore.renditions(), key)
 
 
 @bp.post("/media/")

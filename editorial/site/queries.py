@@ -310,8 +310,9 @@ class Article:
     lead: LeadPhoto | None = None
 
 
-def article_of(story: Story) -> Article:
-    """The article view of a story (any state: the newsroom preview may reuse it)."""
+def article_of(story: Story, media_base: str = "/media/") -> Article:
+    """The article view of a story (any state: the newsroom preview may reuse it, with its
+    photos from a staff-only `media_base`, as the public URLs answer only once published)."""
     first = story.first_published_at or story.published_at
     card = Card(
         id=story.id,
@@ -334,7 +335,11 @@ def article_of(story: Story) -> Article:
         tags=[(t.name, url_for("site.tag", tag_slug=t.slug)) for t in story.tags],
         notices=[Notice(c.note, c.is_correction, c.created_at) for c in story.corrections],
         word_count=story.word_count,
-        lead=lead_photo(story.lead_photo_id, story.lead_caption) if story.lead_photo_id else None,
+        lead=(
+            lead_photo(story.lead_photo_id, story.lead_caption, media_base)
+            if story.lead_photo_id
+            else None
+        ),
     )
 
 
@@ -343,7 +348,7 @@ FALLBACK_WIDTH = 1024  # the <img src> for browsers without srcset
 SOCIAL_WIDTH = 1600  # og:image: large enough for a share card, not the 2048 master
 
 
-def lead_photo(photo_id: int, caption: str = "") -> LeadPhoto | None:
+def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
     """A lead photo with its renditions (two queries), or None while it has none."""
     photo = db.session.scalar(
         select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
@@ -366,19 +371,19 @@ def lead_photo(photo_id: int, caption: str = "") -> LeadPhoto | None:
         credit=photo.credit,
         width=largest.width,
         height=largest.height,
-        src=media_url(best(FALLBACK_WIDTH).key),
+        src=media_url(best(FALLBACK_WIDTH).key, media_base),
         sources=[
-            (MIME[fmt], ", ".join(f"{media_url(r.key)} {r.width}w" for r in renditions))
+            (MIME[fmt], ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions))
             for fmt, renditions in sorted(
                 by_format.items(), key=lambda item: list(MIME).index(item[0])
             )
         ],
-        social=(absolute(media_url(social.key)), social.width, social.height),
+        social=(absolute(media_url(social.key, media_base)), social.width, social.height),
     )
 
 
-def media_url(key: str) -> str:
-    return f"/media/{_segment(key)}"
+def media_url(key: str, base: str = "/media/") -> str:
+    return base + _segment(key)
 
 
 # What an article shows, in four queries (the story and its desk, authors, tags, notices).

@@ -4,6 +4,7 @@ lacks credit or alt text, or whose renditions are not ready. SQLite and PostgreS
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -108,3 +109,22 @@ def test_a_ready_credited_lead_photo_publishes(any_app: Flask, make: Factory, nr
     db.session.commit()
     transition_story(story, Action.PUBLISH, actor=nr.editor)
     assert reload(story).state == StoryState.PUBLISHED
+
+
+def test_the_preview_shows_a_drafts_photo_to_staff_only(
+    any_app: Flask, make: Factory, nr: Newsroom, web: FlaskClient
+) -> None:
+    photo = _photo(nr.reporter)
+    story = make.story(nr.reporter, nr.desk)
+    db.session.execute(update(Story).where(Story.id == story.id).values(lead_photo_id=photo.id))
+    db.session.commit()
+    html = web.get(f"/newsroom/stories/{story.id}/preview").get_data(as_text=True)
+    src = re.search(r'<img src="([^"]+)"', html).group(1)
+    assert src.startswith("/newsroom/media/files/")
+    with web.get(src) as response:
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    key = src.rsplit("/", 1)[1]
+    with any_app.test_client().get(f"/media/{key}") as public:
+        assert public.status_code == 404  # a draft's photo is not public
+    with any_app.test_client().get(src) as anonymous:
+        assert anonymous.status_code == 302  # to sign-in

@@ -69,6 +69,7 @@ ACCESS = {
             "newsroom.history",
             "newsroom.home",
             "newsroom.media",
+            "newsroom.media_file",
             "newsroom.media_thumbnail",
             "newsroom.new_story",
             "newsroom.notifications",
