@@ -53,6 +53,7 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
     "publish:upcoming": {"task": Job.QUEUE_UPCOMING, "schedule": 60.0},
     "mail:retry": {"task": Job.RETRY_PENDING_EMAILS},
     "broker:tidy": {"task": Job.TIDY_EMBEDDED_BROKER, "schedule": 3600.0},
+    "retention:prune": {"task": Job.PRUNE_OLD_ROWS, "schedule": 3600.0},
 }
 
 

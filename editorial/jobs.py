@@ -38,6 +38,7 @@ class Job(StrEnum):
     RETRY_PENDING_EMAILS = "editorial.tasks.retry_pending_emails"
     TIDY_EMBEDDED_BROKER = "editorial.tasks.tidy_embedded_broker"
     SEND_ACCOUNT_EMAIL = "editorial.tasks.send_account_email"
+    PRUNE_OLD_ROWS = "editorial.tasks.prune_old_rows"
 
 
 def enqueue(

@@ -14,7 +14,8 @@ from sqlalchemy import text
 
 from editorial.jobs import Job
 from editorial.mail import is_transient
-from editorial.services import accounts, notifications, publishing
+from editorial.services import accounts, counters, notifications, publishing
+from editorial.services.retention import prune
 from editorial.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,23 @@ def tidy_embedded_broker() -> int:
         engine.dispose()
 
 
+@shared_task(name=Job.PRUNE_OLD_ROWS)
+def prune_old_rows() -> dict[str, int]:
+    """Delete read notifications and revoked sessions past their windows (services.retention)."""
+    return prune()
+
+
 @shared_task(name=Job.SEND_ACCOUNT_EMAIL, bind=True, max_retries=8, acks_late=True)
 def send_account_email(self, person_id: int, kind: str) -> bool:
     """Send an invitation or password reset e-mail; the link is made now, at send time."""
     try:
-        return accounts.deliver_account_email(person_id, kind)
+        sent = accounts.deliver_account_email(person_id, kind)
     except (OSError, smtplib.SMTPException) as error:
-        if self.request.retries >= self.max_retries or not is_transient(error):
+        final = self.request.retries >= self.max_retries or not is_transient(error)
+        counters.count_email("failed" if final else "retried")
+        if final:
             raise  # a 5xx answer will not change with time
         raise self.retry(exc=error, countdown=mail_backoff(self.request.retries)) from error
+    if sent:
+        counters.count_email("sent")
+    return sent

@@ -30,7 +30,7 @@ from editorial.auth.forms import (
     UnlockForm,
 )
 from editorial.extensions import client_address, limiter
-from editorial.metrics import LOGIN_FAILURES
+from editorial.instruments import LOGIN_FAILURES
 from editorial.redirects import local_path
 from editorial.services import accounts, staff
 from editorial.services.errors import ValidationFailed

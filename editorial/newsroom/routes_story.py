@@ -134,8 +134,8 @@ def act(story_id: int, name: str):
     except ValidationFailed as failed:
         field, text = next(iter(failed.errors.items()))
         return fail(field, text)
-    except WrongState as error:
-        return render_story(story, status=409, message=str(error))
+    except WrongState as error:  # the story moved on: say so, and keep the note for a retry
+        return render_story(story, status=409, message=str(error), values=values)
     flash(f"{action.label}: done. The story is now {story.facts.state.label.lower()}.", "success")
     return redirect(url_for(".story", story_id=story.id))
 

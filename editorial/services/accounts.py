@@ -9,9 +9,9 @@ from flask import current_app, render_template
 from sqlalchemy import update
 
 from editorial.extensions import db
+from editorial.instruments import LOCKOUTS, LOGIN_FAILURES
 from editorial.jobs import Job, enqueue
 from editorial.mail import send_message
-from editorial.metrics import LOCKOUTS, LOGIN_FAILURES
 from editorial.models import Person
 from editorial.services import after_commit, audit, commit, lockout, rollback
 from editorial.services.errors import ValidationFailed

@@ -14,7 +14,7 @@ from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.mail import is_transient, new_message_id, send_message
 from editorial.models import Comment, EmailState, Notification, Person, Story
-from editorial.services import after_commit
+from editorial.services import after_commit, counters
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role
 
@@ -275,8 +275,17 @@ def claim_email(notification_id: int) -> Notification | None:
     )
 
 
+# What each state set after an attempt counts as (editorial_emails_total{outcome}).
+ATTEMPT_OUTCOMES = {
+    EmailState.SENT: "sent",
+    EmailState.PENDING: "retried",
+    EmailState.FAILED: "failed",
+}
+
+
 def _set_email_state(notification_id: int, state: EmailState) -> None:
     values: dict[str, object] = {"email_state": state}
+    counters.add({(counters.EMAIL, ATTEMPT_OUTCOMES[state]): 1})
     if state is EmailState.SENT:
         values["email_sent_at"] = utcnow()
     db.session.execute(

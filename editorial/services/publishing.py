@@ -21,7 +21,7 @@ from sqlalchemy.orm import load_only, selectinload
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
-from editorial.services import audit, commit, rollback
+from editorial.services import audit, commit, counters, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
@@ -138,8 +138,11 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
             .execution_options(synchronize_session=False)
         ).all()
         if rows:
-            _record_published(rows, now)
+            lags = _record_published(rows, now)
             purge_public_cache()
+            # Last: the counter rows stay locked only for the commit, not while concurrent
+            # chunks write their audit events and notifications.
+            counters.add(counters.publish_lags("publish", lags))
         commit()
     except Exception:
         rollback()
@@ -149,14 +152,14 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
     return [r.id for r in rows]
 
 
-def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> None:
-    """The audit events and the authors' notifications of a published chunk.
+def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> list[float]:
+    """The audit events and the authors' notifications of a published chunk; each story's lag.
 
     Nothing here flushes per story: the unit of work inserts the chunk's audit events in one
     statement at commit, and the notifications go in with one INSERT.
     """
-    for row in rows:
-        late = max(0.0, (now - row.publish_at).total_seconds())
+    lags = [max(0.0, (now - row.publish_at).total_seconds()) for row in rows]
+    for row, late in zip(rows, lags, strict=True):
         audit.record(
             RULE.audit,
             actor=None,
@@ -176,6 +179,7 @@ def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) 
         )
     )
     notify_story_events(Action.PUBLISH_SCHEDULED, stories)
+    return lags
 
 
 def publish_due(now: datetime | None = None) -> list[int]:

@@ -17,34 +17,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from editorial.celery_app import DEFAULT_QUEUE, MAIL_QUEUE, PUBLISHING_QUEUE
-from editorial.config import _embedded_broker
-from editorial.extensions import db
 from editorial.models import AuditEvent, Story
 from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
-from tests.conftest import make_app
 from tests.integration.conftest import (
     CeleryProcesses,
-    live_celery_config,
     process_env,
     rows,
     wait_until,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def embedded_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The app exactly as `make run` configures it, but for the tests' SQLite copy."""
-    app = make_app(
-        tmp_path, "sqlite", request, CELERY=live_celery_config(_embedded_broker(tmp_path))
-    )
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

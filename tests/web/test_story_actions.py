@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from editorial.extensions import db
@@ -315,3 +317,17 @@ def test_story_page_metadata(client: FlaskClient, nr: Newsroom, make: Factory) -
         "<p>The body of the story.</p>",
     ):
         assert text in html, text
+
+
+def test_a_stale_action_keeps_the_note_typed(any_app: Flask, nr: Newsroom, make: Factory) -> None:
+    """Found by the fuzz test: a 409 (someone acted first) showed the page without the note."""
+    client = any_app.test_client()
+    story = make.story(nr.reporter, nr.desk, StoryState.SUBMITTED)
+    login(client, nr.editor)
+    note = "Check the toll figures <b>&</b> the quote"
+    response = act(client, story, "request_changes", note=note, version=str(story.version - 1))
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed this story first" in html
+    assert str(escape(note)) in html
+    assert reload(story).state == StoryState.SUBMITTED
