@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import EmailState, Notification, Story
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.conftest import Factory
