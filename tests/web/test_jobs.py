@@ -10,6 +10,7 @@ import pytest
 import structlog
 from flask import Flask
 
+from editorial import jobs
 from editorial.celery_app import MAIL_QUEUE
 from editorial.jobs import Job, enqueue
 from tests.conftest import make_app
@@ -34,7 +35,10 @@ def memory_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask
 
 
 @pytest.fixture
-def down_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+def down_app(
+    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    monkeypatch.setattr(jobs, "_broker_down_until", 0.0)  # and restored after the test
     app = queued_app(tmp_path, request, CLOSED_REDIS)
     with app.app_context():
         yield app
@@ -48,7 +52,9 @@ def test_a_job_goes_to_the_broker_by_name_with_the_request_id(memory_app: Flask)
         structlog.contextvars.clear_contextvars()
     celery = memory_app.extensions["celery"]
     with celery.connection_for_read() as connection:
-        message = connection.default_channel.basic_get(MAIL_QUEUE)  # routed by its name
+        message = connection.default_channel.basic_get(
+            MAIL_QUEUE
+        )  # e-mail jobs are routed to their own queue
     assert message.headers["task"] == "editorial.tasks.send_account_email"
     assert message.headers["request_id"] == "req-abcdef12"
     assert message.decode()[0] == [7, "invite"]
