@@ -35,6 +35,7 @@ ROUTES = {
     "editorial.tasks.retry_pending_emails": MAIL_QUEUE,
     "editorial.tasks.send_account_email": MAIL_QUEUE,
     "editorial.tasks.tidy_embedded_broker": DEFAULT_QUEUE,
+    "editorial.tasks.prune_old_rows": DEFAULT_QUEUE,
 }
 
 
