@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from editorial.extensions import db
+from editorial.jobs import Job, enqueue
 from editorial.models import EmailState, Notification, Story
-from editorial.services.stories import transition_story
-from editorial.tasks import enqueue, retry_pending_emails
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.conftest import Factory
@@ -72,7 +72,7 @@ def test_metrics_follow_real_publishes(live_app: Flask, make: Factory, celery_pr
 def test_queue_length_on_the_embedded_broker(embedded_app: Flask) -> None:
     assert value(scrape(embedded_app), QUEUE, queue="mail") == 0
     for _ in range(3):
-        assert enqueue(retry_pending_emails)  # routed to the mail queue
+        assert enqueue(Job.RETRY_PENDING_EMAILS)  # routed to the mail queue
     samples = scrape(embedded_app)
     assert value(samples, QUEUE, queue="mail") == 3
     assert value(samples, QUEUE, queue="publishing") == value(samples, QUEUE, queue="celery") == 0
