@@ -52,7 +52,9 @@ def test_a_job_goes_to_the_broker_by_name_with_the_request_id(memory_app: Flask)
         structlog.contextvars.clear_contextvars()
     celery = memory_app.extensions["celery"]
     with celery.connection_for_read() as connection:
-        message = connection.default_channel.basic_get(MAIL_QUEUE)  # routed by its name
+        message = connection.default_channel.basic_get(
+            MAIL_QUEUE
+        )  # e-mail jobs are routed to their own queue
     assert message.headers["task"] == "editorial.tasks.send_account_email"
     assert message.headers["request_id"] == "req-abcdef12"
     assert message.decode()[0] == [7, "invite"]
