@@ -8,20 +8,20 @@ import pytest
 LEAKY_PAIR = """
 from datetime import UTC, datetime
 
-from editorial import tasks
+from editorial import jobs
 from editorial.services import publishing
 
 INSTANT = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def test_first_leaves_state_behind():
-    tasks._broker_down_until = float("inf")  # as after a failed enqueue
+    jobs._broker_down_until = float("inf")  # as after a failed enqueue
     for _ in range(publishing.WAKE_UPS_PER_INSTANT):
         publishing._wake_ups.queued(INSTANT)
 
 
 def test_second_starts_clean():
-    assert tasks._broker_down_until == 0.0
+    assert jobs._broker_down_until == 0.0
     assert publishing._wake_ups.wanted(INSTANT)
 """
 
