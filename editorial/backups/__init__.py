@@ -8,6 +8,7 @@ swaps them in; it refuses a database newer than the code, or a non-empty target 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -115,8 +116,18 @@ def _check_target(manifest: Manifest, database: Database, force: bool) -> None:
 
 
 def _swap_media(staged: Path, media: Path, aside: Path) -> None:
-    """Put the archive's media folder in place; the old one ends in `aside` (deleted later)."""
+    """Put the archive's media folder in place; the old one ends in `aside` (deleted later).
+
+    A folder is swapped by two renames; a mount point (a container volume) cannot be renamed,
+    so its contents are moved out and the archive's moved in."""
     staged.mkdir(exist_ok=True)
+    if os.path.ismount(media):
+        aside.mkdir()
+        for entry in list(media.iterdir()):
+            shutil.move(entry, aside / entry.name)
+        for entry in list(staged.iterdir()):
+            shutil.move(entry, media / entry.name)
+        return
     if media.exists():
         shutil.move(media, aside)
     media.parent.mkdir(parents=True, exist_ok=True)

@@ -172,6 +172,8 @@ class PostgresDatabase:
         try:
             with engine.connect() as connection:
                 yield connection
+        except sa.exc.DBAPIError as error:  # no right to create databases, say
+            raise BackupError(f"PostgreSQL refused: {str(error.orig).strip()}") from error
         finally:
             engine.dispose()
 

@@ -1,8 +1,10 @@
-"""Counters kept in the database (MetricCounter), added to inside the caller's transaction.
+"""Counters kept in the database (MetricCounter), for /metrics.
 
 The worker that publishes or sends mail may live in another container than the web process
-that answers /metrics; a counter written with the work it counts is seen by every process and
-is never counted for work that rolled back.
+that answers /metrics, so what it counts is written to the database: e-mail outcomes in the
+transaction that records them, publish lags just after the publish commits (in the publish
+transaction the counter rows would be locked through its whole commit, and four concurrent
+chunks queued behind one another: p99 lag 0.76 s became 2.3 s in bench/publish_lag.py).
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ def add(counts: Mapping[Key, float]) -> None:
         index_elements=["name", "label"],
         set_={"value": MetricCounter.value + statement.excluded.value},
     )
-    db.session.execute(statement)
+    # No autoflush: the caller's pending rows are written at its commit, as without us.
+    with db.session.no_autoflush:
+        db.session.execute(statement)
 
 
 def bucket_label(kind: str, upper: float) -> str:
@@ -58,10 +62,15 @@ def publish_lags(kind: str, lags: Iterable[float]) -> dict[Key, float]:
     return counts
 
 
-def count_email(outcome: str) -> None:
-    """One e-mail sent, retried or failed, in a transaction of its own."""
-    add({(EMAIL, outcome): 1})
+def add_now(counts: Mapping[Key, float]) -> None:
+    """Add to counters in a transaction of its own (locks held for one statement)."""
+    add(counts)
     commit()
+
+
+def count_email(outcome: str) -> None:
+    """One e-mail sent, retried or failed."""
+    add_now({(EMAIL, outcome): 1})
 
 
 def read_all() -> dict[Key, float]:

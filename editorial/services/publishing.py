@@ -21,7 +21,7 @@ from sqlalchemy.orm import load_only, selectinload
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
-from editorial.services import audit, commit, counters, rollback
+from editorial.services import after_commit, audit, commit, counters, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
@@ -140,9 +140,8 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
         if rows:
             lags = _record_published(rows, now)
             purge_public_cache()
-            # Last: the counter rows stay locked only for the commit, not while concurrent
-            # chunks write their audit events and notifications.
-            counters.add(counters.publish_lags("publish", lags))
+            # After the commit, in a transaction of its own (see services.counters).
+            after_commit(lambda: counters.add_now(counters.publish_lags("publish", lags)))
         commit()
     except Exception:
         rollback()

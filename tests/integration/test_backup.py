@@ -192,3 +192,18 @@ def test_an_archive_of_an_older_schema_is_migrated_forward(
         assert revisions == code_heads()
         assert db.session.scalar(sa.text("SELECT slug FROM desks")) == "old"
         db.session.remove()
+
+
+def test_a_media_volume_is_restored_in_place(
+    any_app: Flask, newsroom_backup: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A container volume mounted on the media folder cannot be renamed: its contents are
+    swapped instead, and the folder itself stays."""
+    media = Path(any_app.config["INSTANCE_PATH"]) / "media"
+    (media / "later.jpg").write_bytes(b"uploaded after the backup")
+    inode = media.stat().st_ino
+    monkeypatch.setattr("editorial.backups.os.path.ismount", lambda path: Path(path) == media)
+    code, output = invoke(any_app, "restore", "--from", str(newsroom_backup), "--force")
+    assert code == 0, output
+    assert media.stat().st_ino == inode
+    assert list(files_under(media)) == ["photos/one.jpg"]

@@ -15,7 +15,8 @@ from flask import Flask
 from editorial.extensions import db
 from editorial.models import Person, Revision, Story
 from editorial.services.comments import add_comment
-from editorial.services.stories import StoryInput, create_story, save_story, transition_story
+from editorial.services.stories import StoryInput, create_story, save_story
+from editorial.services.transitions import transition_story
 from editorial.site.queries import story_url
 from editorial.workflow import Action
 from tests.conftest import Factory

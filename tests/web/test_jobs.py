@@ -11,6 +11,7 @@ import structlog
 from flask import Flask
 
 from editorial import jobs
+from editorial.celery_app import MAIL_QUEUE
 from editorial.jobs import Job, enqueue
 from tests.conftest import make_app
 
@@ -51,7 +52,9 @@ def test_a_job_goes_to_the_broker_by_name_with_the_request_id(memory_app: Flask)
         structlog.contextvars.clear_contextvars()
     celery = memory_app.extensions["celery"]
     with celery.connection_for_read() as connection:
-        message = connection.default_channel.basic_get("celery")
+        message = connection.default_channel.basic_get(
+            MAIL_QUEUE
+        )  # e-mail jobs are routed to their own queue
     assert message.headers["task"] == "editorial.tasks.send_account_email"
     assert message.headers["request_id"] == "req-abcdef12"
     assert message.decode()[0] == [7, "invite"]
