@@ -36,7 +36,6 @@ ROUTES = {
     "editorial.tasks.send_account_email": MAIL_QUEUE,
     "editorial.tasks.prune_old_rows": DEFAULT_QUEUE,
     "editorial.tasks.tidy_embedded_broker": DEFAULT_QUEUE,
-    "editorial.tasks.prune_old_rows": DEFAULT_QUEUE,
 }
 
 
