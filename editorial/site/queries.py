@@ -382,6 +382,22 @@ def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") ->
     )
 
 
+def feed_images(story_ids: list[int]) -> dict[int, tuple[str, int, int]]:
+    """Per story (of those given, already public), its lead photo for a feed's media:content:
+    (absolute URL, width, height) of the largest JPEG up to FALLBACK_WIDTH."""
+    rows = db.session.execute(
+        select(Story.id, Rendition.key, Rendition.width, Rendition.height)
+        .join(Rendition, Rendition.photo_id == Story.lead_photo_id)
+        .where(
+            Story.id.in_(story_ids),
+            Rendition.format == "jpeg",
+            Rendition.width <= FALLBACK_WIDTH,
+        )
+        .order_by(Rendition.width)
+    )
+    return {row.id: (absolute(media_url(row.key)), row.width, row.height) for row in rows}
+
+
 def media_url(key: str, base: str = "/media/") -> str:
     return base + _segment(key)
 

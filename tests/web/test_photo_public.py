@@ -12,6 +12,7 @@ import io
 import re
 from datetime import timedelta
 
+import feedparser
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -184,3 +185,18 @@ def test_an_article_without_a_photo_has_no_figure(newsroom: Desk, reader: FlaskC
     html = reader.get(article_path(story)).get_data(as_text=True)
     assert "<figure" not in html and "og:image" not in html
     assert '<meta name="twitter:card" content="summary">' in html
+
+
+def test_the_feed_item_carries_media_content(newsroom: Desk, reader: FlaskClient) -> None:
+    story = newsroom.story(StoryState.PUBLISHED)
+    plain = newsroom.make.story(
+        newsroom.reporter, newsroom.desk, StoryState.PUBLISHED, editor=newsroom.editor
+    )
+    parsed = feedparser.parse(reader.get("/feed.xml").get_data())
+    items = {entry.title: entry for entry in parsed.entries}
+    (media,) = items[story.headline].media_content
+    assert (media["medium"], media["type"], media["width"]) == ("image", "image/jpeg", "900")
+    assert "media_content" not in items[plain.headline]
+    site = reader.application.config["SITE_URL"]
+    with reader.get(media["url"].removeprefix(site)) as response:
+        assert response.status_code == 200
