@@ -23,9 +23,8 @@ from editorial.errors import render_error
 from editorial.extensions import csrf, db
 from editorial.models import Person, Photo, Rendition
 from editorial.newsroom.blueprint import bp
-from editorial.newsroom.common import STAFF_MEDIA, person
+from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, person
 from editorial.newsroom.forms import PhotoForm, desk_choices, parse_int
-from editorial.newsroom.routes_stories import _csrf_problem
 from editorial.services.errors import ValidationFailed
 from editorial.services.photos import PhotoInput, too_big_message, upload_photo
 
@@ -122,7 +121,7 @@ def media_file(key: str):
 def upload_media():
     """Upload one photo; a refusal shows the form again with the reason and what was typed."""
     form = _form()
-    if problem := _csrf_problem():
+    if problem := csrf_problem():
         return render_library(form, errors={"general": problem}, status=400)
     data = PhotoInput(
         caption=form.caption.data or "",
