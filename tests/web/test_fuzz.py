@@ -205,7 +205,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         found = fuzzkit.crawl(
             app, clients, ["/", "/newsroom/", "/admin/", "/account", *links], per_endpoint=6
         )
-        names = fuzzkit.read_parameter_names(PACKAGE) | COMMON_QUERY
+        names = fuzzkit.read_parameter_names(app, PACKAGE, found) | COMMON_QUERY
         world = World(app, client, people, found, names, raw, signed)
         world.remember()
         yield world
@@ -253,7 +253,7 @@ def _rule(app: Flask, endpoint: str, method: str) -> Rule:
 def _requests(draw, world: World, rule: Rule, method: str) -> dict:
     """One request to the rule: who sends it, path, query and (for a POST) the form."""
     sent = {"role": draw(st.sampled_from(ROLES)), "zone": draw(st.sampled_from(ZONES))}
-    query = draw(fuzzkit.query_values(world.crawl, world.query_names))
+    query = draw(fuzzkit.query_values(world.crawl, rule.endpoint, world.query_names))
     forms = world.crawl.forms.get(rule.endpoint, [])
     if method != "POST":
         return sent | {"path": draw(fuzzkit.path_values(rule, world.crawl)), "query": query}
