@@ -1,14 +1,17 @@
 # One image for web, worker, scheduler and migrate (see docker-compose.yml).
-FROM python:3.11-slim
+# Bookworm pinned: its postgresql-client is 15, the server's major version (docker-compose.yml).
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# curl: the web healthcheck. Nothing else: psycopg ships its own libpq wheel.
+# curl: the web healthcheck. postgresql-client: pg_dump/pg_restore for `flask backup`; the
+# image's Debian (bookworm) ships PostgreSQL 15, the major version compose's postgres runs
+# (pg_dump refuses a newer server). psycopg ships its own libpq wheel.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -21,8 +24,8 @@ COPY wsgi.py ./
 
 # Run as a user without privileges; the instance folder (beat schedule) is its only writable place.
 RUN useradd --create-home --uid 10001 editorial \
-    && mkdir -p /var/lib/editorial \
-    && chown editorial:editorial /var/lib/editorial
+    && mkdir -p /var/lib/editorial /backups \
+    && chown editorial:editorial /var/lib/editorial /backups
 USER editorial
 ENV FLASK_APP=wsgi \
     EDITORIAL_INSTANCE=/var/lib/editorial

@@ -32,8 +32,9 @@ Faults while stories fall due, on a throwaway `redis-server` of its own port (th
 is never touched), two publishing workers, a mail worker and beat: (1) Redis SIGKILLed shortly
 before a publish time and restarted (empty) after it; lateness is measured from the moment Redis
 is back; (2) one publishing worker SIGKILLed around a publish time (and restarted afterwards, as
-compose would); lateness is measured from the publish time. Targets (issue 8): within 1 s of
-Redis being back; no more than 1 s late with a worker killed.
+compose would), either of them or, the worst case, the one holding every ETA wake-up for that
+instant (then only the sweep is left); lateness is measured from the publish time. Targets
+(issue 8): within 1 s of Redis being back; no more than 1 s late with a worker killed.
 """
 
 from __future__ import annotations
@@ -475,9 +476,9 @@ def mail_mode(args: argparse.Namespace) -> None:
             baseline = run_round(quiet, args.lead, args.timeout)
             queue_pending_emails(args.emails)
             time.sleep(1.0)  # the fan-out task expands into one task per e-mail
-            stuck_before = smtp.waiting
+            stuck, sent_before = smtp.waiting, smtp.accepted
             loaded = run_round(busy, args.lead, args.timeout)
-            stuck_after, sent = smtp.waiting, smtp.accepted
+            sent = smtp.accepted - sent_before
     finally:
         smtp.controller.stop()
         broker.flushdb()
@@ -487,9 +488,8 @@ def mail_mode(args: argparse.Namespace) -> None:
         f"SMTP answers each message after {args.smtp_delay:.1f} s"
     )
     print(
-        f"with {args.emails} e-mails queued: {stuck_before} SMTP conversations waiting when the "
-        f"stories were scheduled, {stuck_after} when they were all out; "
-        f"{sent} e-mails accepted by then"
+        f"with {args.emails} e-mails queued: {stuck} SMTP conversations waiting when the "
+        f"stories were scheduled, {sent} e-mails accepted until they were all out"
     )
     if loaded["published"] < args.stories or baseline["published"] < args.stories:
         print(f"published: baseline {baseline['published']}, with e-mail {loaded['published']}"
@@ -563,20 +563,37 @@ def redis_restart_round(ids: list[int], redis_server: ThrowawayRedis, args) -> t
     return last - back, last - due
 
 
-def worker_kill_round(ids, bench: Bench, victim: int, offset: float, redis_url: str, args):
-    """Scheduled 4 s ahead; publishing worker `victim` SIGKILLed `offset` s from the time."""
-    at, _, _ = schedule(ids, 4.0)
-    due = at.timestamp()
-    sleep_until(due + offset)
-    process = bench.processes[victim]
+def kill_publisher(bench: Bench, index: int) -> None:
+    process = bench.processes[index]
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(10)
-    seen = watch(ids, args.timeout)
-    # Compose restarts it; the next round starts with two publishing workers again.
-    bench.processes[victim], _ = start_worker(
+
+
+def restart_publisher(bench: Bench, index: int, redis_url: str) -> None:
+    """What compose's `restart: unless-stopped` does (bench.processes[0:2] are publishers)."""
+    bench.processes[index], _ = start_worker(
         bench.instance, bench.database_url, redis_url, bench.threads,
-        name=f"publisher{victim}-{time.monotonic_ns()}", queues="publishing", beat=False,
+        name=f"publisher{index}-{time.monotonic_ns()}", queues="publishing", beat=False,
     )  # fmt: skip
+
+
+def worker_kill_round(ids, bench: Bench, offset: float, redis_url: str, args, *, holder: bool):
+    """Publishing worker 0 SIGKILLed `offset` s from the publish time; returns the lateness.
+
+    `holder`: the worst case, worker 0 holds every wake-up for the instant (worker 1 is down
+    while the story is scheduled, and back before its time), so only the sweep is left.
+    """
+    if holder:
+        kill_publisher(bench, 1)
+        at, _, _ = schedule(ids, 12.0)
+        restart_publisher(bench, 1, redis_url)
+    else:
+        at, _, _ = schedule(ids, 4.0)
+    due = at.timestamp()
+    sleep_until(due + offset)
+    kill_publisher(bench, 0)
+    seen = watch(ids, args.timeout)
+    restart_publisher(bench, 0, redis_url)
     if len(seen) < len(ids):
         sys.exit(f"only {len(seen)} of {len(ids)} published with a worker killed")
     return max(seen.values()) - due
@@ -591,6 +608,9 @@ def faults_mode(args: argparse.Namespace) -> None:
     restarts, kills = [], []
     try:
         with bench_app(args, url) as bench:
+            from flask import current_app
+
+            sweep = current_app.config["PUBLISH_SWEEP_SECONDS"]
             for n in range(2):
                 bench.start(url, name=f"publisher{n}", queues="publishing", beat=False)
             bench.start(url, queues="mail,celery", beat=False)
@@ -601,26 +621,24 @@ def faults_mode(args: argparse.Namespace) -> None:
                 restarts.append(redis_restart_round(ids, redis_server, args))
                 time.sleep(3.0)  # workers and beat settle after the restart
             for r in range(args.rounds):
-                for victim, offset in enumerate((-0.5, 0.0)):
-                    ids = make_stories(args.stories, f"kill{r}-{victim}", args.words)
-                    late = worker_kill_round(ids, bench, victim, offset, url, args)
-                    kills.append((offset, late))
+                for n, (offset, holder) in enumerate(((-0.5, False), (0.0, False), (-0.5, True))):
+                    ids = make_stories(args.stories, f"kill{r}-{n}", args.words)
+                    late = worker_kill_round(ids, bench, offset, url, args, holder=holder)
+                    kills.append((offset, holder, late))
     finally:
         redis_server.kill()
 
-    print(
-        f"{args.stories} stories per round, two publishing workers, sweep every "
-        f"{os.environ.get('PUBLISH_SWEEP_SECONDS', '2')} s"
-    )
+    print(f"{args.stories} stories per round, two publishing workers, sweep every {sweep} s")
     for since_back, since_due in restarts:
         print(
             f"Redis down from 1.0 s before to 1.5 s after the time: last story out "
             f"{since_back:.3f} s after Redis was back ({since_due:.3f} s after its time)"
         )
-    for offset, late in kills:
-        print(f"a publishing worker SIGKILLed {offset:+.1f} s from the time: {late:.3f} s late")
+    for offset, holder, late in kills:
+        which = "the one holding every wake-up" if holder else "either"
+        print(f"publisher ({which}) SIGKILLed {offset:+.1f} s from its time: {late:.3f} s late")
     worst_back = max(r[0] for r in restarts)
-    worst_kill = max(k[1] for k in kills)
+    worst_kill = max(k[2] for k in kills)
     print(f"worst: {worst_back:.3f} s after Redis was back (target 1 s): "
           + ("met" if worst_back <= 1.0 else "NOT met"))  # fmt: skip
     print(f"worst: {worst_kill:.3f} s late with a worker killed (target 1 s): "

@@ -32,7 +32,7 @@ class BoundedInt(IntegerConverter):
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, Celery, blueprints, errors, CLI."""
-    from editorial import cli, errors, logs, metrics, security, templating
+    from editorial import cli, errors, logs, metrics, security, sentry, templating
     from editorial.auth import bp as auth_bp
     from editorial.celery_app import celery_init_app
     from editorial.config import load_config
@@ -78,5 +78,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     metrics.init_app(app)
     logs.init_app(app)
+    sentry.init_app(app)
     cli.init_app(app)
     return app

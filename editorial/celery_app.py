@@ -17,6 +17,8 @@ from flask import Flask
 from kombu import Connection, Producer, Queue
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from editorial.jobs import Job
+
 log = logging.getLogger(__name__)
 
 # Gossip, mingle and the event heartbeat talk to the other workers over the broker; on a broker
@@ -47,10 +49,11 @@ TASK_ROUTES = {
 }
 
 BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
-    "publish:due": {"task": "editorial.tasks.sweep_due_stories"},
-    "publish:upcoming": {"task": "editorial.tasks.queue_upcoming_stories", "schedule": 60.0},
-    "mail:retry": {"task": "editorial.tasks.retry_pending_emails"},
-    "broker:tidy": {"task": "editorial.tasks.tidy_embedded_broker", "schedule": 3600.0},
+    "publish:due": {"task": Job.SWEEP_DUE},
+    "publish:upcoming": {"task": Job.QUEUE_UPCOMING, "schedule": 60.0},
+    "mail:retry": {"task": Job.RETRY_PENDING_EMAILS},
+    "broker:tidy": {"task": Job.TIDY_EMBEDDED_BROKER, "schedule": 3600.0},
+    "retention:prune": {"task": Job.PRUNE_OLD_ROWS, "schedule": 3600.0},
 }
 
 

@@ -1,4 +1,5 @@
-"""Command line: `flask staff ...`, `flask desks ...`, `flask demo`, `flask publish-due`."""
+"""Command line: `flask staff ...`, `flask desks ...`, `flask demo`, `flask publish-due`
+(and `flask doctor`, `flask backup ...` from their modules)."""
 
 from __future__ import annotations
 
@@ -131,6 +132,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(desks_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(publish_due_command)
+    from editorial.backups import backup_cli
     from editorial.doctor import doctor_command
 
     app.cli.add_command(doctor_command)
+    app.cli.add_command(backup_cli)

@@ -20,7 +20,6 @@ from datetime import timedelta
 import nh3
 from sqlalchemy import insert, select, text
 
-from editorial.demo import advance, person, write
 from editorial.extensions import db
 from editorial.models import (
     Desk,
@@ -36,8 +35,14 @@ from editorial.models import (
 from editorial.rendering import render_body, slugify
 from editorial.services import audit, commit
 from editorial.services.cache import purge_public_cache
-from editorial.services.stories import CorrectionInput, StoryInput, save_story, set_placement
-from editorial.services.stories import transition_story as move
+from editorial.services.stories import (
+    CorrectionInput,
+    StoryInput,
+    create_story,
+    save_story,
+    set_placement,
+)
+from editorial.services.transitions import transition_story as move
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 
@@ -58,6 +63,80 @@ EDITOR_OF = {
     "sports": TANVIR,
     "opinion": TANVIR,
 }
+
+
+def person(email: str) -> Person:
+    return db.session.execute(select(Person).where(Person.email == email)).scalar_one()
+
+
+def desk(slug: str) -> Desk:
+    return db.session.execute(select(Desk).where(Desk.slug == slug)).scalar_one()
+
+
+def write(
+    author: str,
+    desk_slug: str,
+    headline: str,
+    standfirst: str,
+    body: str,
+    dateline: str = "DHAKA",
+    tags: list[str] | None = None,
+    byline: str = "",
+) -> Story:
+    """A draft by one of the demo staff (byline: the author's own unless given)."""
+    return create_story(
+        StoryInput(
+            headline=headline,
+            standfirst=standfirst,
+            body=body,
+            byline=byline,
+            dateline=dateline,
+            desk_id=desk(desk_slug).id,
+            tags=tags or [],
+        ),
+        actor=person(author),
+    )
+
+
+def advance(story, editor: str, to: str, *, note: str = "", hours_ago: float | None = None):
+    """Move a demo story along the workflow as a real editor would."""
+    author = story.authors[0]
+    editor_person = person(editor)
+    steps = {
+        "submitted": [(Action.SUBMIT, author)],
+        "changes_requested": [(Action.SUBMIT, author), (Action.REQUEST_CHANGES, editor_person)],
+        "approved": [(Action.SUBMIT, author), (Action.APPROVE, editor_person)],
+        "scheduled": [
+            (Action.SUBMIT, author),
+            (Action.APPROVE, editor_person),
+            (Action.SCHEDULE, editor_person),
+        ],
+        "published": [
+            (Action.SUBMIT, author),
+            (Action.APPROVE, editor_person),
+            (Action.PUBLISH, editor_person),
+        ],
+        "withdrawn": [
+            (Action.SUBMIT, author),
+            (Action.APPROVE, editor_person),
+            (Action.PUBLISH, editor_person),
+            (Action.WITHDRAW, editor_person),
+        ],
+        "spiked": [(Action.SPIKE, editor_person)],
+    }[to]
+    for action, actor in steps:
+        move(
+            story,
+            action,
+            actor=actor,
+            note=note or "Demo note.",
+            publish_at=utcnow() + timedelta(hours=3),
+        )
+    if hours_ago is not None and story.state == "published":
+        when = utcnow() - timedelta(hours=hours_ago)
+        story.published_at = story.first_published_at = when
+        commit()
+    return story
 
 
 @dataclass

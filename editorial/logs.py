@@ -15,7 +15,12 @@ import uuid
 from typing import Any
 
 import structlog
-from celery.signals import before_task_publish, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_prerun,
+)
 from flask import Flask, Response, request
 from structlog.typing import EventDict
 
@@ -106,3 +111,13 @@ def _bind_task_context(task: Any = None, task_id: str | None = None, **_kwargs: 
     if request_id:
         context["request_id"] = request_id
     structlog.contextvars.bind_contextvars(**context)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _render_celery_lines(logger: logging.Logger | None = None, **_kwargs: Any) -> None:
+    """A worker or beat replaces the root logger's handlers with Celery's own: render their
+    lines like the web's (JSON in production), request and task ids included."""
+    fmt = log_format(os.environ.get("EDITORIAL_ENV", "production"))
+    for handler in logger.handlers if logger is not None else []:
+        handler.setFormatter(formatter(fmt))

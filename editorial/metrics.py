@@ -18,31 +18,15 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
-    Counter,
-    Histogram,
     generate_latest,
     multiprocess,
 )
 
+from editorial import livemetrics
+from editorial.instruments import REQUEST_LATENCY
+
 bp = Blueprint("metrics", __name__)
 
-REQUEST_LATENCY = Histogram(
-    "editorial_http_request_duration_seconds",
-    "Time to answer a request, by route rule, method and status code.",
-    ["route", "method", "status"],
-)
-# Defined here so the photos branch can count its work: outcome is done|failed.
-RENDITION_JOBS = Counter(
-    "editorial_rendition_jobs_total", "Photo rendition jobs run, by outcome.", ["outcome"]
-)
-# Sign-in refusals (editorial/auth): reason is credentials (wrong password or unknown account),
-# throttled (a per-address limit) or locked (the account waits for its unlock link).
-LOGIN_FAILURES = Counter(
-    "editorial_login_failures_total", "Refused sign-in attempts, by reason.", ["reason"]
-)
-LOCKOUTS = Counter(
-    "editorial_lockouts_total", "Accounts locked after too many failed sign-ins from anywhere."
-)
 UNMATCHED = "<unmatched>"
 
 
@@ -70,7 +54,8 @@ def metrics() -> Response:
     """Prometheus text format for the monitoring system; 404 for everyone else."""
     if not _authorised():
         abort(404)
-    return Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(_registry()) + livemetrics.exposition()
+    return Response(body, content_type=CONTENT_TYPE_LATEST)
 
 
 def _start_timer() -> None:
@@ -93,3 +78,4 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_timer)
     app.after_request(_observe)
     app.register_blueprint(bp)
+    livemetrics.init_app(app)

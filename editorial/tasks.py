@@ -5,27 +5,20 @@ from __future__ import annotations
 import logging
 import random
 import smtplib
-import threading
 import time
 from datetime import datetime
-from typing import Any
 
-from celery import Task, shared_task
+from celery import shared_task
 from flask import current_app
 from sqlalchemy import text
 
+from editorial.jobs import Job
 from editorial.mail import is_transient
-from editorial.services import notifications, publishing
+from editorial.services import accounts, counters, notifications, publishing
+from editorial.services.retention import prune
 from editorial.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-# After the broker fails once, leave it alone for this long: a request that queues ten e-mails
-# then waits for one failed connection at most, not ten. The database keeps what was not queued
-# and the periodic jobs (publish sweep, mail retry) catch up.
-BROKER_PAUSE_SECONDS = 15.0
-_broker_down_until = 0.0
-_broker_lock = threading.Lock()
 
 # An ETA task may wake a hair before the stored publish time (clock and timer resolution);
 # it waits that long rather than leave the story to the next sweep.
@@ -36,36 +29,6 @@ MAIL_MAX_RETRIES = 12
 MAIL_MAX_BACKOFF_SECONDS = 300
 
 
-def enqueue(
-    task: Task,
-    *,
-    args: tuple = (),
-    kwargs: dict[str, Any] | None = None,
-    eta: datetime | None = None,
-) -> bool:
-    """Queue a task without ever failing the caller; False if it could not be queued.
-
-    Callers must not depend on the message: the database is the truth and a periodic job
-    catches up with whatever was not queued.
-    """
-    global _broker_down_until
-    eager = bool(task.app.conf.task_always_eager)
-    if not eager and time.monotonic() < _broker_down_until:
-        log.info("broker marked down; not queueing %s%r", task.name, args or kwargs)
-        return False
-    try:
-        # retry=False plus the transport's max_retries=0: one connection attempt, no back-off.
-        # (eta=None means "now" to Celery; celery-types declares a datetime only.)
-        task.apply_async(args=args, kwargs=kwargs, eta=eta, retry=False)  # type: ignore[arg-type]
-    except Exception:
-        if not eager:  # in eager mode the exception is the task's own, not the broker's
-            with _broker_lock:
-                _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        log.warning("could not queue %s%r", task.name, args or kwargs, exc_info=True)
-        return False
-    return True
-
-
 def mail_backoff(retries: int) -> float:
     """Seconds before e-mail retry number `retries` + 1, with jitter so a returning server is
     not hit by every waiting message in the same second."""
@@ -73,7 +36,7 @@ def mail_backoff(retries: int) -> float:
 
 
 @shared_task(
-    name="editorial.tasks.publish_due_stories",
+    name=Job.PUBLISH_DUE,
     bind=True,
     acks_late=True,
     autoretry_for=(Exception,),
@@ -81,10 +44,9 @@ def mail_backoff(retries: int) -> float:
     retry_backoff_max=10,
     max_retries=5,
 )
-def publish_due_stories(self, story_id: int | None = None, at: str | None = None) -> list[int]:
+def publish_due_stories(self, at: str | None = None) -> list[int]:
     """Woken at a publish time: publish everything due (a no-op if already done, or if the
-    stories of that instant were unscheduled or moved). `story_id` is accepted from tasks
-    queued by earlier versions and ignored."""
+    stories of that instant were unscheduled or moved)."""
     if at and not self.request.is_eager:
         wait = (datetime.fromisoformat(at) - utcnow()).total_seconds()
         if 0 < wait <= EARLY_WAKE_TOLERANCE_SECONDS:
@@ -92,20 +54,20 @@ def publish_due_stories(self, story_id: int | None = None, at: str | None = None
     return publishing.publish_due()
 
 
-@shared_task(name="editorial.tasks.sweep_due_stories")
+@shared_task(name=Job.SWEEP_DUE)
 def sweep_due_stories() -> list[int]:
     """The periodic safety net (beat `publish:due`)."""
     return publishing.sweep()
 
 
-@shared_task(name="editorial.tasks.queue_upcoming_stories")
+@shared_task(name=Job.QUEUE_UPCOMING)
 def queue_upcoming_stories() -> int:
     """Give stories coming within range their on-time ETA task (beat `publish:upcoming`)."""
     return publishing.queue_upcoming()
 
 
 @shared_task(
-    name="editorial.tasks.deliver_notification_email",
+    name=Job.DELIVER_NOTIFICATION_EMAIL,
     bind=True,
     max_retries=MAIL_MAX_RETRIES,
     acks_late=True,
@@ -128,14 +90,14 @@ def deliver_notification_email(self, notification_id: int) -> bool:
         raise self.retry(exc=error, countdown=mail_backoff(self.request.retries)) from error
 
 
-@shared_task(name="editorial.tasks.queue_notification_emails")
+@shared_task(name=Job.QUEUE_NOTIFICATION_EMAILS)
 def queue_notification_emails(notification_ids: list[int]) -> int:
     """Expand one batch hand-off into a task per e-mail (see notifications.queue_emails)."""
     notifications.queue_emails(notification_ids, fan_out=False)
     return len(notification_ids)
 
 
-@shared_task(name="editorial.tasks.retry_pending_emails")
+@shared_task(name=Job.RETRY_PENDING_EMAILS)
 def retry_pending_emails() -> int:
     """Re-queue e-mails left pending (queued while the broker was down, or lost with it)."""
     ids = notifications.pending_email_ids()
@@ -143,7 +105,7 @@ def retry_pending_emails() -> int:
     return len(ids)
 
 
-@shared_task(name="editorial.tasks.tidy_embedded_broker")
+@shared_task(name=Job.TIDY_EMBEDDED_BROKER)
 def tidy_embedded_broker() -> int:
     """kombu's SQLAlchemy transport keeps every delivered message; delete those rows."""
     broker = current_app.config["CELERY"]["broker_url"]
@@ -159,14 +121,23 @@ def tidy_embedded_broker() -> int:
         engine.dispose()
 
 
-@shared_task(name="editorial.tasks.send_account_email", bind=True, max_retries=8, acks_late=True)
+@shared_task(name=Job.PRUNE_OLD_ROWS)
+def prune_old_rows() -> dict[str, int]:
+    """Delete read notifications and revoked sessions past their windows (services.retention)."""
+    return prune()
+
+
+@shared_task(name=Job.SEND_ACCOUNT_EMAIL, bind=True, max_retries=8, acks_late=True)
 def send_account_email(self, person_id: int, kind: str) -> bool:
     """Send an invitation or password reset e-mail; the link is made now, at send time."""
-    from editorial.services.accounts import deliver_account_email
-
     try:
-        return deliver_account_email(person_id, kind)
+        sent = accounts.deliver_account_email(person_id, kind)
     except (OSError, smtplib.SMTPException) as error:
-        if self.request.retries >= self.max_retries or not is_transient(error):
+        final = self.request.retries >= self.max_retries or not is_transient(error)
+        counters.count_email("failed" if final else "retried")
+        if final:
             raise  # a 5xx answer will not change with time
         raise self.retry(exc=error, countdown=mail_backoff(self.request.retries)) from error
+    if sent:
+        counters.count_email("sent")
+    return sent

@@ -86,17 +86,38 @@ class Who(StrEnum):
     SYSTEM = "system"  # the scheduler only
 
 
+class Effect(StrEnum):
+    """What a transition checks or writes besides the state; services turn each into columns."""
+
+    NEEDS_TEXT = "needs_text"  # refused without a headline and a body
+    AFTER_EMBARGO = "after_embargo"  # refused while the story is under embargo
+    MARK_SUBMITTED = "mark_submitted"  # was_submitted and submitted_at
+    SET_SCHEDULE = "set_schedule"  # publish_at: the time asked for
+    CLEAR_SCHEDULE = "clear_schedule"  # publish_at: none
+    CLEAR_FAILURE = "clear_failure"  # a failed scheduled publish is forgotten
+    STAMP_PUBLISHED = "stamp_published"  # published_at now; first_published_at kept or now
+
+
 S = StoryState
+E = Effect
 UNPUBLISHED = frozenset({S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED})
 # Reporters edit their own text only while it is theirs to change.
 AUTHOR_EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
-# Editing approved text re-opens the question of approval (see services.stories.save_story).
+# Editing approved text re-opens the question of approval: unless the editor could have approved
+# it (the four-eyes rule), the story goes back to review and loses its schedule.
 APPROVAL_STATES = frozenset({S.APPROVED, S.SCHEDULED})
+REOPENED_STATE = S.SUBMITTED
+REOPEN_EFFECTS = frozenset({E.CLEAR_SCHEDULE})
 
 
 @dataclass(frozen=True)
 class Transition:
-    """One row of the workflow table."""
+    """One row of the workflow table.
+
+    `four_eyes`: never by an author of the story (unless the site allows self-approval).
+    `own_draft_only`: an editor's action that an author may also take on their own draft that
+    never went to the desk.
+    """
 
     action: Action
     sources: frozenset[StoryState]
@@ -104,6 +125,9 @@ class Transition:
     who: Who
     needs_note: bool = False
     audit: str = ""
+    effects: frozenset[Effect] = frozenset()
+    four_eyes: bool = False
+    own_draft_only: bool = False
 
 
 def _t(
@@ -111,27 +135,44 @@ def _t(
     sources: Iterable[StoryState],
     target: StoryState,
     who: Who,
-    needs_note: bool = False,
-    audit: str = "",
+    needs_note: bool,
+    audit: str,
+    effects: Iterable[Effect] = (),
+    *,
+    four_eyes: bool = False,
+    own_draft_only: bool = False,
 ) -> Transition:
-    return Transition(action, frozenset(sources), target, who, needs_note, audit)
+    return Transition(
+        action,
+        frozenset(sources),
+        target,
+        who,
+        needs_note,
+        audit,
+        frozenset(effects),
+        four_eyes,
+        own_draft_only,
+    )
 
+
+PUBLISHING = (E.AFTER_EMBARGO, E.STAMP_PUBLISHED, E.CLEAR_FAILURE)
+UNSCHEDULING = (E.CLEAR_SCHEDULE, E.CLEAR_FAILURE)
 
 # fmt: off
 # The workflow, one row per action; check it against PRODUCT.md.
-#   action                  from                                 to                   who         note?  audit event
+#   action                  from                                 to                   who         note?  audit event                  effects
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
-    _t(Action.SUBMIT,            {S.DRAFT, S.CHANGES_REQUESTED},     S.SUBMITTED,         Who.AUTHOR, False, "story.submitted"),
+    _t(Action.SUBMIT,            {S.DRAFT, S.CHANGES_REQUESTED},     S.SUBMITTED,         Who.AUTHOR, False, "story.submitted",           {E.NEEDS_TEXT, E.MARK_SUBMITTED}),
     _t(Action.RECALL,            {S.SUBMITTED},                      S.DRAFT,             Who.AUTHOR, False, "story.recalled"),
-    _t(Action.REQUEST_CHANGES,   {S.SUBMITTED, S.APPROVED},          S.CHANGES_REQUESTED, Who.EDITOR, True,  "story.changes_requested"),
-    _t(Action.APPROVE,           {S.SUBMITTED},                      S.APPROVED,          Who.EDITOR, False, "story.approved"),
-    _t(Action.SCHEDULE,          {S.APPROVED, S.SCHEDULED},          S.SCHEDULED,         Who.EDITOR, False, "story.scheduled"),
-    _t(Action.UNSCHEDULE,        {S.SCHEDULED},                      S.APPROVED,          Who.EDITOR, False, "story.unscheduled"),
-    _t(Action.PUBLISH,           {S.APPROVED, S.SCHEDULED},          S.PUBLISHED,         Who.EDITOR, False, "story.published"),
-    _t(Action.PUBLISH_SCHEDULED, {S.SCHEDULED},                      S.PUBLISHED,         Who.SYSTEM, False, "story.published.scheduled"),
+    _t(Action.REQUEST_CHANGES,   {S.SUBMITTED, S.APPROVED},          S.CHANGES_REQUESTED, Who.EDITOR, True,  "story.changes_requested",   UNSCHEDULING),
+    _t(Action.APPROVE,           {S.SUBMITTED},                      S.APPROVED,          Who.EDITOR, False, "story.approved",            four_eyes=True),
+    _t(Action.SCHEDULE,          {S.APPROVED, S.SCHEDULED},          S.SCHEDULED,         Who.EDITOR, False, "story.scheduled",           {E.SET_SCHEDULE, E.CLEAR_FAILURE}),
+    _t(Action.UNSCHEDULE,        {S.SCHEDULED},                      S.APPROVED,          Who.EDITOR, False, "story.unscheduled",         UNSCHEDULING),
+    _t(Action.PUBLISH,           {S.APPROVED, S.SCHEDULED},          S.PUBLISHED,         Who.EDITOR, False, "story.published",           PUBLISHING),
+    _t(Action.PUBLISH_SCHEDULED, {S.SCHEDULED},                      S.PUBLISHED,         Who.SYSTEM, False, "story.published.scheduled", PUBLISHING),
     _t(Action.WITHDRAW,          {S.PUBLISHED},                      S.WITHDRAWN,         Who.EDITOR, True,  "story.withdrawn"),
-    _t(Action.REPUBLISH,         {S.WITHDRAWN},                      S.PUBLISHED,         Who.EDITOR, False, "story.republished"),
-    _t(Action.SPIKE,             UNPUBLISHED,                        S.SPIKED,            Who.EDITOR, True,  "story.spiked"),
+    _t(Action.REPUBLISH,         {S.WITHDRAWN},                      S.PUBLISHED,         Who.EDITOR, False, "story.republished",         PUBLISHING),
+    _t(Action.SPIKE,             UNPUBLISHED,                        S.SPIKED,            Who.EDITOR, True,  "story.spiked",              UNSCHEDULING, own_draft_only=True),
     _t(Action.RESTORE,           {S.SPIKED},                         S.DRAFT,             Who.EDITOR, False, "story.restored"),
 )}
 # fmt: on
@@ -223,26 +264,27 @@ def can_place(actor: Actor, story: StoryFacts) -> bool:
 def keeps_approval(actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY) -> bool:
     """Whether an edit by this person to approved text leaves it approved: only someone who
     could have approved it may change it without a fresh review (the four-eyes rule)."""
-    return actor.edits_desk(story.desk_id) and (
-        policy.allow_self_approval or not is_author(actor, story)
-    )
+    return _permitted(TRANSITIONS[Action.APPROVE], actor, story, policy)
 
 
-def _permitted(action: Action, actor: Actor, story: StoryFacts, policy: Policy) -> bool:
+def reopens_review(actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY) -> bool:
+    """Whether this person's edit sends the story back to REOPENED_STATE (see APPROVAL_STATES)."""
+    return story.state in APPROVAL_STATES and not keeps_approval(actor, story, policy)
+
+
+def _permitted(rule: Transition, actor: Actor, story: StoryFacts, policy: Policy) -> bool:
     """Whether the person's relationship to the story allows the action at all (any state)."""
-    rule = TRANSITIONS[action]
     editor = actor.edits_desk(story.desk_id)
     if rule.who is Who.SYSTEM:
         return False
-    if action is Action.APPROVE:
-        return editor and (policy.allow_self_approval or not is_author(actor, story))
-    if action is Action.SPIKE and not editor:
-        # A reporter may spike their own draft that never went to the desk.
-        return is_author(actor, story) and not story.was_submitted
+    if rule.four_eyes and is_author(actor, story) and not policy.allow_self_approval:
+        return False
     if rule.who is Who.AUTHOR:
         # Submitting and recalling are the author's; the desk's editors may act for them.
         return is_author(actor, story) or editor
-    return editor
+    if editor:
+        return True
+    return rule.own_draft_only and is_author(actor, story) and not story.was_submitted
 
 
 def check(
@@ -255,29 +297,19 @@ def check(
 ) -> Transition:
     """Return the transition if this person may take it now; otherwise raise why not."""
     rule = TRANSITIONS[action]
-    if not _permitted(action, actor, story, policy):
+    if not _permitted(rule, actor, story, policy):
         raise TransitionNotAllowed(f"You may not {rule.action.label.lower()} this story.")
     if story.state not in rule.sources:
         raise WrongState(
             f"This story is {story.state.label.lower()}; it cannot be "
             f"{_past(rule.action)} from that state. Reload to see its current state."
         )
-    if (
-        action is Action.SPIKE
-        and not actor.edits_desk(story.desk_id)
-        and story.state is not S.DRAFT
-    ):
-        raise WrongState("Only a draft that never went to the desk can be spiked by its author.")
+    if rule.own_draft_only and not actor.edits_desk(story.desk_id) and story.state is not S.DRAFT:
+        raise WrongState(
+            f"Only a draft that never went to the desk can be {_past(action)} by its author."
+        )
     if rule.needs_note and not note.strip():
         raise NoteRequired(f"{rule.action.label} needs a note explaining why.")
-    return rule
-
-
-def check_system(action: Action, state: StoryState) -> Transition:
-    """The scheduler's own check: only the state matters."""
-    rule = TRANSITIONS[action]
-    if state not in rule.sources:
-        raise WrongState(f"a {state.value} story cannot be {_past(action)}")
     return rule
 
 

@@ -16,11 +16,13 @@ import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
-from editorial import create_app
+from editorial import create_app, jobs
 from editorial.extensions import db
 from editorial.models import Desk, Person, Story
+from editorial.services import publishing
 from editorial.services.staff import start_session
-from editorial.services.stories import StoryInput, create_story, transition_story
+from editorial.services.stories import StoryInput, create_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role, StoryState
 from tests.dbfaults import Refusal
@@ -101,6 +103,21 @@ def pg_database() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_module_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the app keeps per process starts clean in every test, whatever ran before: tests
+    run in random order (pytest-randomly), so none may lean on another's leftovers.
+
+    - the "broker down" pause: after a failed enqueue, jobs.enqueue() skips the broker for
+      BROKER_PAUSE_SECONDS, which would silently drop the next test's queued jobs;
+    - the wake-ups publishing queued lately per instant: a second test scheduling for the same
+      instant would find it already queued and queue nothing.
+    The query builders cached with functools.cache hold no data, so they stay.
+    """
+    monkeypatch.setattr(jobs, "_broker_down_until", 0.0)
+    monkeypatch.setattr(publishing, "_wake_ups", publishing._WakeUps())
 
 
 def _truncate_pg(app: Flask) -> None:

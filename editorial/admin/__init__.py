@@ -1,7 +1,6 @@
 """The admin area: staff, desks, site settings, the audit log. Admins only."""
 
-from flask import Blueprint
+from editorial.admin import routes  # noqa: F401  (the route modules register themselves)
+from editorial.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from editorial.admin import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -1,7 +1,6 @@
 """A small read-only JSON API of published stories."""
 
-from flask import Blueprint
+from editorial.api import routes  # noqa: F401  (the route modules register themselves)
+from editorial.api.blueprint import bp
 
-bp = Blueprint("api", __name__, url_prefix="/api")
-
-from editorial.api import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort, jsonify, request, url_for
 
-from editorial.api import bp
+from editorial.api.blueprint import bp
 from editorial.site import queries
 from editorial.site.cache import public_page
 

@@ -1,7 +1,6 @@
 """Sign-in, sign-out and passwords."""
 
-from flask import Blueprint
+from editorial.auth import routes  # noqa: F401  (the route modules register themselves)
+from editorial.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from editorial.auth import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -20,7 +20,7 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
-from editorial.auth import bp
+from editorial.auth.blueprint import bp
 from editorial.auth.forms import (
     AccountForm,
     ChangePasswordForm,
@@ -30,7 +30,7 @@ from editorial.auth.forms import (
     UnlockForm,
 )
 from editorial.extensions import client_address, limiter
-from editorial.metrics import LOGIN_FAILURES
+from editorial.instruments import LOGIN_FAILURES
 from editorial.redirects import local_path
 from editorial.services import accounts, staff
 from editorial.services.errors import ValidationFailed

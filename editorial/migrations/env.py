@@ -1,5 +1,6 @@
 """Alembic environment for Flask-Migrate: the app's engine and metadata, batch mode for SQLite."""
 
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -45,7 +46,8 @@ def run_migrations_online() -> None:
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("render_as_batch", True)
-    with engine.connect() as connection:
+    given = config.attributes.get("connection")  # a restore migrates its staged copy
+    with contextlib.nullcontext(given) if given is not None else engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

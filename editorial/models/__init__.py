@@ -2,8 +2,9 @@
 
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
+from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
-from editorial.models.site import Heartbeat, SiteSetting
+from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
     BODY_MAX,
@@ -22,6 +23,7 @@ from editorial.models.story import (
 __all__ = [
     "BODY_MAX",
     "HEADLINE_MAX",
+    "PERSON_ACCESS",
     "AuditEvent",
     "Comment",
     "Correction",
@@ -29,6 +31,7 @@ __all__ = [
     "EmailState",
     "Heartbeat",
     "LoginSession",
+    "MetricCounter",
     "Notification",
     "Person",
     "Placement",

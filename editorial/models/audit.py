@@ -36,4 +36,4 @@ class AuditEvent(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[Person | None] = relationship(lazy="joined")
+    actor: Mapped[Person | None] = relationship(lazy="raise")

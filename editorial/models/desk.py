@@ -30,7 +30,9 @@ class Desk(Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     position: Mapped[int] = mapped_column(default=0)
 
-    members: Mapped[list[Person]] = relationship(secondary=desk_members, back_populates="desks")
+    members: Mapped[list[Person]] = relationship(
+        secondary=desk_members, back_populates="desks", lazy="raise"
+    )
 
     def __repr__(self) -> str:
         return f"<Desk {self.slug}>"

@@ -52,4 +52,4 @@ class Notification(Model):
     # twice (a worker died between the server's acceptance and marking it sent) is recognisable.
     email_message_id: Mapped[str | None] = mapped_column(String(255))
 
-    person: Mapped[Person] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(lazy="raise")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from editorial.extensions import Model
@@ -28,3 +28,14 @@ class Heartbeat(Model):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class MetricCounter(Model):
+    """A monotonic counter kept in the database, so work done by any process (a worker in
+    another container) shows in /metrics: e-mail outcomes, publish-lag histogram buckets."""
+
+    __tablename__ = "metric_counters"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)

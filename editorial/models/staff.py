@@ -34,11 +34,14 @@ class Person(Model, UserMixin):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Roles and desks make the person's workflow Actor, read on one person at a time (the
+    # signed-in person, a story's author) and after every commit has expired it: those loads
+    # stay lazy ("select"). Queries that list people load them explicitly (PERSON_ACCESS).
     role_rows: Mapped[list[StaffRole]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="person", cascade="all, delete-orphan", lazy="select"
     )
     desks: Mapped[list[Desk]] = relationship(
-        secondary="desk_members", back_populates="members", lazy="selectin", order_by="Desk.name"
+        secondary="desk_members", back_populates="members", lazy="select", order_by="Desk.name"
     )
 
     # Set by the login loader: the token of the sign-in session this request belongs to.
@@ -61,16 +64,9 @@ class Person(Model, UserMixin):
         existing = {Role(r.role) for r in keep}
         self.role_rows = keep + [StaffRole(role=r.value) for r in sorted(roles - existing)]
 
-    def has_role(self, role: Role) -> bool:
-        return role in self.roles
-
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
-
-    @property
-    def is_editor(self) -> bool:
-        return Role.DESK_EDITOR in self.roles
 
     @property
     def actor(self) -> Actor:
@@ -95,7 +91,7 @@ class StaffRole(Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
 
-    person: Mapped[Person] = relationship(back_populates="role_rows")
+    person: Mapped[Person] = relationship(back_populates="role_rows", lazy="raise")
 
 
 class LoginSession(Model):
@@ -111,7 +107,7 @@ class LoginSession(Model):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    person: Mapped[Person] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(lazy="raise")
 
 
 class SignInLock(Model):

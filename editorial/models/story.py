@@ -108,15 +108,19 @@ class Story(Model):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    desk: Mapped[Desk] = relationship(lazy="joined")
+    # Desk, authors, tags and notices are what one story is (its workflow facts, its editor
+    # form, its article), read on one story at a time, also after a commit has expired it:
+    # those stay lazy ("select"). Lists read columns instead, or load them explicitly.
+    desk: Mapped[Desk] = relationship(lazy="select")
     authors: Mapped[list[Person]] = relationship(
-        secondary=story_authors, lazy="selectin", order_by="Person.name"
+        secondary=story_authors, lazy="select", order_by="Person.name"
     )
-    tags: Mapped[list[Tag]] = relationship(
-        secondary=story_tags, lazy="selectin", order_by="Tag.name"
-    )
+    tags: Mapped[list[Tag]] = relationship(secondary=story_tags, lazy="select", order_by="Tag.name")
     corrections: Mapped[list[Correction]] = relationship(
-        back_populates="story", order_by="Correction.created_at", cascade="all, delete-orphan"
+        back_populates="story",
+        order_by="Correction.created_at",
+        cascade="all, delete-orphan",
+        lazy="select",
     )
 
     @property
@@ -127,12 +131,6 @@ class Story(Model):
             desk_id=self.desk_id,
             author_ids=frozenset(a.id for a in self.authors),
             was_submitted=self.was_submitted,
-        )
-
-    @property
-    def is_public(self) -> bool:
-        return self.state == StoryState.PUBLISHED and (
-            self.embargo_at is None or self.embargo_at <= utcnow()
         )
 
     def __repr__(self) -> str:
@@ -167,7 +165,7 @@ class Revision(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    created_by: Mapped[Person] = relationship(lazy="joined")
+    created_by: Mapped[Person] = relationship(lazy="raise")
 
 
 class Correction(Model):
@@ -182,7 +180,7 @@ class Correction(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
-    story: Mapped[Story] = relationship(back_populates="corrections")
+    story: Mapped[Story] = relationship(back_populates="corrections", lazy="raise")
 
 
 class SlugRedirect(Model):
@@ -206,4 +204,4 @@ class Comment(Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped[Person] = relationship(lazy="joined")
+    author: Mapped[Person] = relationship(lazy="raise")

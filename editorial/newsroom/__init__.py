@@ -1,7 +1,6 @@
 """The newsroom: staff pages for writing, editing and moving stories."""
 
-from flask import Blueprint
+from editorial.newsroom import routes  # noqa: F401  (the route modules register themselves)
+from editorial.newsroom.blueprint import bp
 
-bp = Blueprint("newsroom", __name__, url_prefix="/newsroom")
-
-from editorial.newsroom import routes  # noqa: E402,F401
+__all__ = ["bp"]

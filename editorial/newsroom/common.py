@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from editorial.extensions import db
 from editorial.models import Person, Story
 from editorial.newsroom.forms import parse_int
-from editorial.newsroom.queries import story_options
 from editorial.services.stories import visible_story
 from editorial.templating import newsroom_zone
 
@@ -26,11 +27,21 @@ def tz() -> ZoneInfo:
     return newsroom_zone()
 
 
-def story_or_404(story_id: int) -> Story:
-    """The story if the person may see it; 404 otherwise, exactly as if it did not exist."""
-    # Load the story with what a story page needs (and not its desk's every member), so the
-    # service's lookup below finds it in the session (held here: the identity map is weak).
-    loaded = db.session.scalar(select(Story).options(*story_options()).where(Story.id == story_id))
+def story_options() -> tuple[_AbstractLoad, ...]:
+    """Load a story with its desk and authors (its workflow facts) in two queries."""
+    return (joinedload(Story.desk), selectinload(Story.authors))
+
+
+def story_or_404(story_id: int, *loads: _AbstractLoad) -> Story:
+    """The story if the person may see it; 404 otherwise, exactly as if it did not exist.
+
+    It comes with its desk and authors, and whatever else the page asks for in `loads`.
+    """
+    # Loaded here, so the service's lookup below finds it in the session (held here: the
+    # identity map is weak).
+    loaded = db.session.scalar(
+        select(Story).options(*story_options(), *loads).where(Story.id == story_id)
+    )
     story = visible_story(story_id, person())
     del loaded
     if story is None:

@@ -16,7 +16,8 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 
 from editorial.extensions import db
 from editorial.models import Desk, Person, Story
-from editorial.newsroom.queries import SearchFilters, day_bounds
+from editorial.newsroom.planning import day_bounds
+from editorial.newsroom.queries import SearchFilters
 from editorial.services.stories import CorrectionInput, StoryInput
 from editorial.timeutil import format_local, parse_local
 from editorial.workflow import StoryState

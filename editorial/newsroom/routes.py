@@ -8,13 +8,13 @@ from flask import g
 from flask_login import current_user
 
 from editorial.newsroom import (  # noqa: F401  (the route modules register themselves)
-    bp,
     queries,
     routes_history,
     routes_lists,
     routes_stories,
     routes_story,
 )
+from editorial.newsroom.blueprint import bp
 from editorial.templating import newsroom_zone
 from editorial.timeutil import format_local, utcnow
 from editorial.workflow import StoryState

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm import joinedload, load_only
 from werkzeug.exceptions import abort
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, Person, Revision, Story
-from editorial.newsroom import bp
+from editorial.models import AuditEvent, Revision, Story
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404
 from editorial.newsroom.diff import story_diff
 from editorial.newsroom.forms import parse_int
@@ -19,10 +19,6 @@ from editorial.services.stories import restore_revision
 from editorial.workflow import can_edit
 
 AUDIT_LIMIT = 500
-
-
-def _author_options(relationship):
-    return joinedload(relationship).options(lazyload(Person.role_rows), lazyload(Person.desks))
 
 
 def _revisions(story: Story) -> list[Revision]:
@@ -40,7 +36,7 @@ def _revisions(story: Story) -> list[Revision]:
                     Revision.created_at,
                     Revision.created_by_id,
                 ),
-                _author_options(Revision.created_by),
+                joinedload(Revision.created_by),
             )
             .where(Revision.story_id == story.id)
             .order_by(Revision.number.desc())
@@ -52,7 +48,7 @@ def _audit_trail(story: Story) -> list[AuditEvent]:
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .options(_author_options(AuditEvent.actor))
+            .options(joinedload(AuditEvent.actor))
             .where(AuditEvent.story_id == story.id)
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(AUDIT_LIMIT)
@@ -63,7 +59,9 @@ def _audit_trail(story: Story) -> list[AuditEvent]:
 def _revision(story: Story, number: int) -> Revision:
     """A revision of THIS story by its number; another story's revision is a 404."""
     revision = db.session.scalar(
-        select(Revision).where(Revision.story_id == story.id, Revision.number == number)
+        select(Revision)
+        .options(joinedload(Revision.created_by))
+        .where(Revision.story_id == story.id, Revision.number == number)
     )
     if revision is None:
         abort(404, "This story has no such revision.")

@@ -11,9 +11,12 @@ from werkzeug.exceptions import abort
 
 from editorial.extensions import db
 from editorial.models import Notification
-from editorial.newsroom import bp, queries
+from editorial.newsroom import planning, queries
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import person, tz
 from editorial.newsroom.forms import parse_day, parse_month, search_filters
+from editorial.newsroom.rows import by_state
+from editorial.newsroom.visibility import edited_desk_ids
 from editorial.services.notifications import mark_read
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
@@ -35,7 +38,7 @@ def home():
         groups=queries.my_stories(me),
         attention=queries.needs_attention(me),
         waiting=queries.queue_count(me),
-        is_editor=bool(queries.edited_desk_ids(me)),
+        is_editor=bool(edited_desk_ids(me)),
         me_id=me.id,
     )
 
@@ -55,16 +58,16 @@ def budget():
     """Every story of my desks for a day (default today, newsroom time), by state."""
     today = _today()
     day, error = parse_day(request.args.get("day"), today)
-    stories = queries.budget(person(), day, tz())
+    stories = planning.budget(person(), day, tz())
     return render_template(
         "newsroom/budget.html",
         day=day,
         today=today,
         previous=day - timedelta(days=1),
         following=day + timedelta(days=1),
-        groups=queries.by_state(stories),
+        groups=by_state(stories),
         total=len(stories),
-        limit=queries.BUDGET_LIMIT,
+        limit=planning.BUDGET_LIMIT,
         error=error,
     ), (400 if error else 200)
 
@@ -75,7 +78,7 @@ def calendar():
     """Scheduled and published stories per day of a month, as a grid."""
     today = _today()
     first, error = parse_month(request.args.get("month"), today)
-    by_day, totals = queries.calendar_entries(person(), first, tz(), CALENDAR_PER_DAY)
+    by_day, totals = planning.calendar_entries(person(), first, tz(), CALENDAR_PER_DAY)
     weeks = calendar_module.Calendar(firstweekday=calendar_module.SUNDAY).monthdatescalendar(
         first.year, first.month
     )

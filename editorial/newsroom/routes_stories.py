@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from editorial.extensions import csrf
 from editorial.models import Story
-from editorial.newsroom import bp
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404, tz
 from editorial.newsroom.diff import story_diff
 from editorial.newsroom.forms import (
@@ -22,13 +22,8 @@ from editorial.newsroom.forms import (
 )
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import (
-    StoryInput,
-    create_story,
-    save_story,
-    transition_story,
-    validate,
-)
+from editorial.services.stories import StoryInput, create_story, save_story, validate
+from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState, WorkflowError, allowed_actions, can_edit
 
 SUBMIT = "submit"

@@ -7,22 +7,24 @@ from contextlib import suppress
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
 from editorial.extensions import db
-from editorial.models import Comment, Person, Placement, Story
-from editorial.newsroom import bp
+from editorial.models import Comment, Placement, Story
+from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404, tz
 from editorial.newsroom.forms import parse_local_time
 from editorial.services.comments import add_comment
 from editorial.services.errors import ValidationFailed
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import set_placement, transition_story
+from editorial.services.stories import set_placement
+from editorial.services.transitions import transition_story
+from editorial.site import pages as site_pages
+from editorial.site import queries as site_queries
 from editorial.workflow import (
     HUMAN_ACTIONS,
     Action,
@@ -45,11 +47,7 @@ def _comments(story: Story) -> list[Comment]:
     return list(
         db.session.scalars(
             select(Comment)
-            .options(
-                joinedload(Comment.author).options(
-                    lazyload(Person.role_rows), lazyload(Person.desks)
-                )
-            )
+            .options(joinedload(Comment.author))
             .where(Comment.story_id == story.id)
             .order_by(Comment.created_at, Comment.id)
         )
@@ -178,9 +176,7 @@ def comments(story_id: int):
 
 
 def _with_banner(html: str) -> str:
-    """Make sure a preview says it is one, even if the article template does not."""
-    if PREVIEW_BANNER in html:
-        return html
+    """Put the preview banner on top of the public article page, so it cannot pass for one."""
     banner = Markup('<div class="preview-banner" role="status"><strong>{}</strong></div>').format(
         escape(PREVIEW_BANNER)
     )
@@ -188,34 +184,23 @@ def _with_banner(html: str) -> str:
         url_for("static", filename="css/preview.css")
     )
     html = html.replace("</head>", f"{stylesheet}</head>", 1)
-    match = BODY_TAG.search(html)
-    if match is None:
-        return str(banner) + html
-    return html[: match.end()] + str(banner) + html[match.end() :]
+    return BODY_TAG.sub(lambda body: body.group(0) + str(banner), html, count=1)
 
 
-def _site_article(story: Story) -> str | None:
-    """The public article template filled as the site fills it, or None if the site has none."""
-    try:
-        from editorial.site import pages as site_pages
-        from editorial.site import queries as site_queries
-    except ImportError:
-        return None
+def _site_article(story: Story) -> str:
+    """The public article template filled as the site fills it."""
     view = site_queries.article_of(story)
-    try:
-        html, _ = site_pages.render_page(
-            "site/article.html",
-            article=view,
-            more=site_queries.more_from_desk(story.desk_id, exclude=story.id, limit=5),
-            top=site_queries.top_news(site_pages.SIDEBAR_COUNT, exclude=story.id),
-            latest=site_queries.latest(site_pages.SIDEBAR_COUNT, exclude=story.id),
-            current=view.card.desk_slug,
-            canonical=view.card.url,
-            jsonld=site_pages.news_article_jsonld(view),
-            preview=True,
-        )
-    except TemplateNotFound:
-        return None
+    html, _ = site_pages.render_page(
+        "site/article.html",
+        article=view,
+        more=site_queries.more_from_desk(story.desk_id, exclude=story.id, limit=5),
+        top=site_queries.top_news(site_pages.SIDEBAR_COUNT, exclude=story.id),
+        latest=site_queries.latest(site_pages.SIDEBAR_COUNT, exclude=story.id),
+        current=view.card.desk_slug,
+        canonical=view.card.url,
+        jsonld=site_pages.news_article_jsonld(view),
+        preview=True,
+    )
     return html
 
 
@@ -223,10 +208,7 @@ def _site_article(story: Story) -> str | None:
 @login_required
 def preview(story_id: int) -> Response:
     """The story as readers will see it, whatever its state; only for those who can see it."""
-    story = story_or_404(story_id)
-    html = _site_article(story) or render_template(
-        "newsroom/preview.html", story=story, corrections=story.corrections, preview=True
-    )
-    response = Response(_with_banner(html), mimetype="text/html")
+    story = story_or_404(story_id, selectinload(Story.tags), selectinload(Story.corrections))
+    response = Response(_with_banner(_site_article(story)), mimetype="text/html")
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -9,8 +9,9 @@ from flask import current_app, render_template
 from sqlalchemy import update
 
 from editorial.extensions import db
+from editorial.instruments import LOCKOUTS, LOGIN_FAILURES
+from editorial.jobs import Job, enqueue
 from editorial.mail import send_message
-from editorial.metrics import LOCKOUTS, LOGIN_FAILURES
 from editorial.models import Person
 from editorial.services import after_commit, audit, commit, lockout, rollback
 from editorial.services.errors import ValidationFailed
@@ -78,9 +79,7 @@ def _lock(email: str) -> None:
 
 def _queue_account_email(person_id: int, kind: LinkKind) -> None:
     """Hand the e-mail to Celery; a broker outage is logged, never a failed request."""
-    from editorial.tasks import enqueue, send_account_email
-
-    if not enqueue(send_account_email, args=(person_id, kind.value)):
+    if not enqueue(Job.SEND_ACCOUNT_EMAIL, args=(person_id, kind.value)):
         log.warning("could not queue the %s e-mail for person %s", kind, person_id)
 
 

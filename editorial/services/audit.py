@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person
@@ -42,7 +43,11 @@ def record(
 
 def search_events(*, action: str = "", actor_id: int | None = None) -> Select[AuditEvent]:
     """Audit events, newest first, by action (exact, or a dotted prefix like `staff.`) and actor."""
-    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    statement = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))  # the log shows who
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
     if action.endswith("."):
         statement = statement.where(AuditEvent.action.startswith(action, autoescape=True))
     elif action:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
+
 from editorial.extensions import db
 from editorial.models import SiteSetting
 
@@ -28,10 +30,16 @@ def purge_public_cache() -> None:
     # The time in front gives pages a Last-Modified; the random part makes it unique.
     token = f"{datetime.now(UTC).timestamp():.3f}-{uuid.uuid4().hex[:16]}"
     row = db.session.get(SiteSetting, GENERATION_KEY)
-    if row is None:
-        db.session.add(SiteSetting(key=GENERATION_KEY, value=token))
-    else:
+    if row is not None:
         row.value = token
+        return
+    # The very first purge: two publishers may both find no row. An upsert, so the second
+    # takes over the first's row instead of failing its publish on the primary key.
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(SiteSetting).values(key=GENERATION_KEY, value=token)
+    db.session.execute(
+        insert.on_conflict_do_update(index_elements=[SiteSetting.key], set_={"value": token})
+    )
 
 
 def generation_time(token: str) -> datetime | None:

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, or_, select
 
 from editorial.extensions import db
-from editorial.models import Comment, Person, Story
+from editorial.models import PERSON_ACCESS, Comment, Person, Story
 from editorial.services import audit, commit
 from editorial.services.errors import ValidationFailed
 from editorial.services.notifications import notify_mentions
@@ -52,7 +52,9 @@ def mentioned_people(body: str, story: Story) -> list[Person]:
         return []
     email = func.lower(Person.email)
     candidates = db.session.scalars(
-        select(Person).where(
+        select(Person)
+        .options(*PERSON_ACCESS)  # each one's Actor decides whether they may see the story
+        .where(
             Person.is_active.is_(True),
             or_(email.in_(handles), *(email.startswith(f"{h}@", autoescape=True) for h in handles)),
         )

@@ -8,11 +8,13 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from sqlalchemy import func, insert, inspect, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from editorial.extensions import db
+from editorial.jobs import Job, enqueue
 from editorial.mail import is_transient, new_message_id, send_message
 from editorial.models import Comment, EmailState, Notification, Person, Story
-from editorial.services import after_commit
+from editorial.services import after_commit, counters
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role
 
@@ -218,14 +220,12 @@ def queue_emails(notification_ids: list[int], *, fan_out: bool = True) -> None:
     Many at once (a batch publish) go as one message that a worker expands, so the publishing
     transaction's thread is not held up queueing a hundred tasks.
     """
-    from editorial.tasks import deliver_notification_email, enqueue, queue_notification_emails
-
     if fan_out and len(notification_ids) > FAN_OUT_ABOVE:
-        if not enqueue(queue_notification_emails, args=(list(notification_ids),)):
+        if not enqueue(Job.QUEUE_NOTIFICATION_EMAILS, args=(list(notification_ids),)):
             log.info("%d e-mails left pending for the retry job", len(notification_ids))
         return
     for notification_id in notification_ids:
-        if not enqueue(deliver_notification_email, args=(notification_id,)):
+        if not enqueue(Job.DELIVER_NOTIFICATION_EMAIL, args=(notification_id,)):
             log.info("e-mail for notification %s left pending for the retry job", notification_id)
 
 
@@ -264,11 +264,28 @@ def claim_email(notification_id: int) -> Notification | None:
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    return db.session.get(Notification, notification_id) if claimed else None
+    if not claimed:
+        return None
+    # populate_existing: a copy already in the session (made by this worker) has no person.
+    return db.session.get(
+        Notification,
+        notification_id,
+        options=[joinedload(Notification.person)],
+        populate_existing=True,
+    )
+
+
+# What each state set after an attempt counts as (editorial_emails_total{outcome}).
+ATTEMPT_OUTCOMES = {
+    EmailState.SENT: "sent",
+    EmailState.PENDING: "retried",
+    EmailState.FAILED: "failed",
+}
 
 
 def _set_email_state(notification_id: int, state: EmailState) -> None:
     values: dict[str, object] = {"email_state": state}
+    counters.add({(counters.EMAIL, ATTEMPT_OUTCOMES[state]): 1})
     if state is EmailState.SENT:
         values["email_sent_at"] = utcnow()
     db.session.execute(

@@ -14,14 +14,16 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import lazyload, load_only, selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from editorial.extensions import db
+from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
-from editorial.services import audit, commit, rollback
+from editorial.services import after_commit, audit, commit, counters, rollback
 from editorial.services.cache import purge_public_cache
+from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
 from editorial.timeutil import utcnow
 from editorial.workflow import TRANSITIONS, Action, StoryState
@@ -53,10 +55,7 @@ def queue_publish(story_id: int, publish_at: datetime) -> bool:
     """
     if publish_at - utcnow() > ETA_HORIZON or not _wake_ups.wanted(publish_at):
         return False
-    from editorial.tasks import enqueue
-    from editorial.tasks import publish_due_stories as task
-
-    if not enqueue(task, kwargs={"at": publish_at.isoformat()}, eta=publish_at):
+    if not enqueue(Job.PUBLISH_DUE, kwargs={"at": publish_at.isoformat()}, eta=publish_at):
         log.warning("could not queue publish of story %s; the sweep will publish it", story_id)
         return False
     _wake_ups.queued(publish_at)
@@ -95,12 +94,7 @@ def due_condition(now: datetime) -> ColumnElement[bool]:
     """Scheduled, time come, embargo lifted, and not a story whose publish failed: that one
     waits for an editor (reschedule, unschedule or publish clear the failure), so it cannot
     drag every later batch into the one-by-one fallback."""
-    return (
-        (Story.state == StoryState.SCHEDULED)
-        & (Story.publish_at <= now)
-        & or_(Story.embargo_at.is_(None), Story.embargo_at <= now)
-        & Story.publish_failed_at.is_(None)
-    )
+    return takes_from(RULE, now) & (Story.publish_at <= now) & Story.publish_failed_at.is_(None)
 
 
 def publish_due_stories(now: datetime | None = None, *, only_id: int | None = None) -> list[int]:
@@ -139,21 +133,15 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
         rows = db.session.execute(
             update(Story)
             .where(Story.id == claim.c.id, condition)
-            .values(
-                state=RULE.target,
-                version=Story.version + 1,
-                published_at=now,
-                first_published_at=func.coalesce(Story.first_published_at, now),
-                modified_at=now,
-                publish_failed_at=None,
-                publish_error="",
-            )
+            .values(transition_values(RULE, now))
             .returning(Story.id, Story.publish_at)
             .execution_options(synchronize_session=False)
         ).all()
         if rows:
-            _record_published(rows, now)
+            lags = _record_published(rows, now)
             purge_public_cache()
+            # After the commit, in a transaction of its own (see services.counters).
+            after_commit(lambda: counters.add_now(counters.publish_lags("publish", lags)))
         commit()
     except Exception:
         rollback()
@@ -163,14 +151,14 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
     return [r.id for r in rows]
 
 
-def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> None:
-    """The audit events and the authors' notifications of a published chunk.
+def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> list[float]:
+    """The audit events and the authors' notifications of a published chunk; each story's lag.
 
     Nothing here flushes per story: the unit of work inserts the chunk's audit events in one
     statement at commit, and the notifications go in with one INSERT.
     """
-    for row in rows:
-        late = max(0.0, (now - row.publish_at).total_seconds())
+    lags = [max(0.0, (now - row.publish_at).total_seconds()) for row in rows]
+    for row, late in zip(rows, lags, strict=True):
         audit.record(
             RULE.audit,
             actor=None,
@@ -186,16 +174,11 @@ def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) 
         .where(Story.id.in_([r.id for r in rows]))
         .options(
             load_only(Story.id, Story.headline, Story.desk_id),
-            selectinload(Story.authors).options(
-                load_only(Person.id, Person.is_active, Person.wants_email),
-                lazyload(Person.role_rows),
-                lazyload(Person.desks),
-            ),
-            lazyload(Story.desk),
-            lazyload(Story.tags),
+            selectinload(Story.authors).load_only(Person.id, Person.is_active, Person.wants_email),
         )
     )
     notify_story_events(Action.PUBLISH_SCHEDULED, stories)
+    return lags
 
 
 def publish_due(now: datetime | None = None) -> list[int]:

@@ -8,9 +8,10 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import joinedload
 
 from editorial.extensions import db
-from editorial.models import Desk, LoginSession, Person, StaffRole
+from editorial.models import PERSON_ACCESS, Desk, LoginSession, Person, StaffRole
 from editorial.services import audit, commit
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
@@ -79,7 +80,9 @@ def start_session(person: Person, *, user_agent: str = "") -> str:
 def load_session(token: str) -> Person | None:
     """The person behind a live session token; None if revoked or the person is inactive."""
     row = db.session.scalar(
-        select(LoginSession).where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
+        select(LoginSession)
+        .options(joinedload(LoginSession.person).options(*PERSON_ACCESS))
+        .where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
     )
     if row is None or not row.person.is_active:
         return None
@@ -326,7 +329,7 @@ def search_staff(
     *, query: str = "", role: Role | None = None, desk_id: int | None = None, active: bool | None
 ) -> Select[tuple[Person]]:
     """Staff matching a name/e-mail fragment, a role, a desk and a status, by name."""
-    statement = select(Person).order_by(func.lower(Person.name), Person.id)
+    statement = select(Person).options(*PERSON_ACCESS).order_by(func.lower(Person.name), Person.id)
     query = (query or "").strip()
     if query:
         statement = statement.where(

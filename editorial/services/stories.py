@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from editorial.extensions import db
@@ -23,30 +23,27 @@ from editorial.models import (
 )
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
-from editorial.services import after_commit, audit, commit, rollback
+from editorial.services import audit, commit, rollback
 from editorial.services.cache import purge_public_cache
+from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
-from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.services.slugs import tag_problems, tags_for, with_free_slug
-from editorial.timeutil import format_local, utcnow, zone
+from editorial.timeutil import utcnow
 from editorial.workflow import (
-    APPROVAL_STATES,
+    REOPEN_EFFECTS,
+    REOPENED_STATE,
     Action,
     StoryState,
     TransitionNotAllowed,
-    WrongState,
     can_edit,
     can_place,
     can_view,
-    check,
-    keeps_approval,
+    reopens_review,
 )
 
 log = logging.getLogger(__name__)
-
-MAX_SCHEDULE_AHEAD = timedelta(days=366)
 
 
 @dataclass
@@ -111,16 +108,6 @@ def validate(data: StoryInput, *, actor: Person, story: Story | None = None) -> 
     return errors
 
 
-def validate_for_submit(story: Story) -> dict[str, str]:
-    """A story goes to the desk only with a headline and a body."""
-    errors = {}
-    if not story.headline.strip():
-        errors["headline"] = "A headline is required to submit."
-    if not story.body.strip():
-        errors["body"] = "The body is empty; write the story before submitting it."
-    return errors
-
-
 def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision:
     number = (
         db.session.scalar(select(func.max(Revision.number)).where(Revision.story_id == story.id))
@@ -142,6 +129,23 @@ def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision
     return revision
 
 
+def _text_columns(data: StoryInput, *, byline: str) -> dict[str, Any]:
+    """The columns the editor's text sets, alike on a story's first save and every later one
+    (`byline`: the one to keep when none was typed)."""
+    return {
+        "headline": data.headline,
+        "standfirst": data.standfirst,
+        "body": data.body,
+        "search_text": document(data.headline, data.standfirst, data.body),
+        "body_html": render_body(data.body),
+        "word_count": word_count(data.body),
+        "byline": data.byline or byline,
+        "dateline": data.dateline,
+        "desk_id": data.desk_id,
+        "embargo_at": data.embargo_at,
+    }
+
+
 def create_story(data: StoryInput, *, actor: Person) -> Story:
     """A new draft by `actor`, its first revision and its audit event."""
     data = _clean(data)
@@ -153,16 +157,8 @@ def create_story(data: StoryInput, *, actor: Person) -> Story:
 
     def insert(slug: str) -> Story:
         story = Story(
-            headline=data.headline,
             slug=slug,
-            standfirst=data.standfirst,
-            body=data.body,
-            body_html=render_body(data.body),
-            word_count=word_count(data.body),
-            byline=data.byline or actor.byline,
-            dateline=data.dateline,
-            desk_id=data.desk_id,
-            embargo_at=data.embargo_at,
+            **_text_columns(data, byline=actor.byline),
             state=StoryState.DRAFT,
             created_by_id=actor.id,
             created_at=now,
@@ -222,27 +218,16 @@ def save_story(
 
     now = utcnow()
     old_slug, state = story.slug, StoryState(story.state)
-    reopen = state in APPROVAL_STATES and not keeps_approval(
-        actor.actor, story.facts, workflow_policy()
-    )
-    new_state = StoryState.SUBMITTED if reopen else state
+    reopen = reopens_review(actor.actor, story.facts, workflow_policy())
+    new_state = REOPENED_STATE if reopen else state
     values = {
-        "headline": data.headline,
-        "standfirst": data.standfirst,
-        "body": data.body,
-        "search_text": document(data.headline, data.standfirst, data.body),
-        "body_html": render_body(data.body),
-        "word_count": word_count(data.body),
-        "byline": data.byline or story.byline,
-        "dateline": data.dateline,
-        "desk_id": data.desk_id,
-        "embargo_at": data.embargo_at,
+        **_text_columns(data, byline=story.byline),
         "modified_at": now,
         "version": Story.version + 1,
         "state": new_state,
     }
     if reopen:
-        values["publish_at"] = None
+        values |= effect_values(REOPEN_EFFECTS, now)
     if state is StoryState.PUBLISHED:
         values["public_updated_at"] = now
 
@@ -334,128 +319,6 @@ def restore_revision(
         expected_version=expected_version,
         summary=f"Restored revision {revision.number}",
     )
-
-
-def transition_story(
-    story: Story,
-    action: Action,
-    *,
-    actor: Person,
-    note: str = "",
-    expected_version: int | None = None,
-    publish_at: datetime | None = None,
-) -> Story:
-    """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
-    rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
-    now = utcnow()
-    values: dict[str, object] = {
-        "state": rule.target,
-        "version": Story.version + 1,
-        "modified_at": now,
-    }
-    if action is Action.SUBMIT:
-        errors = validate_for_submit(story)
-        if errors:
-            raise ValidationFailed(errors)
-        values |= {"was_submitted": True, "submitted_at": now}
-    elif action is Action.SCHEDULE:
-        values |= {
-            "publish_at": _checked_publish_time(story, publish_at, now),
-            "publish_failed_at": None,
-            "publish_error": "",
-        }
-    elif action in {Action.UNSCHEDULE, Action.REQUEST_CHANGES, Action.SPIKE}:
-        values |= {"publish_at": None, "publish_failed_at": None, "publish_error": ""}
-    elif action in {Action.PUBLISH, Action.REPUBLISH}:
-        if story.embargo_at and story.embargo_at > now:
-            raise WrongState("This story is under embargo; it cannot be published before then.")
-        values |= {
-            "published_at": now,
-            "publish_failed_at": None,
-            "publish_error": "",
-            "first_published_at": func.coalesce(Story.first_published_at, now),
-        }
-
-    story_id, facts = story.id, story.facts
-    # The row must still be what check() judged: a reporter's spike of a never-submitted draft
-    # must not land on the same story submitted a moment ago, nor a check for one desk on another.
-    conditions = [
-        Story.id == story.id,
-        Story.state == facts.state,
-        Story.desk_id == facts.desk_id,
-        Story.was_submitted.is_(facts.was_submitted),
-    ]
-    if expected_version is not None:
-        conditions.append(Story.version == expected_version)
-    from_state = StoryState(story.state)
-    claimed = db.session.execute(
-        update(Story)
-        .where(*conditions)
-        .values(**values)
-        .returning(Story.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not claimed:
-        rollback()
-        db.session.refresh(story)
-        raise WrongState(
-            "Someone else changed this story first; it is now "
-            f"{StoryState(story.state).label.lower()}. "
-            "Nothing was changed by your request."
-        )
-    db.session.expire(story)
-    scheduled_for = values.get("publish_at")  # a datetime only when this action schedules
-    data = {"publish_at": scheduled_for.isoformat()} if isinstance(scheduled_for, datetime) else {}
-    audit.record(
-        rule.audit,
-        actor=actor,
-        story_id=story.id,
-        from_state=from_state,
-        to_state=rule.target,
-        note=note.strip(),
-        data=data,
-    )
-    notify_story_event(action, story, actor=actor, note=note.strip())
-    if isinstance(scheduled_for, datetime):
-        # Plain values: touching `story` after commit would open a new transaction (and on
-        # SQLite take the write lock) inside the commit's callbacks.
-        after_commit(lambda: queue_publish(story_id, scheduled_for))
-    if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
-        purge_public_cache()
-    actor_id = actor.id
-    commit()
-    log.info("story %s: %s by %s (%s -> %s)", story_id, action, actor_id, from_state, rule.target)
-    return story
-
-
-def _checked_publish_time(story: Story, publish_at: datetime | None, now: datetime) -> datetime:
-    if publish_at is None:
-        raise ValidationFailed({"publish_at": "Enter the date and time to publish."})
-    if publish_at <= now:
-        raise ValidationFailed(
-            {
-                "publish_at": f"{_local(publish_at)} has already passed (it is now "
-                f"{_local(now)}); choose a time in the future, or use Publish now."
-            }
-        )
-    if publish_at > now + MAX_SCHEDULE_AHEAD:
-        raise ValidationFailed(
-            {"publish_at": f"{_local(publish_at)} is more than a year ahead; check the date."}
-        )
-    if story.embargo_at and publish_at < story.embargo_at:
-        raise ValidationFailed(
-            {
-                "publish_at": f"{_local(publish_at)} is before the story's embargo lifts at "
-                f"{_local(story.embargo_at)}; choose that time or later."
-            }
-        )
-    return publish_at
-
-
-def _local(value: datetime) -> str:
-    """An instant as the newsroom reads it, e.g. '30 Dec 2025, 18:05 (Asia/Dhaka)'."""
-    name = current_app.config["EDITORIAL_TIMEZONE"]
-    return f"{format_local(value, zone(name))} ({name})"
 
 
 def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story:

@@ -1,8 +1,7 @@
 """The public news site: pages (pages.py), feeds and sitemaps (feeds.py), caching (cache.py),
 and the one definition of what is public (queries.py)."""
 
-from flask import Blueprint
+from editorial.site import feeds, pages  # noqa: F401  (the route modules register themselves)
+from editorial.site.blueprint import bp
 
-bp = Blueprint("site", __name__)
-
-from editorial.site import feeds, pages  # noqa: E402,F401
+__all__ = ["bp"]

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, url_for
 
-from editorial.site import bp, queries
+from editorial.site import queries
+from editorial.site.blueprint import bp
 from editorial.site.cache import public_page
 
 FEED_SIZE = 30

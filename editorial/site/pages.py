@@ -8,7 +8,8 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from werkzeug.exceptions import NotFound
 
 from editorial.services.settings import site_tagline
-from editorial.site import bp, queries
+from editorial.site import queries
+from editorial.site.blueprint import bp
 from editorial.site.cache import public_headers, public_page
 from editorial.site.queries import Article, Card
 from editorial.timeutil import utcnow, zone
@@ -246,28 +247,6 @@ def _path_parts(story: Any) -> tuple[str, str, str, str, str]:
         zone(current_app.config["EDITORIAL_TIMEZONE"])
     )
     return (story.desk.slug, f"{when:%Y}", f"{when:%m}", f"{when:%d}", story.slug)
-
-
-@bp.app_template_global("public_article_of")
-def public_article_of(story: Any) -> Article:
-    """The article view of any story, for templates given a Story (the newsroom preview)."""
-    return queries.article_of(story)
-
-
-def render_preview(story: Any) -> str:
-    """A story of any state as its article page will look (for the newsroom's signed preview).
-
-    Not a public page: no JSON-LD, no canonical link, no lists of other stories.
-    """
-    html, _status = render_page(
-        "site/article.html",
-        article=queries.article_of(story),
-        more=[],
-        top=[],
-        latest=[],
-        preview=True,
-    )
-    return html
 
 
 def news_article_jsonld(article: Article) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from flask import current_app, url_for
 from sqlalchemy import ColumnElement, Executable, Result, Select, bindparam, func, or_, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from editorial.database import READ_ONLY
 from editorial.extensions import db
@@ -303,11 +303,10 @@ def article_of(story: Story) -> Article:
     )
 
 
-# What an article shows, and nothing more: by default a story's desk and authors would pull
-# in every member of the desk, their roles and their desks.
+# What an article shows, in four queries (the story and its desk, authors, tags, notices).
 ARTICLE_LOADS = (
-    joinedload(Story.desk).lazyload("*"),
-    selectinload(Story.authors).lazyload("*"),
+    joinedload(Story.desk),
+    selectinload(Story.authors),
     selectinload(Story.tags),
     selectinload(Story.corrections),
 )
@@ -328,7 +327,7 @@ def renamed_story(old_slug: str) -> Story | None:
         select(Story)
         .join(SlugRedirect, SlugRedirect.story_id == Story.id)
         .where(SlugRedirect.slug == old_slug)
-        .options(joinedload(Story.desk).lazyload("*"), lazyload("*"))
+        .options(joinedload(Story.desk))
     )
 
 

@@ -29,8 +29,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from editorial.celery_app import TASK_QUEUES
+from editorial.config import _embedded_broker
 from editorial.extensions import db
 from tests.conftest import REDIS_URL, make_app, need_service
+from tests.integration.backupkit import empty_app  # noqa: F401  (a fixture of the backup tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Ours alone (other suites use other numbers); TEST_REDIS_DB lets parallel runs on one machine
@@ -289,6 +291,18 @@ def live_app(
         BROKER_KEY_PREFIX=BROKER_PREFIX,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp.port,
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def embedded_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app exactly as `make run` configures it, but for the tests' SQLite copy."""
+    app = make_app(
+        tmp_path, "sqlite", request, CELERY=live_celery_config(_embedded_broker(tmp_path))
     )
     with app.app_context():
         yield app

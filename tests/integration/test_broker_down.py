@@ -18,7 +18,8 @@ from sqlalchemy import select
 from editorial.extensions import db
 from editorial.models import AuditEvent, EmailState, Notification, Story
 from editorial.services import notifications
-from editorial.services.stories import StoryInput, create_story, save_story, transition_story
+from editorial.services.stories import StoryInput, create_story, save_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import format_local, utcnow, zone
 from editorial.workflow import Action, StoryState
 from tests.conftest import csrf_token, make_app

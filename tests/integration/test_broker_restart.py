@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from editorial.models import Story
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.integration.conftest import rows, wait_until

@@ -16,34 +16,19 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from editorial.config import _embedded_broker
-from editorial.extensions import db
+from editorial.celery_app import DEFAULT_QUEUE, MAIL_QUEUE, PUBLISHING_QUEUE
 from editorial.models import AuditEvent, Story
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
-from tests.conftest import make_app
 from tests.integration.conftest import (
     CeleryProcesses,
-    live_celery_config,
     process_env,
     rows,
     wait_until,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def embedded_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The app exactly as `make run` configures it, but for the tests' SQLite copy."""
-    app = make_app(
-        tmp_path, "sqlite", request, CELERY=live_celery_config(_embedded_broker(tmp_path))
-    )
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -62,13 +47,14 @@ def test_embedded_broker_publishes_on_time_and_mails_to_the_outbox(
     embedded_app: Flask, embedded_procs: CeleryProcesses, make, tmp_path: Path
 ):
     assert embedded_app.extensions["celery"].conf.broker_url.startswith("sqla+sqlite:////")
-    # As the Procfile runs them: a worker and a separate scheduler.
-    worker = embedded_procs.worker(wait=False)
+    # As the Procfile runs them: a publishing worker, an e-mail worker, a separate scheduler.
+    worker = embedded_procs.worker(queues=PUBLISHING_QUEUE, wait=False)
+    mailer = embedded_procs.worker(queues=f"{MAIL_QUEUE},{DEFAULT_QUEUE}", wait=False)
     embedded_procs.beat()
     desk = make.desk()
     reporter, editor = make.reporter(desk), make.editor(desk)
     story = make.story(reporter, desk, StoryState.APPROVED, editor=editor, headline="Tide tables")
-    worker.ready()
+    worker.ready(), mailer.ready()
     at = utcnow() + timedelta(seconds=3)
     transition_story(story, Action.SCHEDULE, actor=editor, publish_at=at)
 

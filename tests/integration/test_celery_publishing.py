@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 
 from editorial.celery_app import PUBLISHING_QUEUE
 from editorial.extensions import db
+from editorial.jobs import Job, enqueue
 from editorial.models import AuditEvent, Heartbeat, Notification, Story
 from editorial.services import publishing
 from editorial.services.cache import site_generation
-from editorial.services.stories import StoryInput, save_story, transition_story
-from editorial.tasks import enqueue
-from editorial.tasks import publish_due_stories as publish_task
+from editorial.services.stories import StoryInput, save_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.integration.conftest import rows, wait_until
@@ -248,7 +248,7 @@ def test_two_schedulers_publish_each_story_once(newsroom, make, celery_procs, br
     times = schedule(stories, newsroom)
     at = next(iter(times.values()))
     for _ in range(20):  # wake-ups delivered again, as after a visibility timeout
-        assert enqueue(publish_task, kwargs={"at": at.isoformat()}, eta=at)
+        assert enqueue(Job.PUBLISH_DUE, kwargs={"at": at.isoformat()}, eta=at)
 
     wait_published(ids)
     wait_for_sweep_after(utcnow())  # and let both schedulers look once more
@@ -309,12 +309,12 @@ def test_publish_task_delivered_twice_publishes_purges_and_mails_once(
     at = utcnow() + timedelta(seconds=2)
     schedule([story], newsroom, at)
     for _ in range(2):  # the broker delivers the task again (e.g. after a visibility timeout)
-        assert enqueue(publish_task, kwargs={"at": at.isoformat()}, eta=at)
+        assert enqueue(Job.PUBLISH_DUE, kwargs={"at": at.isoformat()}, eta=at)
 
     wait_published([story.id])
     generation = site_generation()
-    for _ in range(2):  # and once more, well after the fact (an old-style task too)
-        assert enqueue(publish_task, kwargs={"story_id": story.id})
+    for _ in range(2):  # and once more, well after the fact (a wake-up without its instant too)
+        assert enqueue(Job.PUBLISH_DUE)
     wait_until(lambda: queued(broker) == 0 and not broker.hlen("unacked"), 15, "the queue to drain")
 
     assert_published_once([story.id])

@@ -89,7 +89,7 @@ def test_required_services(compose: dict) -> None:
     services = compose["services"]
     for name in (*APP_SERVICES, "postgres", "redis", "mailpit"):
         assert name in services, f"missing service {name}"
-    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["postgres"]["image"].startswith("postgres:15")
     assert services["redis"]["image"].startswith("redis:7")
     assert "mailpit" in services["mailpit"]["image"]
     ports = " ".join(services["mailpit"].get("ports", []))
@@ -182,3 +182,22 @@ def test_proxy_headers_are_trusted_only_behind_a_proxy(compose: dict) -> None:
     assert any(port.endswith(":8000") for port in services["web"]["ports"])
     for name in APP_SERVICES:
         assert str(services[name]["environment"]["TRUSTED_PROXIES"]) == "0", name
+
+
+def test_the_images_pg_dump_matches_the_postgres_server(compose: dict) -> None:
+    """pg_dump refuses a server of a newer major version: `flask backup` in the app image
+    needs the client of the server's major version."""
+    major = compose["services"]["postgres"]["image"].split(":")[1].split(".")[0]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"postgresql-client-{major}" in dockerfile
+    assert "FROM python:3.11-slim-bookworm" in dockerfile  # whose apt has that client
+
+
+def test_a_backup_service_writes_archives_to_a_volume(compose: dict) -> None:
+    backup = compose["services"]["backup"]
+    assert "flask backup create --to /backups/" in " ".join(backup["command"])
+    assert "backups:/backups" in backup["volumes"] and "backups" in compose["volumes"]
+    assert "/backups" in (ROOT / "Dockerfile").read_text()  # made writable for the app user
+    for name in APP_SERVICES:
+        env = compose["services"][name]["environment"]
+        assert "METRICS_TOKEN" in env and "SENTRY_DSN" in env, name

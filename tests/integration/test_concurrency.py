@@ -15,15 +15,19 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person, Story
+from editorial.services import commit
+from editorial.services.cache import purge_public_cache, site_generation
 from editorial.services.errors import StaleStory
 from editorial.services.publishing import publish_due_stories
-from editorial.services.stories import StoryInput, create_story, save_story, transition_story
+from editorial.services.stories import StoryInput, create_story, save_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState, WorkflowError
+from tests.integration.conftest import wait_until
 
 S = StoryState
 Prepare = Callable[[], Callable[[], object]]
@@ -265,3 +269,42 @@ def test_a_double_clicked_save_draft_saves_both_with_distinct_slugs(
     results = race(any_app, [creator] * 40)
     assert sorted(results) == sorted(["weather", *(f"weather-{n}" for n in range(2, 41))])
     assert db.session.scalar(select(func.count()).select_from(Story)) == 40
+
+
+def _waiting_on_a_lock() -> bool:
+    with db.engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+@pytest.mark.services
+def test_two_first_cache_purges_both_commit(pg_app: Flask) -> None:
+    """Two publishers purging the public cache for the first time (no generation row yet):
+    the second used to fail on the primary key, and its good story was flagged as failed."""
+    purge_public_cache()  # the first publisher, not yet committed
+    outcome: list[str] = []
+
+    def second() -> None:
+        with pg_app.app_context():
+            try:
+                purge_public_cache()
+                commit()
+                outcome.append("committed")
+            except Exception as error:  # reported by the assertion below
+                outcome.append(repr(error))
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    wait_until(lambda: not thread.is_alive() or _waiting_on_a_lock(), 30, "the second purge to run")
+    commit()
+    thread.join(timeout=60)
+    assert outcome == ["committed"]
+    assert site_generation() != "0"

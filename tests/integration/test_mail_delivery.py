@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from editorial.celery_app import MAIL_QUEUE
 from editorial.extensions import db
+from editorial.jobs import Job, enqueue
 from editorial.models import EmailState, Notification
-from editorial.services.stories import transition_story
-from editorial.tasks import deliver_notification_email, enqueue
+from editorial.services.transitions import transition_story
 from editorial.workflow import Action
 from tests.integration.conftest import rows, wait_until
 
@@ -127,7 +127,7 @@ def test_email_task_delivered_three_times_sends_once(live_app, make, celery_proc
     smtp.start()
     (editor,), (notification_id,) = submitted_to(make, True)  # queued once, no worker yet
     for _ in range(2):
-        assert enqueue(deliver_notification_email, args=(notification_id,))
+        assert enqueue(Job.DELIVER_NOTIFICATION_EMAIL, args=(notification_id,))
     assert broker.llen(MAIL_QUEUE) >= 3
 
     celery_procs.worker(concurrency=4)
@@ -152,8 +152,8 @@ def test_marked_sent_when_the_server_accepts_not_after_quit(
     (editor,), (notification_id,) = submitted_to(make, True)
     worker.ready()
 
-    wait_until(lambda: email_state(notification_id).email_state == EmailState.SENT, 20, "sent")
-    assert smtp.inbox.holding == 1  # still waiting for its 221 to QUIT
+    wait_until(lambda: smtp.inbox.holding == 1, 20, "QUIT to be held")
+    assert email_state(notification_id) == (EmailState.SENT, 1)  # before the 221 to QUIT
     worker.kill()
     smtp.inbox.hold.clear()
     # Nothing can claim it again: only "pending" and lapsed "sending" e-mails are claimed.

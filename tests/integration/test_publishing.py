@@ -17,7 +17,7 @@ from editorial.models import AuditEvent, Heartbeat, Notification, Story
 from editorial.services import publishing
 from editorial.services.cache import site_generation
 from editorial.services.publishing import publish_due_stories, sweep
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.dbfaults import Refusal

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from editorial.celery_app import DEFAULT_QUEUE, MAIL_QUEUE, PUBLISHING_QUEUE, TASK_QUEUES
 from editorial.models import AuditEvent, EmailState, Notification, Story
-from editorial.services.stories import transition_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.integration.conftest import rows, wait_until

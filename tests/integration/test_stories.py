@@ -21,13 +21,8 @@ from editorial.models import (
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import set_setting
-from editorial.services.stories import (
-    StoryInput,
-    restore_revision,
-    save_story,
-    set_placement,
-    transition_story,
-)
+from editorial.services.stories import StoryInput, restore_revision, save_story, set_placement
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import (
     Action,

@@ -4,7 +4,8 @@ Each example builds its own desks and staff in the test's SQLite database. Rando
 random transitions, saves (some from stale versions), placements and scheduler runs with a
 "now" in the future. After every step: states are legal, published stories (and only they) are
 public and have their times, every change left exactly one audit event and bumped the version,
-and every refusal left nothing behind.
+and every refusal left nothing behind. What each transition wrote besides its state is checked
+against the `effects` column of the workflow table, and nothing else of those columns moved.
 """
 
 from __future__ import annotations
@@ -30,16 +31,21 @@ from editorial.models import AuditEvent, Placement, Revision, Story
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import StoryInput, save_story, set_placement, transition_story
+from editorial.services.stories import StoryInput, save_story, set_placement
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import (
     HUMAN_ACTIONS,
+    REOPEN_EFFECTS,
+    REOPENED_STATE,
     TRANSITIONS,
     Action,
+    Effect,
     StoryState,
     WorkflowError,
     allowed_actions,
     check,
+    reopens_review,
 )
 
 S = StoryState
@@ -65,6 +71,43 @@ FORWARD = [
     Action.RESTORE,
     Action.SPIKE,
 ]
+
+
+E = Effect
+# The story columns the table's effects write (the rest are the editor's text and bookkeeping).
+EFFECT_COLUMNS = {
+    E.MARK_SUBMITTED: ("was_submitted", "submitted_at"),
+    E.SET_SCHEDULE: ("publish_at",),
+    E.CLEAR_SCHEDULE: ("publish_at",),
+    E.CLEAR_FAILURE: ("publish_failed_at", "publish_error"),
+    E.STAMP_PUBLISHED: ("published_at", "first_published_at"),
+}
+COLUMNS = sorted({c for columns in EFFECT_COLUMNS.values() for c in columns})
+
+
+def effect_columns(story: Story) -> dict[str, object]:
+    return {c: getattr(story, c) for c in COLUMNS}
+
+
+def assert_effects(effects, before: dict, after: Story, since, until, publish_at=None) -> None:
+    """`after` shows exactly the effects (applied between `since` and `until`); every other
+    column an effect could write kept its value."""
+    written = {c for e in effects for c in EFFECT_COLUMNS.get(e, ())}
+    for column in set(COLUMNS) - written:
+        assert getattr(after, column) == before[column], column
+    if E.MARK_SUBMITTED in effects:
+        assert after.was_submitted and since <= after.submitted_at <= until
+    if E.SET_SCHEDULE in effects:
+        assert after.publish_at == publish_at
+    if E.CLEAR_SCHEDULE in effects:
+        assert after.publish_at is None
+    if E.CLEAR_FAILURE in effects:
+        assert (after.publish_failed_at, after.publish_error) == (None, "")
+    if E.STAMP_PUBLISHED in effects:
+        assert since <= after.published_at <= until
+        assert after.first_published_at == (before["first_published_at"] or after.published_at)
+    if E.AFTER_EMBARGO in effects:
+        assert after.embargo_at is None or after.embargo_at <= until
 
 
 def public_ids() -> set[int]:
@@ -169,7 +212,7 @@ class Newsroom(RuleBasedStateMachine):
     )
     def transition(self, story_id, who, action: Action, note, offset, stale) -> None:
         person, story = self.people[who], self.story(story_id)
-        before = self.snapshot(story_id)
+        before, columns = self.snapshot(story_id), effect_columns(story)
         expected_version = None if stale is None else story.version - (1 if stale else 0)
         publish_at = utcnow() + offset if offset is not None else None
         try:
@@ -178,6 +221,7 @@ class Newsroom(RuleBasedStateMachine):
             predicted: type[Exception] | None = type(error)
         else:
             predicted = None
+        since = utcnow()
         try:
             transition_story(
                 story,
@@ -198,6 +242,7 @@ class Newsroom(RuleBasedStateMachine):
         assert before[0] in rule_.sources
         after = self.story(story_id)
         assert after.state == rule_.target
+        assert_effects(rule_.effects, columns, after, since, utcnow(), publish_at)
         self.changed(story_id)
 
     @rule(story_id=stories, moves=st.integers(1, 4), data=st.data())
@@ -217,17 +262,21 @@ class Newsroom(RuleBasedStateMachine):
             if not offered:
                 return
             _, who, rule_ = data.draw(st.sampled_from(offered), label="choice")
-            if rule_.action is Action.SUBMIT and not (story.headline and story.body.strip()):
+            if E.NEEDS_TEXT in rule_.effects and not (story.headline and story.body.strip()):
                 return
+            columns, since = effect_columns(story), utcnow()
+            publish_at = since + timedelta(hours=1)
             transition_story(
                 story,
                 rule_.action,
                 actor=self.people[who],
                 note="Because.",
                 expected_version=story.version,
-                publish_at=utcnow() + timedelta(hours=1),
+                publish_at=publish_at,
             )
-            assert self.story(story_id).state == rule_.target
+            after = self.story(story_id)
+            assert after.state == rule_.target
+            assert_effects(rule_.effects, columns, after, since, utcnow(), publish_at)
             self.changed(story_id)
 
     @rule(
@@ -239,7 +288,8 @@ class Newsroom(RuleBasedStateMachine):
     )
     def save(self, story_id, who, headline, body, stale) -> None:
         person, story = self.people[who], self.story(story_id)
-        before = self.snapshot(story_id)
+        before, columns = self.snapshot(story_id), effect_columns(story)
+        reopen = reopens_review(person.actor, story.facts, workflow_policy())
         data = StoryInput(headline=headline, body=body, desk_id=story.desk_id, slug=story.slug)
         try:
             save_story(
@@ -250,10 +300,8 @@ class Newsroom(RuleBasedStateMachine):
             return
         assert not stale, "a save over a newer version succeeded"
         after = self.story(story_id)
-        if before[0] in {S.APPROVED, S.SCHEDULED}:
-            assert after.state in {before[0], S.SUBMITTED}
-        else:
-            assert after.state == before[0]
+        assert after.state == (REOPENED_STATE if reopen else before[0])
+        assert_effects(REOPEN_EFFECTS if reopen else frozenset(), columns, after, None, None)
         assert (after.headline, after.body) == (headline, body)
         self.changed(story_id)
 
@@ -280,9 +328,15 @@ class Newsroom(RuleBasedStateMachine):
             for s in db.session.scalars(select(Story).where(Story.id.in_(mine)))
             if s.state == S.SCHEDULED and s.publish_at <= now
         }
+        columns = {
+            s.id: effect_columns(s)
+            for s in db.session.scalars(select(Story).where(Story.id.in_(due)))
+        }
         published = set(publish_due_stories(now)) & set(mine)
         assert published == due
+        effects = TRANSITIONS[Action.PUBLISH_SCHEDULED].effects
         for story_id in published:
+            assert_effects(effects, columns[story_id], self.story(story_id), now, now)
             self.changed(story_id)
 
     # --- invariants --------------------------------------------------------------------------

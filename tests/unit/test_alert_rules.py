@@ -9,13 +9,14 @@ import yaml
 from prometheus_client import REGISTRY
 
 import editorial.metrics  # noqa: F401  (registers the metrics)
+from editorial.livemetrics import LiveCollector
 
 RULES = Path(__file__).resolve().parents[2] / "ops" / "prometheus" / "alerts.yml"
 
 
 def _exported() -> set[str]:
     names = set()
-    for family in REGISTRY.collect():
+    for family in [*REGISTRY.collect(), *LiveCollector().describe()]:
         suffixes = {"histogram": ("_bucket", "_count", "_sum"), "counter": ("_total",)}
         names |= {family.name + suffix for suffix in suffixes.get(family.type, ("",))}
     return names

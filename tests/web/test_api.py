@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
-from editorial.services.stories import CorrectionInput, StoryInput, save_story, transition_story
+from editorial.services.stories import CorrectionInput, StoryInput, save_story
+from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState
 from tests.web import sitekit
 from tests.web.sitekit import Paper, article_path, set_published

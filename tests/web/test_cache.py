@@ -14,13 +14,8 @@ from werkzeug.http import parse_date
 
 from editorial.extensions import db
 from editorial.models import Placement
-from editorial.services.stories import (
-    CorrectionInput,
-    StoryInput,
-    save_story,
-    set_placement,
-    transition_story,
-)
+from editorial.services.stories import CorrectionInput, StoryInput, save_story, set_placement
+from editorial.services.transitions import transition_story
 from editorial.site.cache import CACHE_CONTROL, RedisCache
 from editorial.workflow import Action, StoryState
 from tests.conftest import REDIS_URL, Factory, make_app, need_service

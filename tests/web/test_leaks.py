@@ -20,7 +20,8 @@ from sqlalchemy import update
 from editorial.extensions import db
 from editorial.models import Placement, Story
 from editorial.services import commit
-from editorial.services.stories import StoryInput, save_story, transition_story
+from editorial.services.stories import StoryInput, save_story
+from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.web import sitekit

@@ -10,8 +10,6 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
-from editorial.extensions import db
-from editorial.models import Story
 from editorial.services import commit
 from editorial.services.cache import purge_public_cache
 from editorial.services.settings import set_setting
@@ -328,16 +326,6 @@ def test_public_pages_are_the_same_for_staff(app: Flask, paper: Paper) -> None:
         # Flask adds "Vary: Cookie" (its session is read on every request), so a shared cache
         # keeps cookie-less readers on one copy; no public answer ever sets a cookie.
         assert "Set-Cookie" not in a.headers and "Set-Cookie" not in s.headers
-
-
-def test_preview_helper_renders_any_state(app: Flask, paper: Paper) -> None:
-    from editorial.site.pages import render_preview
-
-    story = paper.story(StoryState.DRAFT, headline="A draft in preview")
-    with app.test_request_context("/"):
-        html = render_preview(db.session.get(Story, story.id))
-    assert "A draft in preview" in html and "noindex" in html
-    assert "application/ld+json" not in html
 
 
 def test_formatted_urls_agree_with_the_routes(app: Flask) -> None:

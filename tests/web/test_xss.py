@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 
 from editorial.services.comments import add_comment
-from editorial.services.stories import StoryInput, save_story, transition_story
+from editorial.services.stories import StoryInput, save_story
+from editorial.services.transitions import transition_story
 from editorial.templating import newsroom_zone
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState

@@ -1,7 +1,7 @@
 """notifications.email_message_id: the e-mail copy's Message-ID, fixed before the first attempt
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 14:30:00
 
 A worker killed after the SMTP server accepted a message but before it was marked sent leaves

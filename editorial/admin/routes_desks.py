@@ -1,0 +1,63 @@
+"""Admin pages for desks: the list with member counts, new desks, renaming."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as BaseResponse
+
+from editorial.admin.blueprint import bp
+from editorial.admin.common import actor, desk_or_404, show_errors
+from editorial.admin.forms import DeskForm, RenameDeskForm
+from editorial.extensions import db
+from editorial.models import Desk, Person
+from editorial.services import desks
+from editorial.services.errors import ValidationFailed
+
+
+@bp.route("/desks/", methods=["GET", "POST"])
+def desk_list() -> BaseResponse | str:
+    """The desks with their member counts, and a form to add one."""
+    form = DeskForm()
+    if form.validate_on_submit():
+        try:
+            desk = desks.create_desk(form.name.data or "", form.slug.data or "", actor=actor())
+        except ValidationFailed as failed:
+            show_errors(form, failed)
+        else:
+            flash(f"The {desk.name} desk is created.", "success")
+            return redirect(url_for("admin.desk_list"))
+    return render_template(
+        "admin/desks.html", desks=desks.all_desks(), counts=desks.member_counts(), form=form
+    )
+
+
+@bp.route("/desks/<int:desk_id>", methods=["GET", "POST"])
+def desk_edit(desk_id: int) -> BaseResponse | str:
+    """Rename a desk (its web address stays the same)."""
+    desk = desk_or_404(desk_id)
+    form = RenameDeskForm(data={"name": desk.name} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            desks.rename_desk(desk, form.name.data or "", actor=actor())
+        except ValidationFailed as failed:
+            show_errors(form, failed)
+        else:
+            flash(f"The desk is now called {desk.name}.", "success")
+            return redirect(url_for("admin.desk_list"))
+    return render_template(
+        "admin/desk_edit.html", desk=desk, form=form, members=_active_members(desk.id)
+    )
+
+
+def _active_members(desk_id: int) -> list[Person]:
+    """The desk's active members with their roles (listed beside each name)."""
+    return list(
+        db.session.scalars(
+            select(Person)
+            .options(selectinload(Person.role_rows))
+            .where(Person.desks.any(Desk.id == desk_id), Person.is_active.is_(True))
+            .order_by(Person.name, Person.id)
+        )
+    )

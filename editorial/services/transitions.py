@@ -1,0 +1,140 @@
+"""Moving a story along the workflow: one conditional UPDATE per transition, as the table says.
+
+`check()` decides whether this person may take the action now; the row's effects (what the
+transition refuses without, what it writes) come from the same row of `editorial.workflow`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import update
+
+from editorial.extensions import db
+from editorial.models import Person, Story
+from editorial.services import after_commit, audit, commit, rollback
+from editorial.services.cache import purge_public_cache
+from editorial.services.effects import transition_values
+from editorial.services.errors import ValidationFailed
+from editorial.services.notifications import notify_story_event
+from editorial.services.publishing import queue_publish
+from editorial.services.settings import workflow_policy
+from editorial.timeutil import format_local, utcnow, zone
+from editorial.workflow import Action, Effect, StoryState, WrongState, check
+
+log = logging.getLogger(__name__)
+
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+def transition_story(
+    story: Story,
+    action: Action,
+    *,
+    actor: Person,
+    note: str = "",
+    expected_version: int | None = None,
+    publish_at: datetime | None = None,
+) -> Story:
+    """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
+    rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+    now = utcnow()
+    if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):
+        raise ValidationFailed(errors)
+    if Effect.AFTER_EMBARGO in rule.effects and story.embargo_at and story.embargo_at > now:
+        raise WrongState("This story is under embargo; it cannot be published before then.")
+    if Effect.SET_SCHEDULE in rule.effects:
+        publish_at = _checked_publish_time(story, publish_at, now)
+    values = transition_values(rule, now, publish_at)
+
+    story_id, facts = story.id, story.facts
+    # The row must still be what check() judged: a reporter's spike of a never-submitted draft
+    # must not land on the same story submitted a moment ago, nor a check for one desk on another.
+    conditions = [
+        Story.id == story.id,
+        Story.state == facts.state,
+        Story.desk_id == facts.desk_id,
+        Story.was_submitted.is_(facts.was_submitted),
+    ]
+    if expected_version is not None:
+        conditions.append(Story.version == expected_version)
+    from_state = StoryState(story.state)
+    claimed = db.session.execute(
+        update(Story)
+        .where(*conditions)
+        .values(**values)
+        .returning(Story.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        rollback()
+        db.session.refresh(story)
+        raise WrongState(
+            "Someone else changed this story first; it is now "
+            f"{StoryState(story.state).label.lower()}. "
+            "Nothing was changed by your request."
+        )
+    db.session.expire(story)
+    data = {"publish_at": values["publish_at"].isoformat()} if values.get("publish_at") else {}
+    audit.record(
+        rule.audit,
+        actor=actor,
+        story_id=story.id,
+        from_state=from_state,
+        to_state=rule.target,
+        note=note.strip(),
+        data=data,
+    )
+    notify_story_event(action, story, actor=actor, note=note.strip())
+    if Effect.SET_SCHEDULE in rule.effects:
+        # Plain values: touching `story` after commit would open a new transaction (and on
+        # SQLite take the write lock) inside the commit's callbacks.
+        after_commit(lambda: queue_publish(story_id, values["publish_at"]))
+    if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
+        purge_public_cache()
+    actor_id = actor.id
+    commit()
+    log.info("story %s: %s by %s (%s -> %s)", story_id, action, actor_id, from_state, rule.target)
+    return story
+
+
+def _checked_publish_time(story: Story, publish_at: datetime | None, now: datetime) -> datetime:
+    if publish_at is None:
+        raise ValidationFailed({"publish_at": "Enter the date and time to publish."})
+    if publish_at <= now:
+        raise ValidationFailed(
+            {
+                "publish_at": f"{_local(publish_at)} has already passed (it is now "
+                f"{_local(now)}); choose a time in the future, or use Publish now."
+            }
+        )
+    if publish_at > now + MAX_SCHEDULE_AHEAD:
+        raise ValidationFailed(
+            {"publish_at": f"{_local(publish_at)} is more than a year ahead; check the date."}
+        )
+    if story.embargo_at and publish_at < story.embargo_at:
+        raise ValidationFailed(
+            {
+                "publish_at": f"{_local(publish_at)} is before the story's embargo lifts at "
+                f"{_local(story.embargo_at)}; choose that time or later."
+            }
+        )
+    return publish_at
+
+
+def _local(value: datetime) -> str:
+    """An instant as the newsroom reads it, e.g. '30 Dec 2025, 18:05 (Asia/Dhaka)'."""
+    name = current_app.config["EDITORIAL_TIMEZONE"]
+    return f"{format_local(value, zone(name))} ({name})"
+
+
+def validate_for_submit(story: Story) -> dict[str, str]:
+    """A story goes to the desk only with a headline and a body."""
+    errors = {}
+    if not story.headline.strip():
+        errors["headline"] = "A headline is required to submit."
+    if not story.body.strip():
+        errors["body"] = "The body is empty; write the story before submitting it."
+    return errors

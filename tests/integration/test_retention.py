@@ -1,0 +1,88 @@
+"""Retention: old read notifications, revoked sessions and delivered messages of the embedded
+broker are pruned by periodic tasks; what is still in use stays; a second run deletes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from editorial.celery_app import BEAT_SCHEDULE_DEFAULTS
+from editorial.extensions import db
+from editorial.jobs import Job, enqueue
+from editorial.models import EmailState, LoginSession, Notification
+from editorial.services.staff import start_session
+from editorial.tasks import prune_old_rows, tidy_embedded_broker
+from editorial.timeutil import utcnow
+from tests.conftest import Factory
+
+
+def _notification(person_id: int, read_days_ago: int | None, email: EmailState) -> int:
+    now = utcnow()
+    row = Notification(
+        person_id=person_id,
+        kind="test",
+        subject="A notice",
+        created_at=now - timedelta(days=400),
+        read_at=None if read_days_ago is None else now - timedelta(days=read_days_ago),
+        email_state=email,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def _session(person, revoked_days_ago: int | None) -> int:
+    start_session(person)
+    row = db.session.scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
+    assert row is not None
+    row.created_at = utcnow() - timedelta(days=500)
+    if revoked_days_ago is not None:
+        row.revoked_at = utcnow() - timedelta(days=revoked_days_ago)
+    db.session.commit()
+    return row.id
+
+
+def test_old_read_notifications_and_revoked_sessions_go(any_app: Flask, make: Factory) -> None:
+    person = make.reporter(make.desk())
+    old_read = _notification(person.id, 120, EmailState.SENT)
+    kept = {
+        _notification(person.id, 10, EmailState.SENT),  # read recently
+        _notification(person.id, None, EmailState.NONE),  # never read, however old
+        _notification(person.id, 120, EmailState.PENDING),  # its e-mail is still on its way
+    }
+    old_revoked = _session(person, 45)
+    live = {_session(person, 3), _session(person, None)}  # recently revoked; signed in
+
+    assert prune_old_rows.run() == {"notifications": 1, "sessions": 1}
+    assert prune_old_rows.run() == {"notifications": 0, "sessions": 0}  # twice is safe
+    db.session.expire_all()
+    assert set(db.session.scalars(sa.select(Notification.id))) == kept
+    assert set(db.session.scalars(sa.select(LoginSession.id))) == live
+    assert db.session.get(Notification, old_read) is None
+    assert db.session.get(LoginSession, old_revoked) is None
+
+
+def test_beat_runs_the_retention_tasks() -> None:
+    tasks = {entry["task"] for entry in BEAT_SCHEDULE_DEFAULTS.values()}
+    assert {"editorial.tasks.prune_old_rows", "editorial.tasks.tidy_embedded_broker"} <= tasks
+
+
+# kombu's SQLAlchemy transport (the embedded broker) maps its tables with lazy="noload",
+# which SQLAlchemy 2.1 deprecates; queueing in this process configures those mappers.
+@pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
+def test_delivered_messages_of_the_embedded_broker_are_deleted(embedded_app: Flask) -> None:
+    for _ in range(4):
+        assert enqueue(Job.RETRY_PENDING_EMAILS)
+    broker = embedded_app.config["CELERY"]["broker_url"]
+    engine = sa.create_engine(broker.removeprefix("sqla+"))
+    with engine.begin() as connection:  # as a worker leaves them once delivered
+        connection.execute(sa.text("UPDATE kombu_message SET visible = 0 WHERE id <= 3"))
+    assert tidy_embedded_broker.run() == 3
+    assert tidy_embedded_broker.run() == 0
+    with engine.connect() as connection:
+        left = connection.execute(sa.text("SELECT count(*) FROM kombu_message")).scalar()
+    assert left == 1  # the undelivered message stays
+    engine.dispose()

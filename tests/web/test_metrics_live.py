@@ -1,0 +1,70 @@
+"""Scrape-time metrics: page cache hits, overdue and failed stories, the sweep's age, queue
+lengths on the embedded broker, and the database counters, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import update
+
+from editorial.extensions import db
+from editorial.models import Story
+from editorial.services import counters
+from editorial.services.publishing import sweep
+from editorial.timeutil import utcnow
+from editorial.workflow import StoryState
+from tests.conftest import Factory
+from tests.metricskit import scrape, value
+
+
+def test_page_cache_hits_and_misses_are_counted(any_app: Flask) -> None:
+    before = scrape(any_app)
+    client = any_app.test_client()
+    client.get("/")
+    client.get("/")
+    after = scrape(any_app)
+    name = "editorial_page_cache_requests_total"
+    assert value(after, name, result="miss") == value(before, name, result="miss") + 1
+    assert value(after, name, result="hit") == value(before, name, result="hit") + 1
+
+
+def test_overdue_and_failed_stories_are_counted_as_they_are_now(
+    any_app: Flask, make: Factory
+) -> None:
+    desk = make.desk()
+    editor, reporter = make.editor(desk), make.reporter(desk)
+    late, broken, fine = (
+        make.story(reporter, desk, StoryState.SCHEDULED, editor=editor) for _ in range(3)
+    )
+    assert value(scrape(any_app), "editorial_stories_overdue") == 0
+    past = utcnow() - timedelta(minutes=5)
+    db.session.execute(
+        update(Story).where(Story.id.in_([late.id, broken.id])).values(publish_at=past)
+    )
+    db.session.execute(update(Story).where(Story.id == broken.id).values(publish_failed_at=past))
+    db.session.commit()
+    samples = scrape(any_app)
+    assert value(samples, "editorial_stories_overdue") == 1
+    assert value(samples, "editorial_stories_publish_failed") == 1
+    assert fine.id
+
+
+def test_sweep_age_is_infinite_until_the_sweep_runs(any_app: Flask) -> None:
+    assert math.isinf(value(scrape(any_app), "editorial_publish_sweep_age_seconds"))
+    sweep()
+    assert value(scrape(any_app), "editorial_publish_sweep_age_seconds") < math.inf
+
+
+def test_publish_lag_histogram_is_cumulative(any_app: Flask) -> None:
+    counters.add(counters.publish_lags("publish", [0.1, 0.7, 45.0, 2000.0]))
+    db.session.commit()
+    samples = scrape(any_app)
+    bucket = "editorial_publish_lag_seconds_bucket"
+    assert value(samples, bucket, kind="publish", le="0.25") == 1
+    assert value(samples, bucket, kind="publish", le="1.0") == 2
+    assert value(samples, bucket, kind="publish", le="60.0") == 3
+    assert value(samples, bucket, kind="publish", le="+Inf") == 4
+    assert value(samples, "editorial_publish_lag_seconds_count", kind="publish") == 4
+    assert value(samples, "editorial_publish_lag_seconds_sum", kind="publish") == 2045.8

@@ -1,0 +1,115 @@
+"""Sentry: an error in a view reaches the DSN's host as an envelope, without secrets; with no
+SENTRY_DSN nothing is set up at all."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import sentry_sdk
+from celery.beat import ScheduleEntry
+from flask import Flask
+from sentry_sdk.integrations.celery import CeleryIntegration
+
+from editorial import create_app, sentry
+from editorial.celery_app import QuietScheduler
+from tests.conftest import base_config
+
+SECRET = "hunter2-not-for-sentry"
+
+
+class Collector(BaseHTTPRequestHandler):
+    """A stand-in for Sentry's ingest: keeps every envelope posted to it."""
+
+    received: list[bytes]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        self.server.received.append((self.path, body))  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def ingest() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    server.received = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    sentry_sdk.get_client().close()
+    sentry_sdk.get_global_scope().set_client(None)  # back to no client for the other tests
+
+
+def test_an_error_in_a_view_reaches_sentry_without_secrets(
+    app: Flask, tmp_path: Path, ingest: ThreadingHTTPServer
+) -> None:
+    port = ingest.server_address[1]
+    dsn_app = create_app(
+        base_config(
+            tmp_path,
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/42",
+            PROPAGATE_EXCEPTIONS=False,
+        )
+    )
+
+    def explode() -> str:
+        password = SECRET  # noqa: F841  (a local the SDK would show)
+        raise RuntimeError(f"cannot reach postgresql://editorial:{SECRET}@db/editorial")
+
+    dsn_app.add_url_rule("/_explode", "explode", explode)
+    response = dsn_app.test_client().get(
+        "/_explode", headers={"Authorization": f"Bearer {SECRET}", "Cookie": f"session={SECRET}"}
+    )
+    assert response.status_code == 500
+    client = sentry_sdk.get_client()
+    assert client.should_send_default_pii() is False
+    assert client.get_integration(CeleryIntegration).monitor_beat_tasks  # beat check-ins
+    assert sentry_sdk.flush(timeout=10) is None
+    envelopes = [body for path, body in ingest.received if path == "/api/42/envelope/"]
+    assert envelopes, ingest.received
+    text = b"".join(envelopes).decode()
+    assert "RuntimeError" in text and "/_explode" in text
+    assert SECRET not in text
+
+
+def test_beat_entries_check_in_through_the_quiet_scheduler(
+    app: Flask, tmp_path: Path, ingest: ThreadingHTTPServer
+) -> None:
+    port = ingest.server_address[1]
+    dsn_app = create_app(
+        base_config(
+            tmp_path,
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/42",
+        )
+    )
+    celery_app = dsn_app.extensions["celery"]
+    assert "^publish:due$" in sentry.unmonitored_beat_entries(dsn_app)  # every 2 s
+    scheduler = QuietScheduler(app=celery_app, lazy=True)
+    for name in ("publish:upcoming", "publish:due"):
+        entry = ScheduleEntry(app=celery_app, name=name, **celery_app.conf.beat_schedule[name])
+        scheduler.apply_entry(entry)
+    assert sentry_sdk.flush(timeout=10) is None
+    text = b"".join(body for _path, body in ingest.received).decode()
+    assert '"type":"check_in"' in text.replace(" ", "")
+    assert '"monitor_slug":"publish:upcoming"' in text.replace(" ", "")
+    assert "publish:due" not in text  # under a minute: Sentry Crons cannot take it
+
+
+def test_nothing_is_set_up_without_a_dsn(app: Flask) -> None:
+    assert app.config["SENTRY_DSN"] is None
+    assert sentry.init_app(app) is False
+    assert not sentry_sdk.get_client().is_active()
