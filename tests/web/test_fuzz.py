@@ -15,6 +15,7 @@ examples per route (`fuzz-deep` profile, with Hypothesis' example database):
 from __future__ import annotations
 
 import os
+import reprlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -249,14 +250,28 @@ def _rule(app: Flask, endpoint: str, method: str) -> Rule:
     )
 
 
+class Sent(dict):
+    """A request as the fuzz drew it, printed with long values cut short: Hypothesis prints the
+    failing one, and a 100,000-character field would bury the error (and trip its warning)."""
+
+    def __repr__(self) -> str:
+        short = reprlib.Repr()
+        short.maxstring = short.maxother = 160
+        short.maxlist = short.maxdict = 12
+        return short.repr(dict(self))
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
 @st.composite
 def _requests(draw, world: World, rule: Rule, method: str) -> dict:
     """One request to the rule: who sends it, path, query and (for a POST) the form."""
-    sent = {"role": draw(st.sampled_from(ROLES)), "zone": draw(st.sampled_from(ZONES))}
+    sent = Sent(role=draw(st.sampled_from(ROLES)), zone=draw(st.sampled_from(ZONES)))
     query = draw(fuzzkit.query_values(world.crawl, rule.endpoint, world.query_names))
     forms = world.crawl.forms.get(rule.endpoint, [])
     if method != "POST":
-        return sent | {"path": draw(fuzzkit.path_values(rule, world.crawl)), "query": query}
+        return Sent(sent, path=draw(fuzzkit.path_values(rule, world.crawl)), query=query)
     form = draw(st.sampled_from(forms)) if forms else fuzzkit.Form("POST", rule.rule, "")
     fresh_path = draw(st.booleans())
     path = (
@@ -272,15 +287,16 @@ def _requests(draw, world: World, rule: Rule, method: str) -> dict:
         if typed:
             first = next(iter(typed))
             data = [(n, KEPT if n == first else v) for n, v in data]
-    return sent | {
-        "path": path,
-        "query": query,
-        "form": form,
-        "data": data,
+    return Sent(
+        sent,
+        path=path,
+        query=query,
+        form=form,
+        data=data,
         # as the page is now (the story's current version), not as it was when crawled
-        "fresh": draw(st.booleans()),
-        "multipart": draw(st.booleans()),
-    }
+        fresh=draw(st.booleans()),
+        multipart=draw(st.booleans()),
+    )
 
 
 def _current_hidden_values(world: World, form: fuzzkit.Form) -> dict[str, str]:
@@ -342,7 +358,7 @@ def test_fuzz(fuzz_world: World, endpoint: str, method: str) -> None:
     @PROFILE
     @given(_requests(world, rule, method))
     def fuzz(request: dict) -> None:
-        note(f"{method} {request['path']} ?{request['query']} as {request['role']}")
+        note(f"{method} as {request['role']}: {request!r}")
         response = _send(world, method, request)
         assert response.status_code < 500, response.get_data(as_text=True)[:2000]
         if method == "POST":
