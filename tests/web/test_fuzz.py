@@ -237,8 +237,11 @@ def test_every_route_is_fuzzed_or_excluded(world: World) -> None:
                 fuzzkit.converter_strategy(converter)
             except LookupError:
                 problems.append(f"{rule.rule}: no strategy for <{name}> ({type(converter)})")
-        if "POST" in rule.methods and not world.crawl.forms.get(rule.endpoint):
+        forms = world.crawl.forms.get(rule.endpoint, [])
+        if "POST" in rule.methods and not forms:
             problems.append(f"{rule.endpoint}: POST, but no page of the newsroom shows its form")
+        if any(f.kind == "file" for form in forms for f in form.fields.values()):
+            problems.append(f"{rule.endpoint}: a file field, and the fuzz only sends text")
     assert problems == [], "fuzz these routes (or add them to EXCLUDED with a reason)"
     assert sorted(set(EXCLUDED) - endpoints) == [], "EXCLUDED names routes that are gone"
     assert {endpoint for endpoint, _ in ROUTES} == endpoints
