@@ -107,6 +107,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # An editor may keep a story open all afternoon; an expired token must not cost the text,
         # and the editor view re-renders the posted text when it does expire.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        # Said for every app: Flask-Limiter's init_app otherwise inherits `enabled` from the
+        # last app the shared limiter was given, so one app with limits off turned them off
+        # for every app made after it in the process.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Redis down must not lock the newsroom out: count per process until it is back (one
         # quick failed connection, then Flask-Limiter re-checks Redis with back-off).

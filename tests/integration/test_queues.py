@@ -34,6 +34,7 @@ ROUTES = {
     "editorial.tasks.queue_notification_emails": MAIL_QUEUE,
     "editorial.tasks.retry_pending_emails": MAIL_QUEUE,
     "editorial.tasks.send_account_email": MAIL_QUEUE,
+    "editorial.tasks.prune_old_rows": DEFAULT_QUEUE,
     "editorial.tasks.tidy_embedded_broker": DEFAULT_QUEUE,
 }
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Factory, csrf_token, login
+from editorial.extensions import db
+from tests.conftest import Factory, csrf_token, login, make_app
 
 PASSWORD = "correct horse battery"
 
@@ -68,3 +72,21 @@ def test_security_headers_on_every_page(client: FlaskClient) -> None:
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"]
+
+
+def test_an_app_with_limits_off_leaves_later_apps_limited(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The limiter is one object shared by every app in a process; an app made with limits off
+    (as the fuzz test's is) must not switch them off for the apps made after it."""
+    (tmp_path / "off").mkdir()
+    (tmp_path / "on").mkdir()
+    make_app(tmp_path / "off", "sqlite", request, RATELIMIT_ENABLED=False)
+    app = make_app(tmp_path / "on", "sqlite", request)
+    with app.app_context():
+        person = Factory().reporter(password=PASSWORD)
+        client = app.test_client()
+        codes = [_sign_in(client, person.email, "wrong").status_code for _ in range(6)]
+        db.session.remove()
+        db.engine.dispose()
+    assert codes[5] == 429
