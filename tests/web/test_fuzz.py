@@ -44,7 +44,11 @@ from tests.conftest import Factory, base_config, csrf_token, login, make_app
 from tests.web import fuzzkit
 
 # Routes the fuzz cannot drive, each with the reason. Empty is the goal.
-EXCLUDED: dict[str, str] = {}
+EXCLUDED: dict[str, str] = {
+    # Its text fields and its hostile files (SVG, polyglot, truncated, bombs, oversize) are
+    # tested in tests/web/test_photo_upload.py; the fuzz does not generate files yet.
+    "newsroom.upload_media": "a file upload: bad files are tested in test_photo_upload.py",
+}
 
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 _quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
@@ -89,6 +93,7 @@ def _rules() -> list[tuple[str, str]]:
 
 
 ROUTES = _rules()
+FUZZED = [(e, m) for e, m in ROUTES if e not in EXCLUDED]  # the exclusions give their reasons
 
 
 # --- The newsroom the fuzz runs in --------------------------------------------------------------
@@ -351,10 +356,8 @@ def _assert_text_kept(request: dict, response) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("endpoint", "method"), ROUTES, ids=[f"{m} {e}" for e, m in ROUTES])
+@pytest.mark.parametrize(("endpoint", "method"), FUZZED, ids=[f"{m} {e}" for e, m in FUZZED])
 def test_fuzz(fuzz_world: World, endpoint: str, method: str) -> None:
-    if endpoint in EXCLUDED:
-        pytest.skip(EXCLUDED[endpoint])
     world = fuzz_world
     rule = _rule(world.app, endpoint, method)
 
