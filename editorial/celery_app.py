@@ -43,6 +43,9 @@ TASK_QUEUES = tuple(
 # By task name (tasks may be sent by name, without importing them). Patterns, so that a new
 # publish/unpublish/republish or e-mail task lands in its family's queue; the first match wins.
 TASK_ROUTES = {
+    # Renditions are slow CPU work: on the default queue, never in front of a due story.
+    Job.MAKE_RENDITIONS.value: {"queue": DEFAULT_QUEUE},
+    Job.REQUEUE_RENDITIONS.value: {"queue": DEFAULT_QUEUE},
     "editorial.tasks.*email*": {"queue": MAIL_QUEUE},
     "editorial.tasks.*publish*": {"queue": PUBLISHING_QUEUE},
     "editorial.tasks.*_stories": {"queue": PUBLISHING_QUEUE},  # the sweep, the upcoming step
@@ -54,6 +57,7 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
     "mail:retry": {"task": Job.RETRY_PENDING_EMAILS},
     "broker:tidy": {"task": Job.TIDY_EMBEDDED_BROKER, "schedule": 3600.0},
     "retention:prune": {"task": Job.PRUNE_OLD_ROWS, "schedule": 3600.0},
+    "photos:renditions": {"task": Job.REQUEUE_RENDITIONS},
 }
 
 
@@ -95,6 +99,9 @@ def celery_init_app(app: Flask) -> Celery:
     # Twice per lease: a mail left "sending" by a dead worker waits at most half a lease more.
     lease = float(app.config["MAIL_SENDING_LEASE_SECONDS"])
     schedule["mail:retry"]["schedule"] = min(60.0, lease / 2)
+    # Often enough that a lost rendition job waits at most about one grace period more.
+    grace = float(app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
+    schedule["photos:renditions"]["schedule"] = max(1.0, min(60.0, grace))
     config.setdefault("beat_schedule", schedule)
     celery_app.config_from_object(config)
     celery_app.set_default()

@@ -104,6 +104,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # A long article (200,000 Bangla characters is 600 KB) must fit: Werkzeug caps at 500 kB.
         "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Photo uploads (their view raises the request cap to PHOTO_MAX_BYTES plus the form): a
+        # 24-megapixel camera JPEG is 10-15 MB; 50 megapixels decode to 150 MB of RGB at most.
+        "PHOTO_MAX_BYTES": 30 * 1024 * 1024,
+        "PHOTO_MAX_PIXELS": 50_000_000,
+        # A photo without renditions this long after upload has lost its job (a worker died,
+        # the broker was away): beat queues it again. Longer than a big photo takes on a busy
+        # worker (bench/renditions.py: 5 s for 24 megapixels).
+        "PHOTO_RENDITIONS_GRACE_SECONDS": _whole_number("PHOTO_RENDITIONS_GRACE_SECONDS", "300"),
         # An editor may keep a story open all afternoon; an expired token must not cost the text,
         # and the editor view re-renders the posted text when it does expire.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Request
+from flask import Request, current_app, has_app_context
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Map, UnicodeConverter
 
@@ -42,10 +42,28 @@ def _clean(value: Any) -> Any:
     return strip_controls(value) if isinstance(value, str) else value
 
 
+# Views that take a file: their body may be this config value plus the form around the file;
+# every other request keeps MAX_CONTENT_LENGTH. Decided from the URL, before the body is read.
+LARGE_BODIES = {"newsroom.upload_media": "PHOTO_MAX_BYTES"}
+FORM_ALLOWANCE = 1024 * 1024
+
+
 class CleanRequest(Request):
-    """Flask's request with cleaned `args` and `form` (and so `values`)."""
+    """Flask's request with cleaned `args` and `form` (and so `values`), and a larger body
+    limit for the upload views."""
 
     parameter_storage_class = CleanMultiDict
+
+    @property
+    def max_content_length(self) -> int | None:
+        setting = LARGE_BODIES.get(self.endpoint or "")
+        if setting and has_app_context() and self._max_content_length is None:
+            return int(current_app.config[setting]) + FORM_ALLOWANCE
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 class PrintableConverter(UnicodeConverter):

@@ -39,6 +39,8 @@ class Job(StrEnum):
     TIDY_EMBEDDED_BROKER = "editorial.tasks.tidy_embedded_broker"
     SEND_ACCOUNT_EMAIL = "editorial.tasks.send_account_email"
     PRUNE_OLD_ROWS = "editorial.tasks.prune_old_rows"
+    MAKE_RENDITIONS = "editorial.tasks.make_renditions"
+    REQUEUE_RENDITIONS = "editorial.tasks.requeue_missing_renditions"
 
 
 def enqueue(

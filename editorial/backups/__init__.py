@@ -32,15 +32,10 @@ from editorial.backups.archive import (
 )
 from editorial.backups.databases import Database, database_of, engine_for
 from editorial.extensions import db
+from editorial.mediastore import media_folder
 from editorial.timeutil import utcnow
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and media.")
-
-
-def media_folder() -> Path:
-    """Where uploaded media (photos) live: MEDIA_PATH, or instance/media."""
-    configured = current_app.config.get("MEDIA_PATH")
-    return Path(configured or Path(current_app.config["INSTANCE_PATH"]) / "media")
 
 
 def live_database() -> Database:

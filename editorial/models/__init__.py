@@ -4,6 +4,7 @@ from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
+from editorial.models.photo import Photo, Rendition
 from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
@@ -34,7 +35,9 @@ __all__ = [
     "MetricCounter",
     "Notification",
     "Person",
+    "Photo",
     "Placement",
+    "Rendition",
     "Revision",
     "SignInLock",
     "SiteSetting",

@@ -27,6 +27,7 @@ from editorial.workflow import StoryFacts, StoryState
 
 if TYPE_CHECKING:
     from editorial.models.desk import Desk
+    from editorial.models.photo import Photo
     from editorial.models.staff import Person
 
 HEADLINE_MAX = 200
@@ -107,6 +108,12 @@ class Story(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # The photo at the top of the article; a photo in use cannot be deleted (RESTRICT).
+    lead_photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", ondelete="RESTRICT"), index=True
+    )
+    # Overrides the photo's caption on this story only.
+    lead_caption: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # Desk, authors, tags and notices are what one story is (its workflow facts, its editor
     # form, its article), read on one story at a time, also after a commit has expired it:
@@ -122,6 +129,7 @@ class Story(Model):
         cascade="all, delete-orphan",
         lazy="select",
     )
+    lead_photo: Mapped[Photo | None] = relationship(lazy="raise")
 
     @property
     def facts(self) -> StoryFacts:

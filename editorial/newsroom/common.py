@@ -6,15 +6,20 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
-from editorial.extensions import db
+from editorial.extensions import csrf, db
 from editorial.models import Person, Story
 from editorial.newsroom.forms import parse_int
 from editorial.services.stories import visible_story
 from editorial.templating import newsroom_zone
+
+# Where the newsroom preview takes a story's photos from (the public /media/ URLs answer only
+# once a public story uses the photo).
+STAFF_MEDIA = "/newsroom/media/files/"
 
 
 def person() -> Person:
@@ -60,3 +65,15 @@ def form_version() -> int:
             "applied. Reload the story and try again.",
         )
     return version
+
+
+def csrf_problem() -> str:
+    """Check the CSRF token here rather than before the view, so a failure keeps the text."""
+    try:
+        csrf.protect()
+    except CSRFError as error:
+        return (
+            f"Nothing was saved: this form's security token was not accepted "
+            f"({error.description}). Your text is kept below; press Save again to save it."
+        )
+    return ""

@@ -11,17 +11,26 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FileField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from editorial.extensions import db
-from editorial.models import Desk, Person, Story
+from editorial.models import Desk, Person, Photo, Story
 from editorial.newsroom.planning import day_bounds
 from editorial.newsroom.queries import SearchFilters
 from editorial.services.stories import CorrectionInput, StoryInput
 from editorial.timeutil import format_local, parse_local
 from editorial.workflow import StoryState
 
+PHOTO_PICKER_SIZE = 100  # the library's newest; a search picker comes with the editor issue
 DIGITS = re.compile(r"[0-9]{1,9}")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 # The days a budget, calendar or search can show: any newsroom's archive and plans fit, and the
@@ -46,6 +55,21 @@ class StoryForm(FlaskForm):
     is_correction = BooleanField("This is a correction")
     correction_note = TextAreaField("Correction note")
     update_note = TextAreaField("Update note")
+    lead_photo = SelectField("Lead photo", choices=[], validate_choice=False)
+    lead_caption = TextAreaField("Lead photo caption")
+
+
+class PhotoForm(FlaskForm):
+    """The upload form of the photo library. Labels are the contract's."""
+
+    photo = FileField(
+        "Photo",
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"},
+    )
+    caption = TextAreaField("Caption")
+    credit = StringField("Credit")
+    alt_text = StringField("Alt text")
+    desk = SelectField("Desk", choices=[], validate_choice=False)
 
 
 def desk_choices(person: Person, story: Story | None = None) -> list[tuple[str, str]]:
@@ -55,6 +79,20 @@ def desk_choices(person: Person, story: Story | None = None) -> list[tuple[str, 
         desks[story.desk_id] = story.desk
     ordered = sorted(desks.values(), key=lambda d: (d.position, d.name))
     return [(str(d.id), d.name) for d in ordered]
+
+
+def photo_choices(story: Story | None) -> list[tuple[str, str]]:
+    """The picker of the Lead photo field: the newest photos, and the story's own."""
+    recent = select(Photo.id, Photo.caption, Photo.credit).order_by(
+        Photo.created_at.desc(), Photo.id.desc()
+    )
+    rows = list(db.session.execute(recent.limit(PHOTO_PICKER_SIZE)))
+    if story is not None and story.lead_photo_id not in {None, *(row.id for row in rows)}:
+        rows += db.session.execute(recent.where(Photo.id == story.lead_photo_id))
+    return [("", "No lead photo")] + [
+        (str(row.id), f"#{row.id} {row.caption[:60] or 'No caption'} ({row.credit or 'no credit'})")
+        for row in rows
+    ]
 
 
 def story_form_data(story: Story, tz: ZoneInfo) -> dict[str, object]:
@@ -70,6 +108,8 @@ def story_form_data(story: Story, tz: ZoneInfo) -> dict[str, object]:
         "tags": ", ".join(t.name for t in story.tags),
         "embargo": format_local(story.embargo_at, tz, LOCAL_INPUT),
         "version": str(story.version),
+        "lead_photo": str(story.lead_photo_id or ""),
+        "lead_caption": story.lead_caption,
     }
 
 
@@ -111,6 +151,8 @@ def story_input(form: StoryForm, tz: ZoneInfo) -> tuple[StoryInput, dict[str, st
         slug=form.slug.data or "",
         tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
         embargo_at=embargo_at,
+        lead_photo_id=parse_int(form.lead_photo.data),
+        lead_caption=form.lead_caption.data or "",
     )
     return data, errors
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
 from editorial.extensions import csrf
 from editorial.models import Story
 from editorial.newsroom.blueprint import bp
-from editorial.newsroom.common import form_version, person, story_or_404, tz
+from editorial.newsroom.common import csrf_problem, form_version, person, story_or_404, tz
 from editorial.newsroom.diff import story_diff
 from editorial.newsroom.forms import (
     StoryForm,
     correction_input,
     desk_choices,
+    photo_choices,
     story_form_data,
     story_input,
 )
@@ -27,18 +27,6 @@ from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState, WorkflowError, allowed_actions, can_edit
 
 SUBMIT = "submit"
-
-
-def _csrf_problem() -> str:
-    """Check the CSRF token here rather than before the view, so a failure keeps the text."""
-    try:
-        csrf.protect()
-    except CSRFError as error:
-        return (
-            f"Nothing was saved: this form's security token was not accepted "
-            f"({error.description}). Your text is kept below; press Save again to save it."
-        )
-    return ""
 
 
 def _can_submit(story: Story | None) -> bool:
@@ -122,12 +110,13 @@ def new_story():
     me = person()
     form = StoryForm()
     form.desk.choices = desk_choices(me)
+    form.lead_photo.choices = photo_choices(None)
     if request.method == "GET":
         form.byline.data = me.byline
         if len(form.desk.choices) == 1:
             form.desk.data = form.desk.choices[0][0]
         return render_editor(form, None)
-    problem = _csrf_problem()
+    problem = csrf_problem()
     if problem:
         return render_editor(form, None, message=problem, status=400)
     data, errors = story_input(form, tz())
@@ -151,9 +140,10 @@ def edit_story(story_id: int):
         abort(403, "You cannot edit this story in its current state.")
     form = StoryForm() if request.method == "POST" else StoryForm(data=story_form_data(story, tz()))
     form.desk.choices = desk_choices(me, story)
+    form.lead_photo.choices = photo_choices(story)
     if request.method == "GET":
         return render_editor(form, story)
-    problem = _csrf_problem()
+    problem = csrf_problem()
     if problem:
         return render_editor(form, story, message=problem, status=400)
     expected = form_version()

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from editorial.extensions import db
 from editorial.models import Comment, Placement, Story
 from editorial.newsroom.blueprint import bp
-from editorial.newsroom.common import form_version, person, story_or_404, tz
+from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_or_404, tz
 from editorial.newsroom.forms import parse_local_time
 from editorial.services.comments import add_comment
 from editorial.services.errors import ValidationFailed
@@ -189,7 +189,7 @@ def _with_banner(html: str) -> str:
 
 def _site_article(story: Story) -> str:
     """The public article template filled as the site fills it."""
-    view = site_queries.article_of(story)
+    view = site_queries.article_of(story, media_base=STAFF_MEDIA)
     html, _ = site_pages.render_page(
         "site/article.html",
         article=view,

@@ -7,7 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, false, func, select, update
 from sqlalchemy.orm import joinedload
 
 from editorial.extensions import db
@@ -325,12 +325,19 @@ def reactivate(person: Person, *, actor: Person | None) -> None:
     commit()
 
 
+LONGEST_MATCH = max(Person.name.type.length, Person.email.type.length)
+
+
 def search_staff(
     *, query: str = "", role: Role | None = None, desk_id: int | None = None, active: bool | None
 ) -> Select[tuple[Person]]:
     """Staff matching a name/e-mail fragment, a role, a desk and a status, by name."""
     statement = select(Person).options(*PERSON_ACCESS).order_by(func.lower(Person.name), Person.id)
     query = (query or "").strip()
+    if len(query) > LONGEST_MATCH:
+        # Longer than any name or address: nobody matches, and SQLite's LIKE refuses a pattern
+        # over 50,000 bytes with an error (a 500), so it never reaches the database.
+        return statement.where(false())
     if query:
         statement = statement.where(
             Person.name.icontains(query, autoescape=True)

@@ -16,11 +16,13 @@ from editorial.models import (
     Correction,
     Desk,
     Person,
+    Photo,
     Placement,
     Revision,
     SlugRedirect,
     Story,
 )
+from editorial.models.photo import CAPTION_MAX
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
 from editorial.services import audit, commit, rollback
@@ -59,6 +61,8 @@ class StoryInput:
     slug: str = ""
     tags: list[str] = field(default_factory=list)
     embargo_at: datetime | None = None
+    lead_photo_id: int | None = None
+    lead_caption: str = ""  # the photo's own caption when blank
 
 
 def _clean(data: StoryInput) -> StoryInput:
@@ -73,6 +77,8 @@ def _clean(data: StoryInput) -> StoryInput:
         slug=data.slug.strip(),
         tags=[" ".join(t.split()) for t in data.tags if t.strip()],
         embargo_at=data.embargo_at,
+        lead_photo_id=data.lead_photo_id,
+        lead_caption=data.lead_caption.strip(),
     )
 
 
@@ -101,6 +107,10 @@ def validate(data: StoryInput, *, actor: Person, story: Story | None = None) -> 
         errors["desk"] = f"You are not on the {desk.name} desk; choose one of your desks."
     if problem := tag_problems(data.tags):
         errors["tags"] = problem
+    if data.lead_photo_id is not None and db.session.get(Photo, data.lead_photo_id) is None:
+        errors["lead_photo"] = "There is no such photo; choose one from the library."
+    if len(data.lead_caption) > CAPTION_MAX:
+        errors["lead_caption"] = f"Captions are at most {CAPTION_MAX} characters."
     if data.slug and slugify(data.slug) != data.slug:
         errors["slug"] = (
             f"Slugs use lower-case letters, digits and hyphens, e.g. “{slugify(data.slug)}”."
@@ -143,6 +153,8 @@ def _text_columns(data: StoryInput, *, byline: str) -> dict[str, Any]:
         "dateline": data.dateline,
         "desk_id": data.desk_id,
         "embargo_at": data.embargo_at,
+        "lead_photo_id": data.lead_photo_id,
+        "lead_caption": data.lead_caption,
     }
 
 
@@ -311,6 +323,8 @@ def restore_revision(
         slug=story.slug,
         tags=[t.name for t in story.tags],
         embargo_at=story.embargo_at,
+        lead_photo_id=story.lead_photo_id,  # photos are not part of a revision's text
+        lead_caption=story.lead_caption,
     )
     return save_story(
         story,

@@ -19,6 +19,7 @@ from editorial.services.cache import purge_public_cache
 from editorial.services.effects import transition_values
 from editorial.services.errors import ValidationFailed
 from editorial.services.notifications import notify_story_event
+from editorial.services.photos import lead_photo_problems
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.timeutil import format_local, utcnow, zone
@@ -27,6 +28,9 @@ from editorial.workflow import Action, Effect, StoryState, WrongState, check
 log = logging.getLogger(__name__)
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)
+# Publishing or scheduling: from here on, readers may see the story (and its photos) without
+# anyone checking it again, so a photo that would show broken or uncredited is refused now.
+GOING_PUBLIC = frozenset({StoryState.PUBLISHED, StoryState.SCHEDULED})
 
 
 def transition_story(
@@ -42,6 +46,8 @@ def transition_story(
     rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
     now = utcnow()
     if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):
+        raise ValidationFailed(errors)
+    if rule.target in GOING_PUBLIC and (errors := lead_photo_problems(story.lead_photo_id)):
         raise ValidationFailed(errors)
     if Effect.AFTER_EMBARGO in rule.effects and story.embargo_at and story.embargo_at > now:
         raise WrongState("This story is under embargo; it cannot be published before then.")

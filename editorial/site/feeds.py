@@ -50,6 +50,7 @@ def rss(items: list[queries.Card], *, title: str, link: str, self_path: str) -> 
     response = xml(
         "site/feed.xml",
         items=items,
+        images=queries.feed_images([c.id for c in items]),
         title=f"{site}: {title}" if title else site,
         link=queries.absolute(link),
         self_url=queries.absolute(self_path),

@@ -11,7 +11,7 @@ from editorial.services.settings import site_tagline
 from editorial.site import queries
 from editorial.site.blueprint import bp
 from editorial.site.cache import public_headers, public_page
-from editorial.site.queries import Article, Card
+from editorial.site.queries import Article, Card, LeadPhoto
 from editorial.timeutil import utcnow, zone
 
 TOP_COUNT = 6
@@ -279,4 +279,17 @@ def news_article_jsonld(article: Article) -> dict[str, Any]:
         "wordCount": article.word_count,
         "inLanguage": "en",
         "isAccessibleForFree": True,
+        **({"image": _image_object(article.lead)} if article.lead else {}),
+    }
+
+
+def _image_object(lead: LeadPhoto) -> dict[str, Any]:
+    url, width, height = lead.social
+    return {
+        "@type": "ImageObject",
+        "url": url,
+        "width": width,
+        "height": height,
+        "caption": lead.caption,
+        "creditText": lead.credit,
     }

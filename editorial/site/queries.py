@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from editorial.database import READ_ONLY
 from editorial.extensions import db
-from editorial.models import Desk, Placement, SlugRedirect, Story, Tag, story_tags
+from editorial.models import Desk, Photo, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
 from editorial.search import matches
 from editorial.timeutil import UTCDateTime, utcnow, zone
 from editorial.workflow import StoryState
@@ -82,6 +82,25 @@ def begin_read() -> None:
 def release() -> None:
     """End the read transaction (its objects are already copied into dataclasses)."""
     db.session.rollback()
+
+
+@cache
+def _public_rendition() -> Select:
+    return (
+        select(Rendition.format)
+        .join(Story, Story.lead_photo_id == Rendition.photo_id)
+        .where(is_public(), Rendition.key == bindparam("rendition_key"))
+        .limit(1)
+    )
+
+
+def public_rendition_format(key: str) -> str | None:
+    """The format of the rendition named `key` if a public story uses its photo, else None:
+    a photo of a draft, scheduled, embargoed or withdrawn story is not public at any URL."""
+    found: str | None = db.session.scalar(
+        _public_rendition(), {NOW: utcnow(), "rendition_key": key}
+    )
+    return found
 
 
 # --- URLs ---------------------------------------------------------------------------------------
@@ -265,6 +284,20 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class LeadPhoto:
+    """The photo at the top of an article, as <picture> needs it."""
+
+    alt: str
+    caption: str
+    credit: str
+    width: int  # of the largest rendition: the aspect ratio, so the page never shifts
+    height: int
+    src: str  # a JPEG every browser shows
+    sources: list[tuple[str, str]]  # (MIME type, srcset), best format first
+    social: tuple[str, int, int]  # (absolute URL, width, height) for og:image
+
+
+@dataclass(frozen=True)
 class Article:
     """Everything an article page shows about its story."""
 
@@ -274,10 +307,12 @@ class Article:
     tags: list[tuple[str, str]]  # (name, url)
     notices: list[Notice]
     word_count: int
+    lead: LeadPhoto | None = None
 
 
-def article_of(story: Story) -> Article:
-    """The article view of a story (any state: the newsroom preview may reuse it)."""
+def article_of(story: Story, media_base: str = "/media/") -> Article:
+    """The article view of a story (any state: the newsroom preview may reuse it, with its
+    photos from a staff-only `media_base`, as the public URLs answer only once published)."""
     first = story.first_published_at or story.published_at
     card = Card(
         id=story.id,
@@ -300,7 +335,71 @@ def article_of(story: Story) -> Article:
         tags=[(t.name, url_for("site.tag", tag_slug=t.slug)) for t in story.tags],
         notices=[Notice(c.note, c.is_correction, c.created_at) for c in story.corrections],
         word_count=story.word_count,
+        lead=(
+            lead_photo(story.lead_photo_id, story.lead_caption, media_base)
+            if story.lead_photo_id
+            else None
+        ),
     )
+
+
+MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+FALLBACK_WIDTH = 1024  # the <img src> for browsers without srcset
+SOCIAL_WIDTH = 1600  # og:image: large enough for a share card, not the 2048 master
+
+
+def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
+    """A lead photo with its renditions (two queries), or None while it has none."""
+    photo = db.session.scalar(
+        select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
+    )
+    if photo is None or not photo.renditions:
+        return None
+    by_format: dict[str, list[Rendition]] = {}
+    for rendition in sorted(photo.renditions, key=lambda r: r.width):
+        by_format.setdefault(rendition.format, []).append(rendition)
+    jpegs = by_format.get("jpeg") or next(iter(by_format.values()))
+    largest = jpegs[-1]
+
+    def best(limit: int) -> Rendition:
+        return next((r for r in reversed(jpegs) if r.width <= limit), jpegs[0])
+
+    social = best(SOCIAL_WIDTH)
+    return LeadPhoto(
+        alt=photo.alt_text,
+        caption=caption or photo.caption,
+        credit=photo.credit,
+        width=largest.width,
+        height=largest.height,
+        src=media_url(best(FALLBACK_WIDTH).key, media_base),
+        sources=[
+            (MIME[fmt], ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions))
+            for fmt, renditions in sorted(
+                by_format.items(), key=lambda item: list(MIME).index(item[0])
+            )
+        ],
+        social=(absolute(media_url(social.key, media_base)), social.width, social.height),
+    )
+
+
+def feed_images(story_ids: list[int]) -> dict[int, tuple[str, int, int]]:
+    """Per story (of those given, already public), its lead photo for a feed's media:content:
+    (absolute URL, width, height) of the largest JPEG up to FALLBACK_WIDTH."""
+    rows = db.session.execute(
+        select(Story.id, Rendition.key, Rendition.width, Rendition.height)
+        .join(Rendition, Rendition.photo_id == Story.lead_photo_id)
+        .where(
+            Story.id.in_(story_ids),
+            Rendition.format == "jpeg",
+            Rendition.width <= FALLBACK_WIDTH,
+        )
+        .order_by(Rendition.width)
+    )
+    return {row.id: (absolute(media_url(row.key)), row.width, row.height) for row in rows}
+
+
+def media_url(key: str, base: str = "/media/") -> str:
+    return base + _segment(key)
 
 
 # What an article shows, in four queries (the story and its desk, authors, tags, notices).

@@ -6,6 +6,8 @@ step of publishing replaced, chosen by EDITORIAL_FAULT:
 - `pause`: after the claiming UPDATE, before the commit, append the claimed ids as a line to
   EDITORIAL_FAULT_MARKER and hang (the test SIGKILLs the worker there); concurrent wake-ups
   may each claim part of the due stories, so each claim adds its own line.
+- `pause-renditions`: after the third rendition file of a photo is written, before anything is
+  committed, write the photo's id to EDITORIAL_FAULT_MARKER and hang (SIGKILLed there).
 
 Database errors are not injected here: the tests make the database itself fail (a trigger,
 tests/dbfaults.py), so the worker's own handling of the error is what runs.
@@ -18,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from editorial.services import publishing
+from editorial.services import photos, publishing
 from wsgi import app, celery_app  # noqa: F401  (the worker's -A target)
 
 FAULT = os.environ.get("EDITORIAL_FAULT", "")
@@ -36,3 +38,19 @@ def _faulty_record(rows: list, now) -> None:
 
 
 publishing._record_published = _faulty_record
+
+
+_store = photos._store
+_stored = 0
+
+
+def _faulty_store(photo, encoded) -> None:
+    global _stored
+    _store(photo, encoded)
+    _stored += 1
+    if FAULT == "pause-renditions" and _stored == 3:
+        MARKER.write_text(str(photo.id))
+        time.sleep(600)
+
+
+photos._store = _faulty_store

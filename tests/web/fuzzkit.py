@@ -7,9 +7,11 @@ a new route, field or query parameter is fuzzed without an edit here.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -136,6 +138,8 @@ class Crawl:
     args: dict[str, list[dict[str, str]]] = field(default_factory=lambda: defaultdict(list))
     queries: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     forms: dict[str, list[Form]] = field(default_factory=lambda: defaultdict(list))
+    # the query parameters the site's links and filter forms send to each endpoint
+    params: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add_args(self, endpoint: str, args: dict[str, object]) -> None:
         args = {k: str(v) for k, v in args.items()}
@@ -182,6 +186,7 @@ def crawl(
             found.add_args(endpoint, args)
             for name, value in parse_qsl(parts.query):
                 found.queries[name].add(value)
+                found.params[endpoint].add(name)
             response = client.get(parts.path + ("?" + parts.query if parts.query else ""))
             if number == 0 and response.status_code == 200:
                 public.add(url)
@@ -205,6 +210,7 @@ def _record_form(adapter, found: Crawl, form: Form) -> None:
     if form.method == "GET":  # a filter form: its fields are the view's query parameters
         for f in form.fields.values():
             found.queries[f.name].update(f.options or f.values or [""])
+            found.params[endpoint].add(f.name)
     elif not any(same_path(f.action, form.action) for f in found.forms[endpoint]):
         found.forms[endpoint].append(form)
 
@@ -285,12 +291,29 @@ _any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 _hostile_text = st.text(st.sampled_from(CONTROLS + "aক😀\u202e/.%\\<&'\""), max_size=40)
 
 
+DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}")
+# The first and last days and months Python can hold: where day and month arithmetic overflows.
+DATE_LIMITS = [
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01",
+    "9999-12",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+]
+
+
 def text_values(real: Iterable[str] = ()) -> st.SearchStrategy[str]:
-    """Text for any field or argument: what the site itself uses, and what it must survive."""
+    """Text for any field or argument: what the site itself uses, values of the same shape at
+    and past their limits (dates, numbers), and text it must survive."""
     options = [st.sampled_from([*NASTY, *DATES]), _any_text, _hostile_text]
     real = sorted(set(real))
     if real:
         options.insert(0, st.sampled_from(real))
+    if any(DATE_LIKE.match(value) for value in real):
+        options[1:1] = [st.sampled_from(DATE_LIMITS), st.sampled_from(DATES)]
+    if any(value.isdigit() for value in real):
+        options.insert(1, number_values(real))
     return st.one_of(*options)
 
 
@@ -368,14 +391,27 @@ def path_values(rule: Rule, found: Crawl) -> st.SearchStrategy[str]:
     )
 
 
-def query_values(found: Crawl, names: Iterable[str]) -> st.SearchStrategy[list[tuple[str, str]]]:
-    """A query string: names views read (and some they do not), each value real or hostile,
-    names repeated now and then."""
-    names = sorted({*names, *found.queries})
-    pair = st.sampled_from(names).flatmap(
-        lambda name: st.tuples(st.just(name), text_values(found.queries.get(name, ())))
+def query_values(
+    found: Crawl, endpoint: str, names: Iterable[str]
+) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """A query string: the parameters the site sends this endpoint first, then names any view
+    reads, then any name; each value real or hostile, names repeated now and then."""
+
+    def value(name: str) -> st.SearchStrategy[str]:
+        return text_values(found.queries.get(name, ()))
+
+    own = st.fixed_dictionaries(
+        {},
+        optional={
+            name: st.lists(value(name), min_size=1, max_size=2)
+            for name in sorted(found.params.get(endpoint, ()))
+        },
+    ).map(lambda chosen: [(name, v) for name, values in chosen.items() for v in values])
+    anyone = st.sampled_from(sorted({*names, *found.queries})).flatmap(
+        lambda name: st.tuples(st.just(name), value(name))
     )
-    return st.lists(st.one_of(pair, st.tuples(_any_text, text_values())), max_size=4)
+    others = st.lists(st.one_of(anyone, st.tuples(_any_text, text_values())), max_size=2)
+    return st.tuples(own, others).map(lambda t: t[0] + t[1])
 
 
 MASS_ASSIGNMENT = [
@@ -428,9 +464,18 @@ def typed_text(form: Form, posted: list[tuple[str, str]]) -> dict[str, str]:
     return typed
 
 
-def read_parameter_names(package: Path) -> set[str]:
-    """The query parameters the code reads by name (`args.get("x")`, `request.args["x"]`)."""
-    pattern = re.compile(r"""args(?:\.get\(|\[)\s*["'](\w+)["']""")
-    return {
-        m.group(1) for path in package.rglob("*.py") for m in pattern.finditer(path.read_text())
-    }
+READS_PARAMETER = re.compile(r"""args(?:\.get\(|\[)\s*["'](\w+)["']""")
+
+
+def parameter_names(source: str) -> set[str]:
+    """The query parameters code reads by name (`args.get("x")`, `request.args["x"]`)."""
+    return set(READS_PARAMETER.findall(source))
+
+
+def read_parameter_names(app: Flask, package: Path, found: Crawl) -> set[str]:
+    """Every parameter the package reads anywhere; and each view's own, added to what the
+    site sends that endpoint."""
+    for endpoint, view in app.view_functions.items():
+        with suppress(OSError, TypeError):  # a view without Python source
+            found.params[endpoint] |= parameter_names(inspect.getsource(view))
+    return {name for path in package.rglob("*.py") for name in parameter_names(path.read_text())}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -68,6 +70,25 @@ def test_rename_to_a_taken_name_is_refused(client: FlaskClient, make: Factory) -
     html = _post(client, f"/admin/desks/{desk.id}", {"name": "SPORTS"}).get_data(as_text=True)
     assert "There is already a desk called SPORTS." in html
     assert db.session.get(Desk, desk.id).name == "Business"
+
+
+@pytest.mark.parametrize("taken", ["Ümit Özel", "ÜMIT ÖZEL", "ümit özel"])
+def test_a_desk_name_taken_in_any_letters_is_a_form_error(
+    any_app: Flask, make: Factory, taken: str
+) -> None:
+    """Found by the fuzz test: a name with non-ASCII capitals, typed twice, gave a 500."""
+    client = any_app.test_client()
+    login(client, make.admin())
+    make.desk("Ümit Özel")
+    desk = make.desk("Business")
+    before = snapshot()
+    response = _post(client, "/admin/desks/", {"name": taken, "slug": "umit-2"})
+    assert response.status_code == 200
+    assert f"There is already a desk called {taken}." in response.get_data(as_text=True)
+    response = _post(client, f"/admin/desks/{desk.id}", {"name": taken})
+    assert response.status_code == 200
+    assert f"There is already a desk called {taken}." in response.get_data(as_text=True)
+    assert snapshot() == before
 
 
 # -- settings --------------------------------------------------------------------------------------
@@ -152,3 +173,19 @@ def test_audit_log_filters_and_pages(client: FlaskClient, make: Factory) -> None
     assert "Page 1 of 2" in html
     assert client.get("/admin/audit?action=desk.&page=2").status_code == 200
     assert client.get("/admin/audit?actor=abc&action=%25").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["x" * 100_000 + ".", "staff" * 20 + "."])
+def test_an_action_filter_longer_than_any_action_shows_nothing(
+    any_app: Flask, make: Factory, action: str
+) -> None:
+    """Found by the fuzz test: a 100,000-character prefix (`?action=xxx.`) was a 500 on SQLite
+    (LIKE refuses patterns over 50,000 bytes)."""
+    client = any_app.test_client()
+    admin = make.admin()
+    make.desk("City")
+    login(client, admin)
+    response = client.get("/admin/audit", query_string={"action": action})
+    assert response.status_code == 200
+    assert "desk.created" not in _events(client, action=action)
+    assert "desk.created" in _events(client, action="desk.")

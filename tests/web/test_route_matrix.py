@@ -39,6 +39,7 @@ ACCESS = {
             "site.feed",
             "site.home",
             "site.latest",
+            "site.media",
             "site.news_sitemap",
             "site.robots",
             "site.search",
@@ -67,6 +68,9 @@ ACCESS = {
             "newsroom.edit_story",
             "newsroom.history",
             "newsroom.home",
+            "newsroom.media",
+            "newsroom.media_file",
+            "newsroom.media_thumbnail",
             "newsroom.new_story",
             "newsroom.notifications",
             "newsroom.place",
@@ -77,6 +81,7 @@ ACCESS = {
             "newsroom.restore",
             "newsroom.search",
             "newsroom.story",
+            "newsroom.upload_media",
         )
     },
     **{
@@ -134,6 +139,7 @@ def ids(make: Factory) -> dict[str, int]:
         "desk_id": desk.id,
         "notification_id": 1,
         "number": 1,
+        "photo_id": 1,
     }
 
 
@@ -208,6 +214,7 @@ def public_paths(make: Factory) -> dict[str, tuple[str, int]]:
         "site.sitemap_stories": ("/sitemaps/stories-1.xml", 200),
         "site.news_sitemap": ("/news-sitemap.xml", 200),
         "site.robots": ("/robots.txt", 200),
+        "site.media": ("/media/0123abcd-320.jpg", 404),  # public only via a public story
     }
 
 

@@ -1,0 +1,80 @@
+"""Photos of the picture desk: the private original, its metadata, and its public renditions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from editorial.extensions import Model
+from editorial.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from editorial.models.desk import Desk
+    from editorial.models.staff import Person
+
+CAPTION_MAX = 2000
+CREDIT_MAX = 200
+ALT_MAX = 500
+
+
+class Photo(Model):
+    """A library item. The original file is never served: readers get renditions only."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the original's bytes; the original lives at originals/<original_key>.
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    original_key: Mapped[str] = mapped_column(String(80))
+    # The decoded format (JPEG, PNG, WEBP, HEIF, AVIF), whatever the file was called.
+    format: Mapped[str] = mapped_column(String(10))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    # As displayed, i.e. after the EXIF orientation is applied.
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    credit: Mapped[str] = mapped_column(String(CREDIT_MAX), default="")
+    alt_text: Mapped[str] = mapped_column(String(ALT_MAX), default="")
+    # Where crops centre, as fractions of width and height (0.5, 0.5: the middle).
+    focal_x: Mapped[float] = mapped_column(Float, default=0.5)
+    focal_y: Mapped[float] = mapped_column(Float, default=0.5)
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set once every rendition exists; until then the newsroom shows "processing" and the
+    # beat job re-queues the photo (a worker may have died mid-way).
+    renditions_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    desk: Mapped[Desk | None] = relationship(lazy="raise")
+    uploaded_by: Mapped[Person] = relationship(lazy="raise")
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="photo",
+        cascade="all, delete-orphan",
+        order_by="(Rendition.format, Rendition.width)",
+        lazy="raise",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Photo {self.id} {self.width}x{self.height}>"
+
+
+class Rendition(Model):
+    """One re-encoded, metadata-free file made from a photo: a format at a width."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("photo_id", "format", "width"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    format: Mapped[str] = mapped_column(String(10))  # avif, webp, jpeg
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # The public file name, from a hash of its bytes: a changed file is a new URL, so every
+    # rendition can be cached forever.
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+
+    photo: Mapped[Photo] = relationship(back_populates="renditions", lazy="raise")

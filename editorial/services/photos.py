@@ -1,0 +1,226 @@
+"""Photo use cases: upload (checked by decoding), renditions (made by a worker, twice-safe)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from editorial import imaging, mediastore
+from editorial.extensions import db
+from editorial.jobs import Job, enqueue
+from editorial.models import Desk, Person, Photo, Rendition
+from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
+from editorial.services import after_commit, audit, commit
+from editorial.services.errors import ValidationFailed
+from editorial.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+COPY_CHUNK = 1 << 16
+
+
+@dataclass
+class PhotoInput:
+    """What a person typed beside the file; blank fields take the file's own captions."""
+
+    caption: str = ""
+    credit: str = ""
+    alt_text: str = ""
+    desk_id: int | None = None
+
+
+def _field_problems(data: PhotoInput) -> dict[str, str]:
+    limits = {"caption": CAPTION_MAX, "credit": CREDIT_MAX, "alt_text": ALT_MAX}
+    return {
+        name: f"At most {limit} characters, please."
+        for name, limit in limits.items()
+        if len(getattr(data, name)) > limit
+    }
+
+
+def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -> Photo:
+    """Keep the original privately, record the photo and queue its renditions.
+
+    Refusals raise ValidationFailed with the problem under "photo" (the file) or the field's
+    name, so the form can be shown again with everything else as typed.
+    """
+    errors = _field_problems(data)
+    if data.desk_id is not None and db.session.get(Desk, data.desk_id) is None:
+        errors["desk"] = "Choose one of the desks offered."
+    if stream is None:
+        errors["photo"] = "Choose a photo to upload."
+    if errors:
+        raise ValidationFailed(errors)
+    assert stream is not None
+    staged, digest, size = _receive(stream)
+    try:
+        found = imaging.inspect(staged, current_app.config["PHOTO_MAX_PIXELS"])
+    except imaging.BadImage as refusal:
+        staged.unlink()
+        raise ValidationFailed({"photo": str(refusal)}) from None
+    key = f"{digest}.{found.extension}"
+    os.replace(staged, mediastore.originals() / key)  # same content, same name: a re-upload is free
+    photo = Photo(
+        content_hash=digest,
+        original_key=key,
+        format=found.format,
+        size_bytes=size,
+        width=found.width,
+        height=found.height,
+        caption=data.caption.strip() or found.caption[:CAPTION_MAX],
+        credit=data.credit.strip() or found.credit[:CREDIT_MAX],
+        alt_text=data.alt_text.strip(),
+        desk_id=data.desk_id,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    audit.record(
+        "photo.uploaded",
+        actor=actor,
+        subject_type="photo",
+        subject_id=photo.id,
+        data={"format": found.format, "width": found.width, "height": found.height},
+    )
+    photo_id = photo.id
+    after_commit(lambda: queue_renditions(photo_id))
+    commit()
+    return photo
+
+
+def _receive(stream: IO[bytes]) -> tuple[Path, str, int]:
+    """Copy the upload to a private staging file, hashing it; refuse it past the size cap
+    without reading the rest (Flask's MAX_CONTENT_LENGTH refuses a declared length earlier)."""
+    cap: int = current_app.config["PHOTO_MAX_BYTES"]
+    staged = mediastore.staging_file(mediastore.originals())
+    digest, size = hashlib.sha256(), 0
+    with staged.open("wb") as out:
+        while chunk := stream.read(COPY_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                out.close()
+                staged.unlink()
+                raise ValidationFailed({"photo": too_big_message(cap)})
+            digest.update(chunk)
+            out.write(chunk)
+    return staged, digest.hexdigest(), size
+
+
+def too_big_message(cap: int) -> str:
+    size = f"{cap // (1024 * 1024)} MB" if cap >= 1024 * 1024 else f"{cap // 1024} KB"
+    return f"The file is larger than {size}. Export the photo smaller and try again."
+
+
+# --- renditions ---------------------------------------------------------------------------------
+
+
+def queue_renditions(photo_id: int) -> bool:
+    if not enqueue(Job.MAKE_RENDITIONS, args=(photo_id,)):
+        log.warning("renditions of photo %s not queued; the beat job will", photo_id)
+        return False
+    return True
+
+
+def make_renditions(photo_id: int) -> int:
+    """Make whatever renditions of the photo are missing; the number made (0 when complete).
+
+    Safe to run twice, also at once: the files are named by their content (a second writer
+    writes the same bytes under the same name) and the rows are unique per format and width.
+    """
+    photo = db.session.scalar(
+        select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
+    )
+    if photo is None:
+        return 0
+    wanted = {
+        (fmt, width)
+        for fmt in imaging.rendition_formats()
+        for width in imaging.rendition_widths(photo.width)
+    }
+    have = {
+        (r.format, r.width) for r in photo.renditions if (mediastore.renditions() / r.key).is_file()
+    }
+    made = 0
+    original = mediastore.originals() / photo.original_key
+    for encoded in imaging.encode_all(original, wanted - have):
+        _store(photo, encoded)
+        made += 1
+    if photo.renditions_ready_at is None:
+        photo.renditions_ready_at = utcnow()
+    try:
+        commit()
+    except IntegrityError:  # another worker stored the same renditions first: they are done
+        log.info("photo %s: renditions made by another worker meanwhile", photo_id)
+        return 0
+    log.info("photo %s: %d renditions made", photo_id, made)
+    return made
+
+
+def _store(photo: Photo, encoded: imaging.Encoded) -> None:
+    digest = hashlib.sha256(encoded.content).hexdigest()[:24]
+    key = f"{digest}-{encoded.width}.{'jpg' if encoded.format == 'jpeg' else encoded.format}"
+    mediastore.write_file(mediastore.renditions() / key, encoded.content)
+    existing = next(
+        (r for r in photo.renditions if (r.format, r.width) == (encoded.format, encoded.width)),
+        None,
+    )
+    if existing is None:  # a row whose file went missing is rewritten in place
+        existing = Rendition(format=encoded.format, width=encoded.width)
+        photo.renditions.append(existing)
+    existing.height, existing.key, existing.size_bytes = (
+        encoded.height,
+        key,
+        len(encoded.content),
+    )
+
+
+def photos_missing_renditions() -> list[int]:
+    """Photos uploaded a while ago whose renditions were never finished."""
+    grace = timedelta(seconds=current_app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
+    before = utcnow() - grace
+    return list(
+        db.session.scalars(
+            select(Photo.id)
+            .where(Photo.renditions_ready_at.is_(None), Photo.created_at <= before)
+            .order_by(Photo.id)
+        )
+    )
+
+
+def requeue_missing_renditions() -> list[int]:
+    """The beat job: queue again every photo whose rendition job was lost."""
+    missing = photos_missing_renditions()
+    db.session.rollback()  # end the read first: on SQLite an open transaction holds the lock
+    return [photo_id for photo_id in missing if queue_renditions(photo_id)]
+
+
+def lead_photo_problems(photo_id: int | None) -> dict[str, str]:
+    """Why a story leading with this photo may not go public yet (empty: it may)."""
+    photo = db.session.get(Photo, photo_id) if photo_id is not None else None
+    if photo is None:
+        return {}
+    problems = [
+        message
+        for missing, message in (
+            (not photo.credit.strip(), "The lead photo has no credit."),
+            (not photo.alt_text.strip(), "The lead photo has no alt text."),
+            (photo.renditions_ready_at is None, "The lead photo is still being processed."),
+        )
+        if missing
+    ]
+    if not problems:
+        return {}
+    return {
+        "lead_photo": " ".join(problems)
+        + " Choose a lead photo that is ready, with credit and alt text, or none; then try again."
+    }
