@@ -78,9 +78,6 @@ def test_metrics_follow_real_publishes(live_app: Flask, make: Factory, celery_pr
     )
 
 
-# kombu's SQLAlchemy transport (the embedded broker) maps its tables with lazy="noload",
-# which SQLAlchemy 2.1 deprecates; queueing in this process configures those mappers.
-@pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
 def test_queue_length_on_the_embedded_broker(embedded_app: Flask) -> None:
     assert value(scrape(embedded_app), QUEUE, queue="mail") == 0
     for _ in range(3):

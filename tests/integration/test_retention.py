@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -70,9 +69,6 @@ def test_beat_runs_the_retention_tasks() -> None:
     assert {"editorial.tasks.prune_old_rows", "editorial.tasks.tidy_embedded_broker"} <= tasks
 
 
-# kombu's SQLAlchemy transport (the embedded broker) maps its tables with lazy="noload",
-# which SQLAlchemy 2.1 deprecates; queueing in this process configures those mappers.
-@pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
 def test_delivered_messages_of_the_embedded_broker_are_deleted(embedded_app: Flask) -> None:
     for _ in range(4):
         assert enqueue(Job.RETRY_PENDING_EMAILS)
