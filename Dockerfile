@@ -24,8 +24,8 @@ COPY wsgi.py ./
 
 # Run as a user without privileges; the instance folder (beat schedule) is its only writable place.
 RUN useradd --create-home --uid 10001 editorial \
-    && mkdir -p /var/lib/editorial /backups \
-    && chown editorial:editorial /var/lib/editorial /backups
+    && mkdir -p /var/lib/editorial /backups /srv/media \
+    && chown editorial:editorial /var/lib/editorial /backups /srv/media
 USER editorial
 ENV FLASK_APP=wsgi \
     EDITORIAL_INSTANCE=/var/lib/editorial

@@ -201,3 +201,14 @@ def test_a_backup_service_writes_archives_to_a_volume(compose: dict) -> None:
     for name in APP_SERVICES:
         env = compose["services"][name]["environment"]
         assert "METRICS_TOKEN" in env and "SENTRY_DSN" in env, name
+
+
+def test_photos_are_on_one_volume_for_web_worker_and_backup(compose: dict) -> None:
+    """Web stores an upload, the worker renders it, web serves it, the backup archives it:
+    on each container's own disk the worker would never see the original."""
+    services = compose["services"]
+    for name in ("web", "worker", "backup"):
+        assert services[name]["environment"]["MEDIA_PATH"] == "/srv/media", name
+        assert "media:/srv/media" in services[name]["volumes"], name
+    assert "media" in compose["volumes"]
+    assert "/srv/media" in (ROOT / "Dockerfile").read_text()  # made writable for the app user
