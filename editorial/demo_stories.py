@@ -20,6 +20,7 @@ from datetime import timedelta
 import nh3
 from sqlalchemy import insert, select, text
 
+from editorial.demo_photos import add_photo
 from editorial.extensions import db
 from editorial.models import (
     Desk,
@@ -82,6 +83,7 @@ def write(
     dateline: str = "DHAKA",
     tags: list[str] | None = None,
     byline: str = "",
+    lead_photo_id: int | None = None,
 ) -> Story:
     """A draft by one of the demo staff (byline: the author's own unless given)."""
     return create_story(
@@ -93,6 +95,7 @@ def write(
             dateline=dateline,
             desk_id=desk(desk_slug).id,
             tags=tags or [],
+            lead_photo_id=lead_photo_id,
         ),
         actor=person(author),
     )
@@ -669,7 +672,12 @@ CORRECTION = (
 )
 
 
-def _publish(piece: Piece) -> Story:
+def _publish(piece: Piece, desk_photos: dict[str, int]) -> Story:
+    # One drawn photo per desk, shared by its stories (renditions are the slow part of the
+    # demo); opinion pieces run without one, as in print, so both kinds of card show.
+    if piece.desk != "opinion" and piece.desk not in desk_photos:
+        desk_photos[piece.desk] = add_photo(piece.desk, actor=person(piece.author))
+    photo_id = desk_photos.get(piece.desk)
     story = write(
         piece.author,
         piece.desk,
@@ -679,6 +687,7 @@ def _publish(piece: Piece) -> Story:
         dateline=piece.dateline,
         tags=piece.tags,
         byline=piece.byline,
+        lead_photo_id=photo_id,
     )
     advance(story, EDITOR_OF[piece.desk], "published", hours_ago=piece.hours_ago)
     if piece.top:
@@ -799,7 +808,8 @@ def _unpublished() -> None:
 
 def seed_stories() -> None:
     """The demo paper: published stories (some in Top News, one corrected) and the rest."""
-    stories = {piece.headline: _publish(piece) for piece in PUBLISHED}
+    desk_photos: dict[str, int] = {}
+    stories = {piece.headline: _publish(piece, desk_photos) for piece in PUBLISHED}
     headline, note = CORRECTION
     _correct(stories[headline], note)
     _unpublished()

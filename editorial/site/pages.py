@@ -78,7 +78,9 @@ def listing(template: str, query: Any, **context: Any) -> tuple[str, int]:
     pages = max(1, -(-total // queries.PAGE_SIZE))
     if page > pages:
         abort(404)
-    items = queries.cards(query, queries.PAGE_SIZE, (page - 1) * queries.PAGE_SIZE)
+    (items,) = queries.with_thumbs(
+        queries.cards(query, queries.PAGE_SIZE, (page - 1) * queries.PAGE_SIZE)
+    )
     return render_page(
         template,
         items=items,
@@ -106,12 +108,11 @@ def home():
     """Lead story, Top News, Latest News and a block per desk."""
     top = queries.top_news(TOP_COUNT + 1)
     latest = queries.latest(LATEST_COUNT)
-    lead = next(iter(top or latest), None)
     sections = queries.sections()
-    blocks = [
-        (section, queries.cards(queries.desk_stories(section.id), BLOCK_COUNT))
-        for section in sections
-    ]
+    desk_cards = [queries.cards(queries.desk_stories(s.id), BLOCK_COUNT) for s in sections]
+    top, newest, *desk_cards = queries.with_thumbs(top, latest[:1], *desk_cards)
+    lead = next(iter(top or newest), None)
+    blocks = list(zip(sections, desk_cards, strict=True))
     return render_page(
         "site/home.html",
         sections=sections,
@@ -227,7 +228,9 @@ def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     return render_page(
         "site/article.html",
         article=view,
-        more=queries.more_from_desk(story.desk_id, exclude=story.id, limit=5),
+        more=queries.with_thumbs(queries.more_from_desk(story.desk_id, exclude=story.id, limit=5))[
+            0
+        ],
         top=queries.top_news(SIDEBAR_COUNT, exclude=story.id),
         latest=queries.latest(SIDEBAR_COUNT, exclude=story.id),
         current=view.card.desk_slug,

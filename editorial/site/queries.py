@@ -10,7 +10,8 @@ ends before rendering.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
@@ -154,6 +155,18 @@ class Card:
     published_at: datetime  # first publication
     updated_at: datetime | None
     slug: str
+    thumb: Thumb | None = None  # set by with_thumbs() on the lists that show one
+
+
+@dataclass(frozen=True)
+class Thumb:
+    """A listing's small photo: a JPEG <img> with its srcset, sized so the card never shifts."""
+
+    alt: str
+    width: int
+    height: int
+    src: str
+    srcset: str
 
 
 CARD_COLUMNS = (
@@ -346,6 +359,7 @@ def article_of(story: Story, media_base: str = "/media/") -> Article:
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
 FALLBACK_WIDTH = 1024  # the <img src> for browsers without srcset
 SOCIAL_WIDTH = 1600  # og:image: large enough for a share card, not the 2048 master
+THUMB_WIDTH = 640  # a listing's <img src> for browsers without srcset
 
 
 def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
@@ -355,30 +369,84 @@ def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") ->
     )
     if photo is None or not photo.renditions:
         return None
-    by_format: dict[str, list[Rendition]] = {}
-    for rendition in sorted(photo.renditions, key=lambda r: r.width):
-        by_format.setdefault(rendition.format, []).append(rendition)
-    jpegs = by_format.get("jpeg") or next(iter(by_format.values()))
+    by_format = _by_format(photo.renditions)
+    jpegs = _jpegs(by_format)
     largest = jpegs[-1]
-
-    def best(limit: int) -> Rendition:
-        return next((r for r in reversed(jpegs) if r.width <= limit), jpegs[0])
-
-    social = best(SOCIAL_WIDTH)
+    social = _best(jpegs, SOCIAL_WIDTH)
     return LeadPhoto(
         alt=photo.alt_text,
         caption=caption or photo.caption,
         credit=photo.credit,
         width=largest.width,
         height=largest.height,
-        src=media_url(best(FALLBACK_WIDTH).key, media_base),
+        src=media_url(_best(jpegs, FALLBACK_WIDTH).key, media_base),
         sources=[
-            (MIME[fmt], ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions))
+            (MIME[fmt], _srcset(renditions, media_base))
             for fmt, renditions in sorted(
                 by_format.items(), key=lambda item: list(MIME).index(item[0])
             )
         ],
         social=(absolute(media_url(social.key, media_base)), social.width, social.height),
+    )
+
+
+def _by_format(renditions: Iterable[Rendition]) -> dict[str, list[Rendition]]:
+    """Renditions per format, narrowest first."""
+    by_format: dict[str, list[Rendition]] = {}
+    for rendition in sorted(renditions, key=lambda r: r.width):
+        by_format.setdefault(rendition.format, []).append(rendition)
+    return by_format
+
+
+def _jpegs(by_format: dict[str, list[Rendition]]) -> list[Rendition]:
+    return by_format.get("jpeg") or next(iter(by_format.values()))
+
+
+def _best(renditions: list[Rendition], limit: int) -> Rendition:
+    """The widest rendition up to `limit` (the narrowest if all are wider)."""
+    return next((r for r in reversed(renditions) if r.width <= limit), renditions[0])
+
+
+def _srcset(renditions: list[Rendition], media_base: str = "/media/") -> str:
+    return ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions)
+
+
+@cache
+def _thumb_query() -> Select:
+    return (
+        select(Story.id, Photo.alt_text, Rendition)
+        .join(Photo, Photo.id == Story.lead_photo_id)
+        .join(Rendition, Rendition.photo_id == Photo.id)
+        .where(
+            is_public(),
+            Photo.renditions_ready_at.is_not(None),
+            Rendition.format == "jpeg",
+            Story.id.in_(bindparam("story_ids", expanding=True)),
+        )
+    )
+
+
+def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
+    """The lists again, each public card with its lead photo's thumbnail: one query for all."""
+    ids = {card.id for cards in lists for card in cards}
+    rows = db.session.execute(_thumb_query(), {NOW: utcnow(), "story_ids": list(ids)})
+    alts: dict[int, str] = {}
+    renditions: dict[int, list[Rendition]] = {}
+    for story_id, alt, rendition in rows:
+        alts[story_id] = alt
+        renditions.setdefault(story_id, []).append(rendition)
+    thumbs = {story_id: _thumb(alts[story_id], found) for story_id, found in renditions.items()}
+    return [[replace(card, thumb=thumbs.get(card.id)) for card in cards] for cards in lists]
+
+
+def _thumb(alt: str, renditions: list[Rendition]) -> Thumb:
+    jpegs = _jpegs(_by_format(renditions))
+    return Thumb(
+        alt=alt,
+        width=jpegs[-1].width,
+        height=jpegs[-1].height,
+        src=media_url(_best(jpegs, THUMB_WIDTH).key),
+        srcset=_srcset(jpegs),
     )
 
 
