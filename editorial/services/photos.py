@@ -170,7 +170,10 @@ def make_renditions(photo_id: int) -> int:
 
 
 def _store(photo: Photo, encoded: imaging.Encoded) -> None:
-    digest = hashlib.sha256(encoded.content).hexdigest()[:24]
+    # The photo's id is hashed in with the bytes: two uploads of one file are two photos, each
+    # public or not on its own, so they must not share a rendition name (the names are unique,
+    # and a clash read as "another worker made them" left the second photo processing for good).
+    digest = hashlib.sha256(f"{photo.id}:".encode() + encoded.content).hexdigest()[:24]
     key = f"{digest}-{encoded.width}.{'jpg' if encoded.format == 'jpeg' else encoded.format}"
     mediastore.write_file(mediastore.renditions() / key, encoded.content)
     existing = next(
