@@ -118,10 +118,13 @@ def publish_due_command(dry_run: bool) -> None:
     from editorial.timeutil import utcnow
 
     if dry_run:
-        for story in db.session.scalars(select(Story).where(due_condition(utcnow()))):
+        due = db.session.scalars(select(Story).where(due_condition(utcnow()))).all()
+        for story in due:
             click.echo(
                 f"due: {story.id} {story.headline} (at {story.publish_at:%Y-%m-%d %H:%M} UTC)"
             )
+        if not due:  # silence reads like a hang or a failure to someone trying the command
+            click.echo("nothing is due")
         return
     published = sweep()
     click.echo(f"published {len(published)} stories")

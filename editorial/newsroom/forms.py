@@ -59,16 +59,21 @@ class StoryForm(FlaskForm):
     lead_caption = TextAreaField("Lead photo caption")
 
 
-class PhotoForm(FlaskForm):
-    """The upload form of the photo library. Labels are the contract's."""
+class PhotoDetailsForm(FlaskForm):
+    """A photo's words, on its page. Labels are the contract's."""
+
+    caption = TextAreaField("Caption")
+    credit = StringField("Credit")
+    alt_text = StringField("Alt text")
+
+
+class PhotoForm(PhotoDetailsForm):
+    """The upload form of the photo library: the file and its words."""
 
     photo = FileField(
         "Photo",
         render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"},
     )
-    caption = TextAreaField("Caption")
-    credit = StringField("Credit")
-    alt_text = StringField("Alt text")
     desk = SelectField("Desk", choices=[], validate_choice=False)
 
 

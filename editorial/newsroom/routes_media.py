@@ -1,4 +1,4 @@
-"""The photo library: the grid of photos and the upload form (any staff member)."""
+"""The photo library: the grid, the upload form, and each photo's page (any staff member)."""
 
 from __future__ import annotations
 
@@ -15,18 +15,28 @@ from flask import (
     url_for,
 )
 from flask_login import login_required
-from sqlalchemy import select
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from editorial import mediastore
 from editorial.errors import render_error
 from editorial.extensions import csrf, db
-from editorial.models import Person, Photo, Rendition
+from editorial.models import Person, Photo, Rendition, Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, person
-from editorial.newsroom.forms import PhotoForm, desk_choices, parse_int
+from editorial.newsroom.forms import PhotoDetailsForm, PhotoForm, desk_choices, parse_int
+from editorial.newsroom.visibility import visible_condition
 from editorial.services.errors import ValidationFailed
-from editorial.services.photos import PhotoInput, too_big_message, upload_photo
+from editorial.services.photos import (
+    PhotoInput,
+    PhotoInUse,
+    delete_photo,
+    edit_photo,
+    stories_using,
+    too_big_message,
+    upload_photo,
+)
 
 LIBRARY_SIZE = 60  # the newest photos in the grid; search and filters come with the full library
 
@@ -64,12 +74,17 @@ def library() -> list[Tile]:
     return [Tile(*row) for row in rows]
 
 
-def render_library(form: PhotoForm, *, errors: dict[str, str] | None = None, status: int = 200):
+def _place_errors(form: FlaskForm, errors: dict[str, str] | None) -> list[str]:
+    """Put each problem beside its field; the rest (the general ones) are returned."""
     for name, message in (errors or {}).items():
         field = form._fields.get(name)
         if field is not None:
             field.errors = [message]
-    general = [m for n, m in (errors or {}).items() if n not in form._fields]
+    return [m for n, m in (errors or {}).items() if n not in form._fields]
+
+
+def render_library(form: PhotoForm, *, errors: dict[str, str] | None = None, status: int = 200):
+    general = _place_errors(form, errors)
     return render_template(
         "newsroom/media.html", form=form, photos=library(), general_errors=general
     ), status
@@ -135,6 +150,83 @@ def upload_media():
     except ValidationFailed as failed:
         return render_library(form, errors=failed.errors, status=422)
     flash(f"Photo {photo.id} uploaded; its renditions are being made.", "success")
+    return redirect(url_for(".media"))
+
+
+def _photo_or_404(photo_id: int) -> Photo:
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        abort(404, "There is no such photo.")
+    return photo
+
+
+def render_photo(
+    photo: Photo,
+    form: PhotoDetailsForm,
+    *,
+    errors: dict[str, str] | None = None,
+    refused_delete: bool = False,
+    status: int = 200,
+):
+    general = _place_errors(form, errors)
+    visible = visible_condition(person())
+    users = [
+        (story, bool(db.session.scalar(select(Story.id).where(Story.id == story.id, visible))))
+        for story in stories_using(photo.id)
+    ]
+    return render_template(
+        "newsroom/photo.html",
+        photo=photo,
+        uploader=db.session.get(Person, photo.uploaded_by_id),
+        renditions=db.session.scalar(
+            select(func.count(Rendition.id)).where(Rendition.photo_id == photo.id)
+        ),
+        users=users,
+        refused_delete=refused_delete,
+        form=form,
+        general_errors=general,
+    ), status
+
+
+@bp.get("/media/<int:photo_id>")
+@login_required
+def photo_page(photo_id: int):
+    photo = _photo_or_404(photo_id)
+    return render_photo(photo, PhotoDetailsForm(obj=photo))
+
+
+@bp.post("/media/<int:photo_id>")
+@login_required
+@csrf.exempt  # checked inside the view: a refused token keeps what was typed
+def edit_photo_details(photo_id: int):
+    photo = _photo_or_404(photo_id)
+    form = PhotoDetailsForm()
+    if problem := csrf_problem():
+        return render_photo(photo, form, errors={"general": problem}, status=400)
+    data = PhotoInput(
+        caption=form.caption.data or "",
+        credit=form.credit.data or "",
+        alt_text=form.alt_text.data or "",
+    )
+    try:
+        edit_photo(photo, data, actor=person())
+    except ValidationFailed as failed:
+        return render_photo(photo, form, errors=failed.errors, status=422)
+    flash("Photo details saved.", "success")
+    return redirect(url_for(".photo_page", photo_id=photo_id))
+
+
+@bp.post("/media/<int:photo_id>/delete")
+@login_required
+def remove_photo(photo_id: int):
+    photo = _photo_or_404(photo_id)
+    try:
+        delete_photo(photo, actor=person())
+    except PhotoInUse:
+        photo = _photo_or_404(photo_id)
+        form = PhotoDetailsForm(formdata=None, obj=photo)
+        return render_photo(photo, form, refused_delete=True, status=409)
+    flash(f"Photo {photo_id} deleted.", "success")
     return redirect(url_for(".media"))
 
 

@@ -11,22 +11,25 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from editorial import imaging, mediastore
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Desk, Person, Photo, Rendition
+from editorial.models import Desk, Person, Photo, Rendition, Story
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
-from editorial.services import after_commit, audit, commit
+from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
+from editorial.workflow import StoryState
 
 log = logging.getLogger(__name__)
 
 COPY_CHUNK = 1 << 16
+# A story in these states needs its lead photo's credit and alt text (PRODUCT "Photos").
+PUBLIC_STATES = frozenset({StoryState.PUBLISHED, StoryState.SCHEDULED})
 
 
 @dataclass
@@ -167,7 +170,10 @@ def make_renditions(photo_id: int) -> int:
 
 
 def _store(photo: Photo, encoded: imaging.Encoded) -> None:
-    digest = hashlib.sha256(encoded.content).hexdigest()[:24]
+    # The photo's id is hashed in with the bytes: two uploads of one file are two photos, each
+    # public or not on its own, so they must not share a rendition name (the names are unique,
+    # and a clash read as "another worker made them" left the second photo processing for good).
+    digest = hashlib.sha256(f"{photo.id}:".encode() + encoded.content).hexdigest()[:24]
     key = f"{digest}-{encoded.width}.{'jpg' if encoded.format == 'jpeg' else encoded.format}"
     mediastore.write_file(mediastore.renditions() / key, encoded.content)
     existing = next(
@@ -222,5 +228,81 @@ def lead_photo_problems(photo_id: int | None) -> dict[str, str]:
         return {}
     return {
         "lead_photo": " ".join(problems)
-        + " Choose a lead photo that is ready, with credit and alt text, or none; then try again."
+        + f" Fix it on the photo's page (/newsroom/media/{photo.id}), or choose another lead"
+        " photo or none; then try again."
     }
+
+
+# --- editing and deleting -----------------------------------------------------------------------
+
+
+def stories_using(photo_id: int) -> list[Story]:
+    """The stories leading with the photo (what keeps it from being deleted)."""
+    return list(
+        db.session.scalars(select(Story).where(Story.lead_photo_id == photo_id).order_by(Story.id))
+    )
+
+
+def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
+    """Save a photo's caption, credit and alt text; a public story's photo keeps both of its
+    credit and alt text (they are required while a story leading with it is public)."""
+    errors = _field_problems(data)
+    fields = {
+        "caption": data.caption.strip(),
+        "credit": data.credit.strip(),
+        "alt_text": data.alt_text.strip(),
+    }
+    public = [s for s in stories_using(photo.id) if s.state in PUBLIC_STATES]
+    if public:
+        for name, label in (("credit", "credit"), ("alt_text", "alt text")):
+            if not fields[name] and name not in errors:
+                errors[name] = (
+                    f"A published or scheduled story leads with this photo: it needs its {label}."
+                )
+    if errors:
+        raise ValidationFailed(errors)
+    changed = sorted(name for name, value in fields.items() if getattr(photo, name) != value)
+    for name in changed:
+        setattr(photo, name, fields[name])
+    audit.record(
+        "photo.edited",
+        actor=actor,
+        subject_type="photo",
+        subject_id=photo.id,
+        data={"fields": changed},
+    )
+    commit()
+
+
+class PhotoInUse(Exception):
+    """The photo is the lead photo of these stories (ids), so it stays."""
+
+    def __init__(self, story_ids: list[int]) -> None:
+        super().__init__(f"photo is the lead photo of stories {story_ids}")
+        self.story_ids = story_ids
+
+
+def delete_photo(photo: Photo, *, actor: Person) -> None:
+    """Delete an unused photo, its renditions and their files; refuse (PhotoInUse) when a story
+    leads with it. The foreign key refuses too, should a story take it up meanwhile."""
+    if users := stories_using(photo.id):
+        raise PhotoInUse([s.id for s in users])
+    photo_id, original = photo.id, photo.original_key
+    keys = list(db.session.scalars(select(Rendition.key).where(Rendition.photo_id == photo_id)))
+    audit.record("photo.deleted", actor=actor, subject_type="photo", subject_id=photo_id)
+    try:
+        db.session.execute(delete(Rendition).where(Rendition.photo_id == photo_id))
+        db.session.execute(delete(Photo).where(Photo.id == photo_id))
+        after_commit(lambda: _remove_files(original, keys))
+        commit()
+    except IntegrityError:
+        rollback()
+        raise PhotoInUse([s.id for s in stories_using(photo_id)]) from None
+
+
+def _remove_files(original: str, keys: list[str]) -> None:
+    # The original is named by its content: another photo row may share it (a re-upload).
+    if db.session.scalar(select(Photo.id).where(Photo.original_key == original).limit(1)) is None:
+        (mediastore.originals() / original).unlink(missing_ok=True)
+    for key in keys:
+        (mediastore.renditions() / key).unlink(missing_ok=True)

@@ -14,6 +14,7 @@ examples per route (`fuzz-deep` profile, with Hypothesis' example database):
 
 from __future__ import annotations
 
+import io
 import os
 import reprlib
 import tempfile
@@ -37,9 +38,11 @@ from editorial.inputs import strip_controls
 from editorial.models import Person
 from editorial.services import accounts, lockout, staff
 from editorial.services.comments import add_comment
+from editorial.services.photos import PhotoInput, upload_photo
 from editorial.services.stories import StoryInput, save_story
 from editorial.tokens import LinkKind
 from editorial.workflow import StoryState
+from tests import photokit
 from tests.conftest import Factory, base_config, csrf_token, login, make_app
 from tests.web import fuzzkit
 
@@ -182,6 +185,8 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
         expected_version=story.version,
     )
     add_comment(story, "A comment for @reporter", actor=editor)
+    photo = PhotoInput(credit="Star", alt_text="Boats")  # so the photo's page is crawled
+    upload_photo(io.BytesIO(photokit.jpeg((400, 300))), photo, actor=reporter)
     links = [
         accounts.link_for(invited, LinkKind.INVITE),
         accounts.link_for(reporter, LinkKind.RESET),

@@ -89,3 +89,17 @@ def test_rendition_jobs_go_to_the_default_queue_and_beat_requeues(any_app: Flask
     for job in (Job.MAKE_RENDITIONS, Job.REQUEUE_RENDITIONS):
         assert router.route({}, job.value)["queue"].name == DEFAULT_QUEUE
     assert BEAT_SCHEDULE_DEFAULTS["photos:renditions"]["task"] == Job.REQUEUE_RENDITIONS
+
+
+def test_the_same_file_uploaded_twice_gives_two_ready_photos(uploader: Person) -> None:
+    """A re-upload (a second photographer, or the same file by mistake) must not be stuck
+    processing because its renditions' names clash with the first photo's."""
+    first, second = _upload(uploader), _upload(uploader)
+    db.session.expire_all()
+    ready = db.session.scalars(
+        select(Photo.renditions_ready_at).where(Photo.id.in_([first.id, second.id]))
+    ).all()
+    assert len(ready) == 2 and all(ready)
+    first_keys, second_keys = _renditions(first.id), _renditions(second.id)
+    assert first_keys.keys() == second_keys.keys()
+    assert not set(first_keys.values()) & set(second_keys.values())  # each public on its own
