@@ -36,6 +36,8 @@ ROUTES = {
     "editorial.tasks.send_account_email": MAIL_QUEUE,
     "editorial.tasks.prune_old_rows": DEFAULT_QUEUE,
     "editorial.tasks.tidy_embedded_broker": DEFAULT_QUEUE,
+    "editorial.tasks.make_renditions": DEFAULT_QUEUE,  # photo work never delays a publish
+    "editorial.tasks.requeue_missing_renditions": DEFAULT_QUEUE,
 }
 
 
