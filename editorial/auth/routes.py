@@ -84,7 +84,10 @@ def _throttled(message: str) -> Callable[[RequestLimit], Response]:
 
     def answer(limit: RequestLimit) -> Response:
         LOGIN_FAILURES.labels("throttled").inc()
-        minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+        # reset_at is rounded up a second (Flask-Limiter adds 1), which alone would say
+        # "16 minutes" for a 15-minute window: the wait is never longer than the window.
+        seconds = min(limit.reset_at - time.time(), limit.limit.get_expiry())
+        minutes = max(1, math.ceil(seconds / 60))
         return _refused(message.format(minutes=f"{minutes} minute{'s' if minutes != 1 else ''}"))
 
     return answer
