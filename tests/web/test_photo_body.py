@@ -31,6 +31,7 @@ from tests import photokit
 from tests.conftest import Factory, login
 from tests.web.conftest import Newsroom, post_form, reload
 from tests.web.sitekit import article_path
+from tests.web.test_loading import selects
 
 
 def _photo(actor: Person, size: tuple[int, int] = (900, 600), **fields: str) -> Photo:
@@ -336,3 +337,42 @@ def test_odd_input_in_the_syntax_is_harmless(
         return
     html = reader.get(article_path(reload(story))).get_data(as_text=True)
     _assert_harmless(html.split("Before.", 1)[1].split("After.", 1)[0])
+
+
+def test_photos_cost_the_article_one_select_however_many(
+    any_app: Flask, make: Factory, nr: Newsroom, reader: FlaskClient
+) -> None:
+    lead, *inside = (_photo(nr.reporter).id for _ in range(4))
+    body = "\n\n".join(f"Paragraph.\n\n![](photo:{n})" for n in inside)
+    plain = make.story(nr.reporter, nr.desk, StoryState.PUBLISHED, editor=nr.editor)
+    leading = make.story(
+        nr.reporter, nr.desk, StoryState.PUBLISHED, editor=nr.editor, lead_photo_id=lead
+    )
+    both = make.story(
+        nr.reporter,
+        nr.desk,
+        StoryState.PUBLISHED,
+        editor=nr.editor,
+        lead_photo_id=lead,
+        body=body,
+    )
+    any_app.config["PUBLIC_CACHE_ENABLED"] = False
+    stories = (("plain", plain), ("lead", leading), ("lead and body", both))
+    for _name, story in stories:  # warm: settings and the like are read once per process
+        reader.get(article_path(story)).close()
+    counts = {}
+    for name, story in stories:
+        with selects(any_app) as statements:
+            html = reader.get(article_path(story)).get_data(as_text=True)
+        counts[name] = len(statements)
+        assert html.count('<figure class="body-photo">') == (3 if story is both else 0)
+    assert counts["lead"] == counts["plain"] + 1 == counts["lead and body"], counts
+    reader.get("/api/stories").close()
+    with selects(any_app) as few:
+        reader.get("/api/stories").close()
+    more = [make.story(nr.reporter, nr.desk, StoryState.PUBLISHED, editor=nr.editor, body=body)]
+    reader.get("/api/stories").close()
+    with selects(any_app) as many:
+        listed = reader.get("/api/stories").get_json()["stories"]
+    assert len(many) == len(few) and more
+    assert [len(s["images"]) for s in listed][:2] == [3, 4]
