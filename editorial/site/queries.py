@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import current_app, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
     Executable,
@@ -392,6 +392,7 @@ def article_of(story: Story, media_base: str = "/media/", *, warn: bool = False)
 
 
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+MIME_ORDER = {fmt: n for n, fmt in enumerate(MIME)}  # best first
 FALLBACK_WIDTH = 1024  # the <img src> for browsers without srcset
 SOCIAL_WIDTH = 1600  # og:image: large enough for a share card, not the 2048 master
 THUMB_WIDTH = 640  # a listing's <img src> for browsers without srcset
@@ -476,18 +477,22 @@ def _picture(
     jpegs = _jpegs(by_format)
     largest = jpegs[-1]
     social = _best(jpegs, SOCIAL_WIDTH)
-    ordered = sorted(by_format.items(), key=lambda item: list(MIME).index(item[0]))
+    ordered = sorted(by_format.items(), key=lambda item: MIME_ORDER[item[0]])
+    urls = {r.key: media_url(r.key, media_base) for r in photo.renditions}
     return LeadPhoto(
         alt=alt or photo.alt_text,
         caption=caption or photo.caption,
         credit=photo.credit,
         width=largest.width,
         height=largest.height,
-        src=media_url(_best(jpegs, FALLBACK_WIDTH).key, media_base),
-        sources=[(MIME[fmt], _srcset(renditions, media_base)) for fmt, renditions in ordered],
-        social=(absolute(media_url(social.key, media_base)), social.width, social.height),
+        src=urls[_best(jpegs, FALLBACK_WIDTH).key],
+        sources=[
+            (MIME[fmt], ", ".join(f"{urls[r.key]} {r.width}w" for r in renditions))
+            for fmt, renditions in ordered
+        ],
+        social=(absolute(urls[social.key]), social.width, social.height),
         renditions=tuple(
-            (MIME[fmt], media_url(r.key, media_base), r.width, r.height)
+            (MIME[fmt], urls[r.key], r.width, r.height)
             for fmt, renditions in ordered
             for r in renditions
         ),
@@ -573,28 +578,25 @@ def body_with_photos(
 
 def figure_html(picture: LeadPhoto, sizes: str = BODY_SIZES) -> Markup:
     """A body photo's <figure>: <picture> with a <source> per modern format, the JPEG <img>
-    with its srcset, size (no layout shift) and lazy loading; caption and credit below."""
-    sources = Markup("").join(
-        Markup('<source type="{}" srcset="{}" sizes="{}">').format(mime, srcset, sizes)
+    with its srcset, size (no layout shift) and lazy loading; caption and credit below.
+    Every value is escaped here (f-strings: Markup.format costs a page several of these)."""
+    size = escape(sizes)
+    sources = "".join(
+        f'<source type="{escape(mime)}" srcset="{escape(srcset)}" sizes="{size}">'
         for mime, srcset in picture.sources
         if mime != "image/jpeg"
     )
     jpeg_srcset = next((srcset for mime, srcset in picture.sources if mime == "image/jpeg"), "")
-    img = Markup(
-        '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" loading="lazy"'
-        ' decoding="async">'
-    ).format(picture.src, jpeg_srcset, sizes, picture.width, picture.height, picture.alt)
-    caption = Markup("")
-    if picture.caption or picture.credit:
-        credit = (
-            Markup(' <span class="credit">{}</span>').format(picture.credit)
-            if picture.credit
-            else Markup("")
-        )
-        caption = Markup("<figcaption>{}{}</figcaption>").format(picture.caption, credit)
-    return Markup('<figure class="body-photo"><picture>{}{}</picture>{}</figure>').format(
-        sources, img, caption
+    img = (
+        f'<img src="{escape(picture.src)}" srcset="{escape(jpeg_srcset)}" sizes="{size}"'
+        f' width="{picture.width:d}" height="{picture.height:d}" alt="{escape(picture.alt)}"'
+        ' loading="lazy" decoding="async">'
     )
+    caption = ""
+    if picture.caption or picture.credit:
+        credit = f' <span class="credit">{escape(picture.credit)}</span>' if picture.credit else ""
+        caption = f"<figcaption>{escape(picture.caption)}{credit}</figcaption>"
+    return Markup(f'<figure class="body-photo"><picture>{sources}{img}</picture>{caption}</figure>')
 
 
 # The thumbnails' query reads Rendition rows; the article's, RenditionFile columns.
