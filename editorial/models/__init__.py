@@ -4,7 +4,7 @@ from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
-from editorial.models.photo import Photo, Rendition
+from editorial.models.photo import Photo, Rendition, StoryPhoto
 from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
@@ -44,6 +44,7 @@ __all__ = [
     "SlugRedirect",
     "StaffRole",
     "Story",
+    "StoryPhoto",
     "Tag",
     "desk_members",
     "story_authors",

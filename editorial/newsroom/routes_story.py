@@ -67,6 +67,7 @@ def render_story(
     html = render_template(
         "newsroom/story.html",
         story=story,
+        body_html=site_queries.body_with_photos(story.body_html, STAFF_MEDIA, warn=True)[0],
         actions=sorted(
             allowed_actions(me.actor, story.facts, workflow_policy()),
             key=lambda t: ACTION_ORDER.get(t.action, 0),
@@ -131,9 +132,8 @@ def act(story_id: int, name: str):
         )
     except NoteRequired as error:
         return fail("note", str(error))
-    except ValidationFailed as failed:
-        field, text = next(iter(failed.errors.items()))
-        return fail(field, text)
+    except ValidationFailed as failed:  # every reason at once (lead photo and body photos)
+        return fail(next(iter(failed.errors)), " ".join(failed.errors.values()))
     except WrongState as error:  # the story moved on: say so, and keep the note for a retry
         return render_story(story, status=409, message=str(error), values=values)
     flash(f"{action.label}: done. The story is now {story.facts.state.label.lower()}.", "success")
@@ -189,7 +189,7 @@ def _with_banner(html: str) -> str:
 
 def _site_article(story: Story) -> str:
     """The public article template filled as the site fills it."""
-    view = site_queries.article_of(story, media_base=STAFF_MEDIA)
+    view = site_queries.article_of(story, media_base=STAFF_MEDIA, warn=True)
     html, _ = site_pages.render_page(
         "site/article.html",
         article=view,

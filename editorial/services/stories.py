@@ -30,6 +30,7 @@ from editorial.services.cache import purge_public_cache
 from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
+from editorial.services.photos import PUBLIC_STATES, record_body_photos, story_photo_problems
 from editorial.services.settings import workflow_policy
 from editorial.services.slugs import tag_problems, tags_for, with_free_slug
 from editorial.timeutil import utcnow
@@ -183,6 +184,7 @@ def create_story(data: StoryInput, *, actor: Person) -> Story:
         return story
 
     story = with_free_slug(insert, data.slug or slugify(data.headline))
+    record_body_photos(story.id, story.body_html)
     revision = _add_revision(story, actor=actor, summary="Created")
     audit.record(
         "story.created",
@@ -242,6 +244,11 @@ def save_story(
         values |= effect_values(REOPEN_EFFECTS, now)
     if state is StoryState.PUBLISHED:
         values["public_updated_at"] = now
+    if new_state in PUBLIC_STATES and (
+        problems := story_photo_problems(data.lead_photo_id, values["body_html"])
+    ):
+        # A published or scheduled story stays so: its photos must be fit to show now.
+        raise ValidationFailed(problems)
 
     def write(slug: str) -> tuple[str, bool]:
         claimed = db.session.execute(
@@ -258,6 +265,7 @@ def save_story(
         rollback()
         current = db.session.get(Story, story.id)
         raise StaleStory(story.id, expected_version, current.version if current else 0)
+    record_body_photos(story.id, values["body_html"])
     db.session.expire(story)
     story.tags = tags_for(data.tags)
     if old_slug != slug:
