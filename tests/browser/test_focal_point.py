@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import REPORTER, LiveStack, click_and_wait, goto, sign_in
+from tests.browser.conftest import REPORTER, LiveStack, click_and_wait, goto, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -33,6 +33,7 @@ def test_a_click_on_the_photo_sets_the_focal_point(live_stack: LiveStack, new_co
     assert abs(float(left.input_value()) - 80) < 1.5
     assert abs(float(top.input_value()) - 25) < 1.5
     assert page.locator("[data-focal-marker]").is_visible()
+    screenshot(page, "photo-focal-point")
 
     click_and_wait(page, page.get_by_role("button", name="Save focal point"))
     assert "Focal point saved" in page.locator("main").inner_text()
