@@ -2,6 +2,7 @@
 
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
+from editorial.models.draft import EditorPresence, WorkingCopy
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
 from editorial.models.photo import Photo, Rendition
@@ -29,6 +30,7 @@ __all__ = [
     "Comment",
     "Correction",
     "Desk",
+    "EditorPresence",
     "EmailState",
     "Heartbeat",
     "LoginSession",
@@ -45,6 +47,7 @@ __all__ = [
     "StaffRole",
     "Story",
     "Tag",
+    "WorkingCopy",
     "desk_members",
     "story_authors",
     "story_tags",
