@@ -125,7 +125,7 @@ def test_preview_shows_the_form_not_the_last_save(
     story = make.story(nr.reporter, nr.desk, body="The saved body.")
     login(client, nr.reporter)
     html = client.get(f"/newsroom/stories/{story.id}/edit").get_data(as_text=True)
-    assert 'formaction="/newsroom/stories/%d/preview"' % story.id in html
+    assert f'formaction="/newsroom/stories/{story.id}/preview"' in html
     assert 'formtarget="_blank"' in html
     form = nr.form(
         headline="Unsaved headline",
@@ -141,7 +141,7 @@ def test_preview_shows_the_form_not_the_last_save(
     assert "<script>alert" not in html and "<img src=x" not in html  # shown as text
     assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
     assert reload(story).body == "The saved body." and reload(story).version == 1
-    assert db.session.scalars(select(Revision)).all().__len__() == 1
+    assert len(db.session.scalars(select(Revision)).all()) == 1
 
 
 def test_preview_of_a_story_never_saved(client: FlaskClient, nr: Newsroom) -> None:
