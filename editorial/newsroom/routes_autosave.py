@@ -86,42 +86,45 @@ def autosave_story(story_id: int):
     if problem:
         return _answer(400, saved=False, error=problem)
     client = str(body.get("client") or "")[:40]
-    answer: dict[str, Any] = {"saved": False}
+    version = body.get("version")
+    base = version if isinstance(version, int) else parse_int(str(version or ""))
+    if base is None and fields is not None:
+        return _answer(
+            400, saved=False, error="Not saved: the version the editor opened is missing."
+        )
+    # Read before the service commits (a commit expires the story).
+    current, state = story.version, story.facts.state
+    leave = body.get("leave") is True  # the tab is closing (after keeping its last text)
+    try:
+        saved = drafts.autosave(
+            fields,
+            actor=me,
+            story=story,
+            base_version=current if base is None else base,
+            client=client,
+            leave=leave,
+        )
+    except TransitionNotAllowed as refused:
+        return _answer(403, saved=False, error=str(refused))
+    except ValidationFailed as failed:
+        return _answer(413, saved=False, error=" ".join(failed.errors.values()))
+    answer: dict[str, Any] = _kept(saved) if fields is not None else {"saved": False}
     status = 200
-    if fields is not None:
-        version = body.get("version")
-        base = version if isinstance(version, int) else parse_int(str(version or ""))
-        if base is None:
-            return _answer(
-                400, saved=False, error="Not saved: the version the editor opened is missing."
-            )
-        try:
-            saved = drafts.keep_working_copy(
-                fields, actor=me, story=story, base_version=base, client=client
-            )
-        except TransitionNotAllowed as refused:
-            return _answer(403, saved=False, error=str(refused))
-        except ValidationFailed as failed:
-            return _answer(413, saved=False, error=" ".join(failed.errors.values()))
-        answer = _kept(saved)
-        if saved.moved_on:
-            status = 409
-            answer["error"] = (
-                f"This story has changed since you opened it (you started from version {base}; "
-                f"it is now version {story.version}, {story.facts.state.label.lower()}). "
-                "Your text is kept as your working copy: nothing is lost. Save to compare "
-                "your text with the current version."
-            )
-    if body.get("leave") is True:  # the tab is closing (after keeping its last text)
-        drafts.leave(story, actor=me, client=client)
+    if fields is not None and saved.moved_on:
+        status = 409
+        answer["error"] = (
+            f"This story has changed since you opened it (you started from version {base}; "
+            f"it is now version {current}, {state.label.lower()}). Your text is kept as your "
+            "working copy: nothing is lost. Save to compare your text with the current version."
+        )
+    if leave:
         return _answer(status, **answer, left=True)
-    other_tab = drafts.heartbeat(story, actor=me, client=client)
     answer |= {
-        "version": story.version,
+        "version": current,
         "others": [
-            {"name": e.name, "since": when(e.since)} for e in others_editing(story.id, me.id)
+            {"name": e.name, "since": when(e.since)} for e in others_editing(story_id, me.id)
         ],
-        "other_tab": other_tab,
+        "other_tab": saved.other_tab,
     }
     return _answer(status, **answer)
 

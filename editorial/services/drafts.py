@@ -70,6 +70,7 @@ class Autosaved:
     saved_at: datetime
     moved_on: bool = False
     version: int = 0
+    other_tab: bool = False  # another tab of this person's has the story open too
 
 
 def copy_problems(fields: Mapping[str, str]) -> dict[str, str]:
@@ -105,41 +106,72 @@ def keep_working_copy(
     client: str = "",
 ) -> Autosaved:
     """Keep the editor's fields for this person (a story's, or a new draft's by its key)."""
+    return autosave(fields, actor=actor, story=story, draft=draft, base_version=base_version,
+                    client=client, beat=False)  # fmt: skip
+
+
+def autosave(
+    fields: Mapping[str, str] | None,
+    *,
+    actor: Person,
+    story: Story | None = None,
+    draft: str = "",
+    base_version: int = 0,
+    client: str = "",
+    beat: bool = True,
+    leave: bool = False,
+) -> Autosaved:
+    """One request of the editor's script, in one transaction: keep the fields (None: a
+    heartbeat only), then say this person has the story open (`beat`) or has closed it
+    (`leave`)."""
     if story is None and not DRAFT_KEY.fullmatch(draft):
         raise ValidationFailed({"draft": "This new story's draft key is missing or malformed."})
     if not CLIENT.fullmatch(client):
         client = ""
-    moved_on = story is not None and story.version != base_version
-    # Editing when it moved out of this person's hands (submitted, published): keep the text.
-    # Never editing it at all: refuse.
-    if (
-        story is not None
-        and not can_edit(actor.actor, story.facts)
-        and not (moved_on and base_version < story.version)
-    ):
-        raise TransitionNotAllowed("You may not edit this story in its current state.")
-    kept = {name: str(fields.get(name, "")) for name in FIELDS}
-    if problems := copy_problems(kept):
-        raise ValidationFailed(problems)
+    # Read once: every commit expires the story.
+    story_id = story.id if story is not None else None
+    version = story.version if story is not None else 0
+    editable = story is not None and can_edit(actor.actor, story.facts)
+    moved_on = story is not None and version != base_version
     now = utcnow()
-    key = story_key(story.id) if story is not None else draft_key(draft)
+    if fields is not None:
+        # Editing when it moved out of this person's hands (submitted, published): keep the
+        # text. Never editing it at all: refuse.
+        if story is not None and not editable and not (moved_on and base_version < version):
+            raise TransitionNotAllowed("You may not edit this story in its current state.")
+        kept = {name: str(fields.get(name, "")) for name in FIELDS}
+        if problems := copy_problems(kept):
+            raise ValidationFailed(problems)
+        _keep(kept, actor.id, story_id, draft, base_version, client, now)
+    other_tab = False
+    if story_id is not None and leave:
+        _leave(story_id, actor.id, client)
+    elif story_id is not None and beat and editable:
+        other_tab = _beat(story_id, actor.id, client, now)
+    commit()
+    return Autosaved(saved_at=now, moved_on=moved_on, version=version, other_tab=other_tab)
+
+
+def _keep(
+    kept: dict[str, str],
+    person_id: int,
+    story_id: int | None,
+    draft: str,
+    base_version: int,
+    client: str,
+    now: datetime,
+) -> None:
     values = {
-        "base_version": base_version if story is not None else 0,
+        "base_version": base_version if story_id is not None else 0,
         "fields": kept,
         "client": client,
         "saved_at": now,
     }
-    statement = (
+    key = story_key(story_id) if story_id is not None else draft_key(draft)
+    db.session.execute(
         _insert(WorkingCopy)
-        .values(
-            person_id=actor.id, key=key, story_id=story.id if story is not None else None, **values
-        )
+        .values(person_id=person_id, key=key, story_id=story_id, **values)
         .on_conflict_do_update(index_elements=["person_id", "key"], set_=values)
-    )
-    db.session.execute(statement)
-    commit()
-    return Autosaved(
-        saved_at=now, moved_on=moved_on, version=story.version if story is not None else 0
     )
 
 
@@ -158,26 +190,18 @@ def discard_working_copy(key: str, *, actor: Person) -> None:
     commit()
 
 
-def heartbeat(story: Story, *, actor: Person, client: str = "") -> bool:
-    """Say this person has the story's editor open; True if another of their tabs does too.
-
-    Only someone who may edit the story counts as editing it.
-    """
-    if not can_edit(actor.actor, story.facts):
-        return False
-    if not CLIENT.fullmatch(client):
-        client = ""
-    now = utcnow()
+def _beat(story_id: int, person_id: int, client: str, now: datetime) -> bool:
+    """Upsert this person's presence; True if another of their tabs beat within the minute."""
     fresh_after = now - PRESENCE_STALE
+    table = EditorPresence.__table__
     before = db.session.execute(
         select(EditorPresence.client, EditorPresence.seen_at).where(
-            EditorPresence.story_id == story.id, EditorPresence.person_id == actor.id
+            EditorPresence.story_id == story_id, EditorPresence.person_id == person_id
         )
     ).first()
-    table = EditorPresence.__table__
-    statement = (
+    db.session.execute(
         _insert(EditorPresence)
-        .values(story_id=story.id, person_id=actor.id, since=now, seen_at=now, client=client)
+        .values(story_id=story_id, person_id=person_id, since=now, seen_at=now, client=client)
         .on_conflict_do_update(
             index_elements=["story_id", "person_id"],
             set_={
@@ -190,8 +214,6 @@ def heartbeat(story: Story, *, actor: Person, client: str = "") -> bool:
             },
         )
     )
-    db.session.execute(statement)
-    commit()
     return bool(
         before is not None
         and client
@@ -201,12 +223,10 @@ def heartbeat(story: Story, *, actor: Person, client: str = "") -> bool:
     )
 
 
-def leave(story: Story, *, actor: Person, client: str = "") -> None:
-    """The editor was closed: this person is no longer editing (unless another tab says so)."""
+def _leave(story_id: int, person_id: int, client: str) -> None:
     statement = delete(EditorPresence).where(
-        EditorPresence.story_id == story.id, EditorPresence.person_id == actor.id
+        EditorPresence.story_id == story_id, EditorPresence.person_id == person_id
     )
-    if client and CLIENT.fullmatch(client):
+    if client:  # another tab of this person's may still be open
         statement = statement.where(EditorPresence.client == client)
     db.session.execute(statement.execution_options(synchronize_session=False))
-    commit()
