@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     need,
     screenshot,
     sign_in,
+    sign_out,
 )
 from tests.browser.test_accessibility import describe, run_axe
 
@@ -107,14 +108,13 @@ def test_ctrl_s_saves_and_the_leave_page_warning(new_context: Callable[..., Any]
     expect(page.get_by_text("Draft saved")).to_be_visible()
     expect(page.get_by_label("Headline", exact=True)).to_have_value("Saved with the keyboard")
 
-    # Just saved: leaving asks nothing.
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    # Changed since the save: leaving asks first (and staying keeps the text).
     page.get_by_label("Body", exact=True).fill("Body text, changed.")
-    page.close(run_before_unload=True)
-    page.wait_for_timeout(0)
-    expect(page.get_by_label("Body", exact=True)).to_be_visible()  # still open: the dialog
-    assert dialogs == ["beforeunload"]
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    expect(page.get_by_label("Body", exact=True)).to_have_value("Body text, changed.")
 
 
 def test_no_warning_after_a_save(new_context: Callable[..., Any]) -> None:
@@ -127,6 +127,32 @@ def test_no_warning_after_a_save(new_context: Callable[..., Any]) -> None:
     with page.expect_event("close"):
         page.close(run_before_unload=True)
     assert dialogs == []
+
+
+def test_signed_out_mid_edit_then_restored_after_signing_in(
+    new_context: Callable[..., Any],
+) -> None:
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, REPORTER)
+    new_story(page, "Written across a sign-out", "Saved text.")
+    click_and_wait(page, page.get_by_role("button", name="Save draft", exact=True))
+    edit_url = page.url
+    other = context.new_page()  # the session ends elsewhere (another tab signs out)
+    goto(other, "/newsroom/")
+    sign_out(other)
+    page.get_by_label("Body", exact=True).fill("Saved text.\n\nTyped after the session ended.")
+    expect(page.locator("#autosave-status")).to_contain_text(
+        "You have been signed out", timeout=AUTOSAVE_WAIT_MS
+    )
+    page.close()
+    sign_in(other, REPORTER)
+    goto(other, edit_url)
+    other.get_by_role("button", name=RESTORE).click()
+    expect(other.get_by_label("Body", exact=True)).to_have_value(
+        "Saved text.\n\nTyped after the session ended."
+    )
+    kept(other)
 
 
 def test_two_browsers_see_each_other(new_context: Callable[..., Any]) -> None:
