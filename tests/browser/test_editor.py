@@ -168,6 +168,9 @@ def test_two_browsers_see_each_other(new_context: Callable[..., Any]) -> None:
     expect(editor.get_by_text("Shirin Sultana is editing (since")).to_be_visible()
     expect(editor.get_by_label("Body", exact=True)).to_be_disabled()
     screenshot(editor, "editor-soft-lock")
+    if AXE.is_file():
+        violations = run_axe(editor)
+        assert not violations, describe(violations)
     click_and_wait(editor, editor.get_by_role("link", name="Edit anyway", exact=True))
     expect(editor.get_by_label("Body", exact=True)).to_be_enabled()
     editor.get_by_label("Standfirst", exact=True).fill("The editor's standfirst.")
