@@ -2,6 +2,7 @@
 
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
+from editorial.models.draft import EditorPresence, WorkingCopy
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
 from editorial.models.photo import Photo, Rendition, StoryPhoto
@@ -29,6 +30,7 @@ __all__ = [
     "Comment",
     "Correction",
     "Desk",
+    "EditorPresence",
     "EmailState",
     "Heartbeat",
     "LoginSession",
@@ -46,6 +48,7 @@ __all__ = [
     "Story",
     "StoryPhoto",
     "Tag",
+    "WorkingCopy",
     "desk_members",
     "story_authors",
     "story_tags",

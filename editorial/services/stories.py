@@ -25,7 +25,7 @@ from editorial.models import (
 from editorial.models.photo import CAPTION_MAX
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
-from editorial.services import audit, commit, rollback
+from editorial.services import audit, commit, drafts, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
@@ -159,8 +159,11 @@ def _text_columns(data: StoryInput, *, byline: str) -> dict[str, Any]:
     }
 
 
-def create_story(data: StoryInput, *, actor: Person) -> Story:
-    """A new draft by `actor`, its first revision and its audit event."""
+def create_story(data: StoryInput, *, actor: Person, working_copy: str = "") -> Story:
+    """A new draft by `actor`, its first revision and its audit event.
+
+    `working_copy`: the key of the autosaved copy this save replaces (deleted with it).
+    """
     data = _clean(data)
     errors = validate(data, actor=actor)
     if errors:
@@ -194,6 +197,8 @@ def create_story(data: StoryInput, *, actor: Person) -> Story:
         data={"revision": revision.number},
     )
     story_id, actor_id = story.id, actor.id
+    if working_copy:
+        drafts.forget_copy(actor.id, working_copy)
     commit()
     log.info("story %s created by %s", story_id, actor_id)
     return story
@@ -215,8 +220,11 @@ def save_story(
     expected_version: int,
     correction: CorrectionInput | None = None,
     summary: str = "",
+    forget_copy: bool = False,
 ) -> Story:
     """Save an edit made from `expected_version`; refuse it if someone saved in between.
+
+    `forget_copy`: this save replaces the actor's autosaved working copy (deleted with it).
 
     Edits to approved or scheduled text by someone who could not have approved it send the
     story back to review and clear its schedule, so unapproved text is never published.
@@ -302,6 +310,8 @@ def save_story(
         )
     if state is StoryState.PUBLISHED:
         purge_public_cache()
+    if forget_copy:
+        drafts.forget_copy(actor.id, drafts.story_key(story.id))
     commit()
     return story
 
