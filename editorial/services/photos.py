@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from editorial import imaging, mediastore
+from editorial import storage as media
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Desk, Person, Photo, Rendition, Story
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
-from editorial.services import after_commit, audit, commit, rollback
+from editorial.services import after_commit, audit, commit, public_media, rollback
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
@@ -72,7 +72,11 @@ def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -
         staged.unlink()
         raise ValidationFailed({"photo": str(refusal)}) from None
     key = f"{digest}.{found.extension}"
-    os.replace(staged, mediastore.originals() / key)  # same content, same name: a re-upload is free
+    try:  # same content, same name: a re-upload is free
+        media.media_store().put_file(media.ORIGINALS, key, staged)
+    except media.StoreUnavailable:
+        log.exception("photo upload refused: the media store failed")
+        raise ValidationFailed({"photo": STORE_DOWN}) from None
     photo = Photo(
         content_hash=digest,
         original_key=key,
@@ -105,7 +109,7 @@ def _receive(stream: IO[bytes]) -> tuple[Path, str, int]:
     """Copy the upload to a private staging file, hashing it; refuse it past the size cap
     without reading the rest (Flask's MAX_CONTENT_LENGTH refuses a declared length earlier)."""
     cap: int = current_app.config["PHOTO_MAX_BYTES"]
-    staged = mediastore.staging_file(mediastore.originals())
+    staged = mediastore.staging_file(media.media_store().staging_folder())
     digest, size = hashlib.sha256(), 0
     with staged.open("wb") as out:
         while chunk := stream.read(COPY_CHUNK):
@@ -117,6 +121,12 @@ def _receive(stream: IO[bytes]) -> tuple[Path, str, int]:
             digest.update(chunk)
             out.write(chunk)
     return staged, digest.hexdigest(), size
+
+
+STORE_DOWN = (
+    "The photo could not be stored: the photo store is not answering. Nothing was saved;"
+    " please choose the file again in a minute (what you typed is kept)."
+)
 
 
 def too_big_message(cap: int) -> str:
@@ -150,16 +160,17 @@ def make_renditions(photo_id: int) -> int:
         for fmt in imaging.rendition_formats()
         for width in imaging.rendition_widths(photo.width)
     }
-    have = {
-        (r.format, r.width) for r in photo.renditions if (mediastore.renditions() / r.key).is_file()
-    }
+    store = media.media_store()
+    have = {(r.format, r.width) for r in photo.renditions if store.exists(media.RENDITIONS, r.key)}
     made = 0
-    original = mediastore.originals() / photo.original_key
-    for encoded in imaging.encode_all(original, wanted - have):
-        _store(photo, encoded)
-        made += 1
+    with store.local_copy(media.ORIGINALS, photo.original_key) as original:
+        for encoded in imaging.encode_all(original, wanted - have):
+            _store(photo, encoded)
+            made += 1
     if photo.renditions_ready_at is None:
         photo.renditions_ready_at = utcnow()
+    if made and media.media_store().public_copies:  # new files of a photo already public
+        after_commit(lambda: public_media.queue_sync([photo_id]))
     try:
         commit()
     except IntegrityError:  # another worker stored the same renditions first: they are done
@@ -175,7 +186,7 @@ def _store(photo: Photo, encoded: imaging.Encoded) -> None:
     # and a clash read as "another worker made them" left the second photo processing for good).
     digest = hashlib.sha256(f"{photo.id}:".encode() + encoded.content).hexdigest()[:24]
     key = f"{digest}-{encoded.width}.{'jpg' if encoded.format == 'jpeg' else encoded.format}"
-    mediastore.write_file(mediastore.renditions() / key, encoded.content)
+    media.media_store().put(media.RENDITIONS, key, encoded.content)
     existing = next(
         (r for r in photo.renditions if (r.format, r.width) == (encoded.format, encoded.width)),
         None,
@@ -302,7 +313,9 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
 
 def _remove_files(original: str, keys: list[str]) -> None:
     # The original is named by its content: another photo row may share it (a re-upload).
+    store = media.media_store()
     if db.session.scalar(select(Photo.id).where(Photo.original_key == original).limit(1)) is None:
-        (mediastore.originals() / original).unlink(missing_ok=True)
+        store.delete(media.ORIGINALS, original)
     for key in keys:
-        (mediastore.renditions() / key).unlink(missing_ok=True)
+        store.delete(media.RENDITIONS, key)
+    store.unpublish(keys)  # a public copy left by a story that dropped the photo

@@ -25,7 +25,7 @@ from editorial.models import (
 from editorial.models.photo import CAPTION_MAX
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
-from editorial.services import audit, commit, rollback
+from editorial.services import audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
@@ -230,6 +230,7 @@ def save_story(
 
     now = utcnow()
     old_slug, state = story.slug, StoryState(story.state)
+    old_lead = story.lead_photo_id
     reopen = reopens_review(actor.actor, story.facts, workflow_policy())
     new_state = REOPENED_STATE if reopen else state
     values = {
@@ -294,6 +295,8 @@ def save_story(
         )
     if state is StoryState.PUBLISHED:
         purge_public_cache()
+        # Another lead photo, an embargo set again, a reopened review: the copies follow.
+        public_media.stories_changed([story.id], also_photos=[old_lead])
     commit()
     return story
 

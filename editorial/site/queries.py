@@ -1,11 +1,11 @@
 """What readers may see, and nothing else: every public listing starts from `public_stories()`.
 
-The predicate lives here and only here. Pages, feeds, sitemaps, search, counts, JSON-LD, More
-articles, Top News and the JSON API all build on it, so a story that is not public cannot
-appear through one of them by accident. Results leave as plain dataclasses (`Card`, `Article`)
-so templates never touch the database. Public reads run in a read-only transaction (on SQLite a
-deferred BEGIN, not the write lock every other transaction takes; see editorial.database) that
-ends before rendering.
+The predicate is `editorial.public.is_public` (the photo services share it). Pages, feeds,
+sitemaps, search, counts, JSON-LD, More articles, Top News and the JSON API all build on it, so
+a story that is not public cannot appear through one of them by accident. Results leave as
+plain dataclasses (`Card`, `Article`) so templates never touch the database. Public reads run in
+a read-only transaction (on SQLite a deferred BEGIN, not the write lock every other transaction
+takes; see editorial.database) that ends before rendering.
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import current_app, url_for
-from sqlalchemy import ColumnElement, Executable, Result, Select, bindparam, func, or_, select
+from sqlalchemy import Executable, Result, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from editorial.database import READ_ONLY
 from editorial.extensions import db
 from editorial.models import Desk, Photo, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
+from editorial.public import NOW, is_public
 from editorial.search import matches
-from editorial.timeutil import UTCDateTime, utcnow, zone
+from editorial.storage import public_base
+from editorial.timeutil import utcnow, zone
 from editorial.workflow import StoryState
 
 T = TypeVar("T")
@@ -36,19 +38,6 @@ PAGE_SIZE = 20
 RESERVED_SLUGS = frozenset(
     {"newsroom", "admin", "api", "static", "section", "tag", "news", "login", "logout", "account"}
 )
-
-
-# "Now" is a bound parameter, filled in by run()/scalar() at execution: the statements are
-# built once and reused (building them costs more than running them), and a statement run
-# without it fails loudly instead of showing anything.
-NOW = "public_now"
-
-
-def is_public() -> ColumnElement[bool]:
-    """THE public predicate: published, and past its embargo if it has one."""
-    return (Story.state == StoryState.PUBLISHED) & or_(
-        Story.embargo_at.is_(None), Story.embargo_at <= bindparam(NOW, type_=UTCDateTime())
-    )
 
 
 def public_stories(*entities: Any) -> Select:
@@ -131,7 +120,10 @@ def story_url(desk_slug: str, first_published_at: datetime | None, slug: str) ->
 
 
 def absolute(path: str) -> str:
-    """An absolute URL on the public site (SITE_URL), for canonical links, feeds and sitemaps."""
+    """An absolute URL on the public site (SITE_URL), for canonical links, feeds and sitemaps;
+    a URL that is already absolute (a photo on a CDN) stays as it is."""
+    if "://" in path:
+        return path
     site: str = current_app.config["SITE_URL"]
     return site + path
 
@@ -323,7 +315,7 @@ class Article:
     lead: LeadPhoto | None = None
 
 
-def article_of(story: Story, media_base: str = "/media/") -> Article:
+def article_of(story: Story, media_base: str | None = None) -> Article:
     """The article view of a story (any state: the newsroom preview may reuse it, with its
     photos from a staff-only `media_base`, as the public URLs answer only once published)."""
     first = story.first_published_at or story.published_at
@@ -362,7 +354,7 @@ SOCIAL_WIDTH = 1600  # og:image: large enough for a share card, not the 2048 mas
 THUMB_WIDTH = 640  # a listing's <img src> for browsers without srcset
 
 
-def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
+def lead_photo(photo_id: int, caption: str = "", media_base: str | None = None) -> LeadPhoto | None:
     """A lead photo with its renditions (two queries), or None while it has none."""
     photo = db.session.scalar(
         select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
@@ -407,7 +399,7 @@ def _best(renditions: list[Rendition], limit: int) -> Rendition:
     return next((r for r in reversed(renditions) if r.width <= limit), renditions[0])
 
 
-def _srcset(renditions: list[Rendition], media_base: str = "/media/") -> str:
+def _srcset(renditions: list[Rendition], media_base: str | None = None) -> str:
     return ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions)
 
 
@@ -466,8 +458,10 @@ def feed_images(story_ids: list[int]) -> dict[int, tuple[str, int, int]]:
     return {row.id: (absolute(media_url(row.key)), row.width, row.height) for row in rows}
 
 
-def media_url(key: str, base: str = "/media/") -> str:
-    return base + _segment(key)
+def media_url(key: str, base: str | None = None) -> str:
+    """A rendition's URL: under `base`, by default where readers get public photos ("/media/",
+    or MEDIA_PUBLIC_BASE_URL: a CDN or the bucket's public prefix)."""
+    return (base or public_base()) + _segment(key)
 
 
 # What an article shows, in four queries (the story and its desk, authors, tags, notices).
