@@ -10,6 +10,7 @@ only that prefix is readable by everyone (a bucket policy, or MEDIA_S3_PUBLIC_AC
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -203,3 +204,43 @@ class S3Store:
                     yield entry["Key"].removeprefix(self.public_prefix)
         except (BotoCoreError, ClientError) as error:
             raise self._failed("listing the public copies", error) from error
+
+    def public_read_policy(self) -> str:
+        """A bucket policy letting everyone read the public prefix, and nothing else."""
+        statement = {
+            "Sid": "EditorialPublicPhotos",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{self.public_bucket}/{self.public_prefix}*",
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    def setup(self) -> list[str]:
+        """Create the bucket(s) if missing and let everyone read the public prefix (unless
+        MEDIA_S3_PUBLIC_ACL grants that per object). What was done, in words."""
+        done = []
+        try:
+            for bucket in dict.fromkeys([self.bucket, self.public_bucket]):
+                try:
+                    self.client.head_bucket(Bucket=bucket)
+                except ClientError as error:
+                    if error.response.get("Error", {}).get("Code") not in MISSING:
+                        raise
+                    region = self.client.meta.region_name
+                    if region and region != "us-east-1":  # AWS wants the region said
+                        self.client.create_bucket(
+                            Bucket=bucket,
+                            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+                        )
+                    else:
+                        self.client.create_bucket(Bucket=bucket)
+                    done.append(f"created bucket {bucket}")
+            if not self.public_acl:
+                self.client.put_bucket_policy(
+                    Bucket=self.public_bucket, Policy=self.public_read_policy()
+                )
+                done.append(f"public read of {self.public_bucket}/{self.public_prefix}* only")
+        except (BotoCoreError, ClientError) as error:
+            raise self._failed("setting up", error) from error
+        return done

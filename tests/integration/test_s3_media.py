@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import socket
 import urllib.error
 import urllib.request
@@ -31,6 +30,7 @@ from editorial.celery_app import BEAT_SCHEDULE_DEFAULTS
 from editorial.extensions import db
 from editorial.jobs import Job
 from editorial.models import Person, Photo, Rendition, Story
+from editorial.security import CONTENT_SECURITY_POLICY, content_security_policy
 from editorial.services import commit, photos, public_media
 from editorial.services.errors import ValidationFailed
 from editorial.services.stories import StoryInput, save_story
@@ -84,37 +84,22 @@ def _app(tmp_path: Path, request: pytest.FixtureRequest, **settings: str) -> Ite
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)]
 
 
-def public_read_policy(bucket: str, prefix: str = "public/") -> str:
-    """README "Photo storage": everyone may read the public prefix, and nothing else."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": "*",
-                    "Action": "s3:GetObject",
-                    "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
-                }
-            ],
-        }
-    )
-
-
 @pytest.fixture
-def bucket(s3_endpoint: str) -> str:
-    name = f"editorial-media-{next(_buckets)}"
-    client = s3_client(s3_endpoint)
-    client.create_bucket(Bucket=name)
-    client.put_bucket_policy(Bucket=name, Policy=public_read_policy(name))
-    return name
+def bucket() -> str:
+    return f"editorial-media-{next(_buckets)}"
 
 
 @pytest.fixture(params=BACKENDS)
 def s3_app(
     tmp_path: Path, request: pytest.FixtureRequest, s3_endpoint: str, bucket: str
 ) -> Iterator[Flask]:
-    yield from _app(tmp_path, request, **s3_settings(s3_endpoint, bucket))
+    for app in _app(tmp_path, request, **s3_settings(s3_endpoint, bucket)):
+        # README "Photo storage": the bucket made, and readable by everyone under public/ only.
+        result = app.test_cli_runner().invoke(args=["media", "s3-setup"])
+        assert result.exit_code == 0, result.output
+        assert f"created bucket {bucket}" in result.output
+        assert f"public read of {bucket}/public/* only" in result.output
+        yield app
 
 
 class Newsroom:
@@ -202,7 +187,13 @@ def test_a_published_storys_photo_is_public_until_it_is_withdrawn(
 
     # The article links to the public copies, og:image too (already absolute).
     reader = s3_app.test_client()
-    html = reader.get(article_path(story)).get_data(as_text=True)
+    page = reader.get(article_path(story))
+    html = page.get_data(as_text=True)
+    # The browser may load them: the bucket's (or CDN's) origin is among the CSP's images.
+    assert (
+        f"img-src 'self' data: {nr.s3.meta.endpoint_url};"
+        in page.headers["Content-Security-Policy"]
+    )
     jpeg = next(k for k in nr.keys(photo_id) if k.endswith(".jpg"))
     assert nr.public_base + jpeg in html
     assert f'content="{nr.public_base}' in html
@@ -350,6 +341,17 @@ def test_deleting_a_photo_removes_its_objects(nr: Newsroom) -> None:
     assert nr.objects("originals/") == nr.objects("renditions/") == set()
 
 
+def test_a_backup_says_the_photos_are_in_the_bucket(
+    nr: Newsroom, s3_app: Flask, tmp_path: Path
+) -> None:
+    nr.photo()
+    result = s3_app.test_cli_runner().invoke(
+        args=["backup", "create", "--to", str(tmp_path / "backup.tar.gz")]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"photos live in the S3 bucket {nr.bucket!r}, not in this archive" in result.output
+
+
 # --- the store is down, or the bucket is missing: the upload is refused, nothing half-kept ----
 
 
@@ -413,3 +415,9 @@ def test_an_upload_is_refused_when_the_bucket_is_missing(
     bucketless_app: Flask, make: Factory
 ) -> None:
     _refused_upload(bucketless_app, make)
+
+
+def test_the_content_security_policy_names_the_cdn() -> None:
+    policy = content_security_policy("https://cdn.example.net/photos/")
+    assert "img-src 'self' data: https://cdn.example.net;" in policy
+    assert content_security_policy("/media/") == CONTENT_SECURITY_POLICY
