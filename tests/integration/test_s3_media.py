@@ -239,13 +239,15 @@ def test_a_photo_of_two_stories_stays_public_while_one_is_published(nr: Newsroom
     ],
 )
 def test_the_photo_of_a_story_not_public_is_not_in_the_bucket_for_readers(
-    nr: Newsroom, state: StoryState
+    nr: Newsroom, s3_app: Flask, state: StoryState
 ) -> None:
     photo_id = nr.photo()
     nr.story(state, photo_id)
     public_media.sweep()  # even the sweep finds nothing to copy
     assert nr.objects("public/") == set()
     assert nr.public_statuses(photo_id) == {404}
+    front = s3_app.test_client().get("/").get_data(as_text=True)
+    assert not any(key in front for key in nr.keys(photo_id))
 
 
 def test_an_embargo_set_on_a_published_story_takes_its_photo_down(nr: Newsroom) -> None:
