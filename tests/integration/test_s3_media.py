@@ -40,6 +40,7 @@ from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests import photokit
 from tests.conftest import Factory, csrf_token, login, make_app
+from tests.integration.conftest import BROKER_PREFIX, live_celery_config, redis_url, wait_until
 from tests.web.sitekit import article_path
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -352,6 +353,60 @@ def test_a_backup_says_the_photos_are_in_the_bucket(
     )
     assert result.exit_code == 0, result.output
     assert f"photos live in the S3 bucket {nr.bucket!r}, not in this archive" in result.output
+
+
+# --- a real worker: the jobs queued after commit go through Redis ---------------------------
+
+
+@pytest.fixture
+def live_s3_app(
+    tmp_path: Path, request: pytest.FixtureRequest, broker, smtp, s3_endpoint: str, bucket: str
+) -> Iterator[Flask]:
+    app = make_app(
+        tmp_path,
+        "postgresql",
+        request,
+        CELERY=live_celery_config(redis_url()),
+        BROKER_KEY_PREFIX=BROKER_PREFIX,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        **s3_settings(s3_endpoint, bucket),
+    )
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["media", "s3-setup"]).exit_code == 0
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.services
+@pytest.mark.slow
+def test_a_worker_copies_on_publish_and_deletes_on_withdraw(
+    live_s3_app: Flask,
+    make: Factory,
+    celery_procs,
+    tmp_path: Path,
+    s3_endpoint: str,
+    bucket: str,
+) -> None:
+    celery_procs.worker(
+        env={"EDITORIAL_INSTANCE": str(tmp_path), **s3_settings(s3_endpoint, bucket)}
+    )
+    nr = Newsroom(make, s3_endpoint, bucket)
+    photo_id = nr.photo()
+
+    def ready() -> bool:
+        db.session.rollback()
+        photo = db.session.get(Photo, photo_id)
+        return photo is not None and photo.renditions_ready_at is not None
+
+    wait_until(ready, 60, "the renditions, made by the worker into the bucket")
+    assert nr.objects("renditions/") == set(nr.keys(photo_id))
+    assert nr.public_statuses(photo_id) == {404}
+    story = nr.story(StoryState.PUBLISHED, photo_id)
+    wait_until(lambda: nr.public_statuses(photo_id) == {200}, 60, "the public copies")
+    transition_story(story, Action.WITHDRAW, actor=nr.editor, note="Legal asked us to")
+    wait_until(lambda: nr.public_statuses(photo_id) == {404}, 60, "the copies taken down")
 
 
 # --- the store is down, or the bucket is missing: the upload is refused, nothing half-kept ----
