@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
@@ -68,20 +68,26 @@ def queue_sync(photo_ids: list[int], at: Iterable[datetime] = ()) -> bool:
     return queued
 
 
-def public_photos(photo_ids: Iterable[int] | None = None) -> set[int]:
-    """Of these photos (all, by default), those a public story leads with now."""
-    query = select(Story.lead_photo_id).where(is_public(), Story.lead_photo_id.is_not(None))
-    if photo_ids is not None:
-        query = query.where(Story.lead_photo_id.in_(list(photo_ids)))
-    return set(db.session.scalars(query.distinct(), {NOW: utcnow()}))
+def _public_leads() -> Select[int | None]:
+    """The photos public stories lead with (the /media/ route's check, as a set)."""
+    return select(Story.lead_photo_id).where(is_public(), Story.lead_photo_id.is_not(None))
 
 
-def _keys(photo_ids: Iterable[int]) -> dict[int, list[str]]:
+def public_photos(photo_ids: Iterable[int]) -> set[int]:
+    """Of these photos, those a public story leads with now."""
+    query = _public_leads().where(Story.lead_photo_id.in_(list(photo_ids))).distinct()
+    return {photo for photo in db.session.scalars(query, {NOW: utcnow()}) if photo is not None}
+
+
+def _keys(photo_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
+    """Rendition keys per photo: of these photos, or (None) of every public photo."""
+    query = select(Rendition.photo_id, Rendition.key)
+    if photo_ids is None:
+        query = query.where(Rendition.photo_id.in_(_public_leads()))
+    else:
+        query = query.where(Rendition.photo_id.in_(list(photo_ids)))
     by_photo: dict[int, list[str]] = {}
-    rows = db.session.execute(
-        select(Rendition.photo_id, Rendition.key).where(Rendition.photo_id.in_(list(photo_ids)))
-    )
-    for photo_id, key in rows:
+    for photo_id, key in db.session.execute(query, {NOW: utcnow()}):
         by_photo.setdefault(photo_id, []).append(key)
     return by_photo
 
@@ -123,8 +129,7 @@ def sweep() -> dict[str, int]:
     if not copies_kept():
         return {}
     present = set(media_store().public_keys())
-    public = public_photos()
-    wanted = _keys(public)
+    wanted = _keys()  # of every public photo
     missing = {photo for photo, keys in wanted.items() if not set(keys) <= present}
     strays = present - {key for keys in wanted.values() for key in keys}
     owners = set(
