@@ -14,6 +14,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request takes
+COPY_THREADS = 8  # copies in flight at once (boto3 clients are thread-safe; its pool holds 10)
 MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -176,20 +178,29 @@ class S3Store:
         return response
 
     def publish(self, keys: Iterable[str]) -> None:
+        # Server-side copies (the bytes never pass through here), several at once: one photo
+        # is 15 or more objects, and each copy is a round trip to the store.
+        wanted = list(keys)
+        if not wanted:
+            return
+        with ThreadPoolExecutor(max_workers=min(COPY_THREADS, len(wanted))) as pool:
+            for _ in pool.map(self._copy_public, wanted):  # the first failure is raised
+                pass
+
+    def _copy_public(self, key: str) -> None:
         extra = {"ACL": self.public_acl} if self.public_acl else {}
-        for key in keys:
-            try:  # a server-side copy: the bytes never pass through here
-                self.client.copy_object(
-                    Bucket=self.public_bucket,
-                    Key=self.public_prefix + key,
-                    CopySource={"Bucket": self.bucket, "Key": self._object("renditions", key)},
-                    MetadataDirective="REPLACE",
-                    ContentType=mimetype_of(key),
-                    CacheControl=IMMUTABLE,
-                    **extra,  # type: ignore[arg-type]
-                )
-            except (BotoCoreError, ClientError) as error:
-                raise self._failed(f"making {key} public", error) from error
+        try:
+            self.client.copy_object(
+                Bucket=self.public_bucket,
+                Key=self.public_prefix + key,
+                CopySource={"Bucket": self.bucket, "Key": self._object("renditions", key)},
+                MetadataDirective="REPLACE",
+                ContentType=mimetype_of(key),
+                CacheControl=IMMUTABLE,
+                **extra,  # type: ignore[arg-type]
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise self._failed(f"making {key} public", error) from error
 
     def unpublish(self, keys: Iterable[str]) -> None:
         self._delete(self.public_bucket, [self.public_prefix + key for key in keys])
