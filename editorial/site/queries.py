@@ -21,6 +21,7 @@ from flask import current_app, url_for
 from sqlalchemy import Executable, Result, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from editorial import imaging
 from editorial.database import READ_ONLY
 from editorial.extensions import db
 from editorial.models import Desk, Photo, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
@@ -152,13 +153,18 @@ class Card:
 
 @dataclass(frozen=True)
 class Thumb:
-    """A listing's small photo: a JPEG <img> with its srcset, sized so the card never shifts."""
+    """A listing's small photo: the 3:2 card crop as a <picture> (AVIF, WebP, then a JPEG
+    <img> with its srcset), sized so the card never shifts; `square` are the 1:1 crop's
+    sources, for the small thumbnail beside a list item on phones."""
 
     alt: str
     width: int
     height: int
     src: str
     srcset: str
+    sources: list[tuple[str, str]]  # (MIME type, srcset) of the card crop, best format first
+    square: list[tuple[str, str]]  # the same of the square crop, JPEG last
+    square_size: tuple[int, int] | None
 
 
 CARD_COLUMNS = (
@@ -359,12 +365,17 @@ def lead_photo(photo_id: int, caption: str = "", media_base: str | None = None) 
     photo = db.session.scalar(
         select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
     )
-    if photo is None or not photo.renditions:
+    if photo is None:
         return None
-    by_format = _by_format(photo.renditions)
+    whole = [r for r in photo.renditions if r.crop == imaging.FULL]
+    if not whole:
+        return None
+    by_format = _by_format(whole)
     jpegs = _jpegs(by_format)
     largest = jpegs[-1]
-    social = _best(jpegs, SOCIAL_WIDTH)
+    # The share card: the 1200 x 630 crop around the focal point (a large whole-frame JPEG
+    # until the crops are cut, as for a photo uploaded before they existed).
+    social = next((r for r in photo.renditions if r.crop == "social"), _best(jpegs, SOCIAL_WIDTH))
     return LeadPhoto(
         alt=photo.alt_text,
         caption=caption or photo.caption,
@@ -372,14 +383,19 @@ def lead_photo(photo_id: int, caption: str = "", media_base: str | None = None) 
         width=largest.width,
         height=largest.height,
         src=media_url(_best(jpegs, FALLBACK_WIDTH).key, media_base),
-        sources=[
-            (MIME[fmt], _srcset(renditions, media_base))
-            for fmt, renditions in sorted(
-                by_format.items(), key=lambda item: list(MIME).index(item[0])
-            )
-        ],
+        sources=_sources(by_format, media_base),
         social=(absolute(media_url(social.key, media_base)), social.width, social.height),
     )
+
+
+def _sources(
+    by_format: dict[str, list[Rendition]], media_base: str | None = None
+) -> list[tuple[str, str]]:
+    """(MIME type, srcset) per format, best first (the order of <source> elements)."""
+    return [
+        (MIME[fmt], _srcset(renditions, media_base))
+        for fmt, renditions in sorted(by_format.items(), key=lambda item: list(MIME).index(item[0]))
+    ]
 
 
 def _by_format(renditions: Iterable[Rendition]) -> dict[str, list[Rendition]]:
@@ -412,14 +428,15 @@ def _thumb_query() -> Select:
         .where(
             is_public(),
             Photo.renditions_ready_at.is_not(None),
-            Rendition.format == "jpeg",
+            Rendition.crop.in_(("card", "square")),
             Story.id.in_(bindparam("story_ids", expanding=True)),
         )
     )
 
 
 def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
-    """The lists again, each public card with its lead photo's thumbnail: one query for all."""
+    """The lists again, each public card with its lead photo's thumbnail (its card and square
+    crops): one query for all. A photo whose crops are not cut yet shows none for now."""
     ids = {card.id for cards in lists for card in cards}
     rows = db.session.execute(_thumb_query(), {NOW: utcnow(), "story_ids": list(ids)})
     alts: dict[int, str] = {}
@@ -427,18 +444,29 @@ def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
     for story_id, alt, rendition in rows:
         alts[story_id] = alt
         renditions.setdefault(story_id, []).append(rendition)
-    thumbs = {story_id: _thumb(alts[story_id], found) for story_id, found in renditions.items()}
+    thumbs = {
+        story_id: thumb
+        for story_id, found in renditions.items()
+        if (thumb := _thumb(alts[story_id], found)) is not None
+    }
     return [[replace(card, thumb=thumbs.get(card.id)) for card in cards] for cards in lists]
 
 
-def _thumb(alt: str, renditions: list[Rendition]) -> Thumb:
-    jpegs = _jpegs(_by_format(renditions))
+def _thumb(alt: str, renditions: list[Rendition]) -> Thumb | None:
+    card = _by_format(r for r in renditions if r.crop == "card")
+    if not card:
+        return None
+    square = _by_format(r for r in renditions if r.crop == "square")
+    jpegs, square_jpegs = _jpegs(card), (_jpegs(square) if square else [])
     return Thumb(
         alt=alt,
         width=jpegs[-1].width,
         height=jpegs[-1].height,
         src=media_url(_best(jpegs, THUMB_WIDTH).key),
         srcset=_srcset(jpegs),
+        sources=_sources(card),
+        square=_sources(square),
+        square_size=(square_jpegs[-1].width, square_jpegs[-1].height) if square_jpegs else None,
     )
 
 
@@ -450,6 +478,7 @@ def feed_images(story_ids: list[int]) -> dict[int, tuple[str, int, int]]:
         .join(Rendition, Rendition.photo_id == Story.lead_photo_id)
         .where(
             Story.id.in_(story_ids),
+            Rendition.crop == imaging.FULL,
             Rendition.format == "jpeg",
             Rendition.width <= FALLBACK_WIDTH,
         )

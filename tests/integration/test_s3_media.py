@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -24,6 +25,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from moto.server import ThreadedMotoServer
+from PIL import Image
 from sqlalchemy import func, select, update
 
 from editorial.celery_app import BEAT_SCHEDULE_DEFAULTS
@@ -113,8 +115,8 @@ class Newsroom:
         self.bucket = bucket
         self.public_base = f"{endpoint}/{bucket}/public/"
 
-    def photo(self) -> int:
-        content = photokit.jpeg((900, 600), exif=photokit.exif_bytes(gps=True))
+    def photo(self, content: bytes | None = None) -> int:
+        content = content or photokit.jpeg((900, 600), exif=photokit.exif_bytes(gps=True))
         photo = photos.upload_photo(
             io.BytesIO(content),
             photos.PhotoInput(credit="Rafiq Ahmed", alt_text="Boats on the river"),
@@ -195,10 +197,10 @@ def test_a_published_storys_photo_is_public_until_it_is_withdrawn(
         f"img-src 'self' data: {nr.s3.meta.endpoint_url};"
         in page.headers["Content-Security-Policy"]
     )
-    jpeg = next(k for k in nr.keys(photo_id) if k.endswith(".jpg"))
-    assert nr.public_base + jpeg in html
-    assert f'content="{nr.public_base}' in html
-    assert "/media/" + jpeg not in html.replace(nr.public_base, "")
+    linked = set(re.findall(re.escape(nr.public_base) + r"([\w.-]+)", html))
+    assert linked and linked <= set(nr.keys(photo_id))  # every one of them a public copy
+    assert f'content="{nr.public_base}' in html  # og:image, already absolute
+    assert "/media/" not in html.replace(nr.public_base, "")
 
     transition_story(story, Action.WITHDRAW, actor=nr.editor, note="Legal asked us to")
     assert nr.objects("public/") == set()
@@ -287,6 +289,22 @@ def test_another_lead_photo_takes_the_old_one_down(nr: Newsroom) -> None:
     save_story(story, data, actor=nr.editor, expected_version=story.version)
     assert nr.public_statuses(old) == {404}
     assert nr.public_statuses(new) == {200}
+
+
+def test_a_new_focal_point_on_a_public_photo_swaps_its_public_crops(nr: Newsroom) -> None:
+    gradient = io.BytesIO()  # a crop of one colour is the same file wherever it is cut
+    Image.linear_gradient("L").resize((900, 600)).convert("RGB").save(gradient, "JPEG")
+    photo_id = nr.photo(gradient.getvalue())
+    nr.story(StoryState.PUBLISHED, photo_id)
+    before = set(nr.keys(photo_id))
+    assert nr.objects("public/") == before
+    photo = db.session.get(Photo, photo_id)
+    assert photo is not None
+    assert photos.set_focal_point(photo, 10.0, 80.0, actor=nr.editor)  # crops cut again (eager)
+    after = set(nr.keys(photo_id))
+    assert after != before and after & before  # new crops; the whole frames stay
+    assert nr.objects("public/") == after  # the old crops' copies are gone
+    assert nr.public_statuses(photo_id) == {200}
 
 
 def test_the_sweep_puts_right_what_lost_jobs_left(
