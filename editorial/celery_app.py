@@ -46,6 +46,10 @@ TASK_ROUTES = {
     # Renditions are slow CPU work: on the default queue, never in front of a due story.
     Job.MAKE_RENDITIONS.value: {"queue": DEFAULT_QUEUE},
     Job.REQUEUE_RENDITIONS.value: {"queue": DEFAULT_QUEUE},
+    # A published story's photo is a broken image until its public copy exists (S3): a few
+    # server-side copies, so with publishing, not behind a backlog of renditions.
+    Job.SYNC_PUBLIC_MEDIA.value: {"queue": PUBLISHING_QUEUE},
+    Job.SWEEP_PUBLIC_MEDIA.value: {"queue": PUBLISHING_QUEUE},
     "editorial.tasks.*email*": {"queue": MAIL_QUEUE},
     "editorial.tasks.*publish*": {"queue": PUBLISHING_QUEUE},
     "editorial.tasks.*_stories": {"queue": PUBLISHING_QUEUE},  # the sweep, the upcoming step
@@ -58,6 +62,7 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
     "broker:tidy": {"task": Job.TIDY_EMBEDDED_BROKER, "schedule": 3600.0},
     "retention:prune": {"task": Job.PRUNE_OLD_ROWS, "schedule": 3600.0},
     "photos:renditions": {"task": Job.REQUEUE_RENDITIONS},
+    "media:public": {"task": Job.SWEEP_PUBLIC_MEDIA},  # S3 only; a no-op on local files
 }
 
 
@@ -102,6 +107,7 @@ def celery_init_app(app: Flask) -> Celery:
     # Often enough that a lost rendition job waits at most about one grace period more.
     grace = float(app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
     schedule["photos:renditions"]["schedule"] = max(1.0, min(60.0, grace))
+    schedule["media:public"]["schedule"] = float(app.config["MEDIA_PUBLIC_SWEEP_SECONDS"])
     config.setdefault("beat_schedule", schedule)
     celery_app.config_from_object(config)
     celery_app.set_default()

@@ -16,6 +16,7 @@ from editorial.workflow import Role
 
 staff_cli = AppGroup("staff", help="Manage staff accounts.")
 desks_cli = AppGroup("desks", help="Manage desks.")
+media_cli = AppGroup("media", help="Photo storage.")
 
 
 def _fail(failed: ValidationFailed) -> NoReturn:
@@ -130,9 +131,28 @@ def publish_due_command(dry_run: bool) -> None:
     click.echo(f"published {len(published)} stories")
 
 
+@media_cli.command("s3-setup")
+def media_s3_setup() -> None:
+    """Create the MEDIA_S3_BUCKET if missing and let everyone read its public prefix only."""
+    from editorial.storage import StoreUnavailable, media_store
+    from editorial.storage.s3 import S3Store
+
+    store = media_store()
+    if not isinstance(store, S3Store):
+        raise click.ClickException("MEDIA_S3_BUCKET is not set: photos are local files.")
+    try:
+        done = store.setup()
+    except StoreUnavailable as failed:
+        raise click.ClickException(str(failed)) from None
+    for line in done:
+        click.echo(line)
+    click.echo(f"readers get public photos at {store.public_base}<name>")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(desks_cli)
+    app.cli.add_command(media_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(publish_due_command)
     from editorial.backups import backup_cli

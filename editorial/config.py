@@ -112,6 +112,27 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # the broker was away): beat queues it again. Longer than a big photo takes on a busy
         # worker (bench/renditions.py: 5 s for 24 megapixels).
         "PHOTO_RENDITIONS_GRACE_SECONDS": _whole_number("PHOTO_RENDITIONS_GRACE_SECONDS", "300"),
+        # Where photo files live (README "Photo storage"): MEDIA_PATH on this machine, or an
+        # S3-compatible bucket when MEDIA_S3_BUCKET is set. Readers fetch public renditions at
+        # MEDIA_PUBLIC_BASE_URL + name (a CDN's address; /media/ or the bucket's own by default).
+        "MEDIA_PATH": os.environ.get("MEDIA_PATH") or None,
+        **{
+            name: os.environ.get(name, "").strip()
+            for name in (
+                "MEDIA_S3_BUCKET",
+                "MEDIA_S3_ENDPOINT_URL",
+                "MEDIA_S3_REGION",
+                "MEDIA_S3_ACCESS_KEY_ID",
+                "MEDIA_S3_SECRET_ACCESS_KEY",
+                "MEDIA_S3_PUBLIC_BUCKET",
+                "MEDIA_S3_PUBLIC_PREFIX",
+                "MEDIA_S3_PUBLIC_ACL",
+                "MEDIA_PUBLIC_BASE_URL",
+            )
+        },
+        # How often beat checks the public copies against the database (S3 only): what a lost
+        # publish or withdraw job missed is put right within this long.
+        "MEDIA_PUBLIC_SWEEP_SECONDS": _whole_number("MEDIA_PUBLIC_SWEEP_SECONDS", "60"),
         # An editor may keep a story open all afternoon; an expired token must not cost the text,
         # and the editor view re-renders the posted text when it does expire.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,

@@ -46,6 +46,35 @@ def _storage(config: dict) -> list[str]:
     return []
 
 
+def _media(config: dict) -> list[str]:
+    """Photo storage settings (README "Photo storage"); nothing is contacted here."""
+    found = []
+    base = config.get("MEDIA_PUBLIC_BASE_URL") or ""
+    if base and not base.endswith("/"):
+        found.append(f"MEDIA_PUBLIC_BASE_URL {base!r} must end with '/': the name is appended.")
+    if urlparse(config.get("SITE_URL") or "").scheme == "https" and base.startswith("http:"):
+        found.append(
+            "MEDIA_PUBLIC_BASE_URL is not https: browsers block its photos on an https site."
+        )
+    if not config.get("MEDIA_S3_BUCKET"):
+        settings = [n for n in config if n.startswith("MEDIA_S3_") and config.get(n)]
+        if settings:
+            found.append(f"{', '.join(sorted(settings))} set without MEDIA_S3_BUCKET: ignored.")
+        return found
+    if bool(config.get("MEDIA_S3_ACCESS_KEY_ID")) != bool(config.get("MEDIA_S3_SECRET_ACCESS_KEY")):
+        found.append("Set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY, or neither.")
+    return found
+
+
+def media_location(config: dict) -> str:
+    """Where photo files live and where readers get them."""
+    if bucket := config.get("MEDIA_S3_BUCKET"):
+        where = config.get("MEDIA_S3_ENDPOINT_URL") or "AWS S3"
+        return f"S3 bucket {bucket!r} at {where}; public copies only while a story is public"
+    folder = config.get("MEDIA_PATH") or Path(config["INSTANCE_PATH"]) / "media"
+    return f"files under {folder}; /media/ answers only for photos of public stories"
+
+
 def _timezone(config: dict) -> list[str]:
     try:
         ZoneInfo(config.get("EDITORIAL_TIMEZONE") or "")
@@ -78,6 +107,7 @@ def problems(app: Flask) -> list[str]:
         *_site_url(config, production),
         *_mail(config, production),
         *_storage(config),
+        *_media(config),
         *_timezone(config),
     ]
 
@@ -86,6 +116,7 @@ def problems(app: Flask) -> list[str]:
 def doctor_command() -> None:
     """Check the configuration; exit 1 and say what is wrong when something is."""
     click.echo(f"client addresses: {client_addresses(current_app.config)}")
+    click.echo(f"photos: {media_location(current_app.config)}")
     found = problems(current_app)
     for problem in found:
         click.echo(f"problem: {problem}")

@@ -41,6 +41,8 @@ class Job(StrEnum):
     PRUNE_OLD_ROWS = "editorial.tasks.prune_old_rows"
     MAKE_RENDITIONS = "editorial.tasks.make_renditions"
     REQUEUE_RENDITIONS = "editorial.tasks.requeue_missing_renditions"
+    SYNC_PUBLIC_MEDIA = "editorial.tasks.sync_public_media"
+    SWEEP_PUBLIC_MEDIA = "editorial.tasks.sweep_public_media"
 
 
 def enqueue(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, flash, redirect, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, flash, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
 from editorial.extensions import login_manager
 from editorial.models import Person
 from editorial.services.staff import load_session
+from editorial.storage import public_base
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -25,6 +28,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+_CSP = "editorial.content_security_policy"
+
+
 @login_manager.user_loader
 def _load_person(token: str) -> Person | None:
     """Every request re-reads the session and the person: a revoked or deactivated one is out."""
@@ -39,8 +45,21 @@ def _unauthorized() -> BaseResponse:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def content_security_policy(media_base: str) -> str:
+    """The policy, with the origin of the public photos (a CDN, a bucket) among the images."""
+    origin = urlsplit(media_base)
+    if not origin.scheme or not origin.netloc:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", f"img-src 'self' data: {origin.scheme}://{origin.netloc}"
+    )
+
+
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = current_app.extensions.get(_CSP)
+    if policy is None:
+        policy = current_app.extensions[_CSP] = content_security_policy(public_base())
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from editorial.jobs import Job
 from editorial.mail import is_transient
-from editorial.services import accounts, counters, notifications, photos, publishing
+from editorial.services import accounts, counters, notifications, photos, public_media, publishing
 from editorial.services.retention import prune
 from editorial.timeutil import utcnow
 
@@ -154,3 +154,15 @@ def make_renditions(photo_id: int) -> int:
 def requeue_missing_renditions() -> list[int]:
     """Beat `photos:renditions`: queue again the photos whose renditions were never finished."""
     return photos.requeue_missing_renditions()
+
+
+@shared_task(name=Job.SYNC_PUBLIC_MEDIA, acks_late=True)
+def sync_public_media(photo_ids: list[int]) -> dict[str, list[int]]:
+    """Make the public copies of these photos match their stories now (S3; else a no-op)."""
+    return public_media.sync_photos(photo_ids)
+
+
+@shared_task(name=Job.SWEEP_PUBLIC_MEDIA)
+def sweep_public_media() -> dict[str, int]:
+    """Beat `media:public`: put right the public copies that a lost job left out of step."""
+    return public_media.sweep()

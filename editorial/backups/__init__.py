@@ -175,6 +175,12 @@ def create_command(destination: Path) -> None:
     except BackupError as error:
         _fail(error)
     click.echo(f"backup written to {destination}: {_describe(manifest)}")
+    if bucket := current_app.config.get("MEDIA_S3_BUCKET"):
+        click.echo(
+            f"note: photos live in the S3 bucket {bucket!r}, not in this archive: back up its"
+            " originals/ and renditions/ with the bucket's own versioning or replication"
+            " (public/ is rebuilt from the database by the media:public sweep)."
+        )
 
 
 @backup_cli.command("restore")

@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_login import login_required
@@ -19,7 +18,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from editorial import mediastore
 from editorial.errors import render_error
 from editorial.extensions import csrf, db
 from editorial.models import Person, Photo, Rendition, Story
@@ -38,6 +36,7 @@ from editorial.services.photos import (
     too_big_message,
     upload_photo,
 )
+from editorial.storage import RENDITIONS, media_store
 
 LIBRARY_SIZE = 60  # the newest photos in the grid; search and filters come with the full library
 
@@ -116,7 +115,7 @@ def media_thumbnail(photo_id: int):
     )
     if key is None:
         abort(404, "There is no such photo, or it is still being processed.")
-    response = send_from_directory(mediastore.renditions(), key, max_age=3600)
+    response = media_store().send(RENDITIONS, key, max_age=3600)
     response.cache_control.public = False
     response.cache_control.private = True
     return response
@@ -128,7 +127,7 @@ def media_file(key: str):
     """Any rendition, for staff (the story preview shows a draft's photos with these)."""
     if db.session.scalar(select(Rendition.id).where(Rendition.key == key)) is None:
         abort(404, "There is no such photo file.")
-    return send_from_directory(mediastore.renditions(), key)
+    return media_store().send(RENDITIONS, key)
 
 
 @bp.post("/media/")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from editorial import imaging, mediastore
+from editorial import storage as media
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Desk, Person, Photo, Rendition, Story, StoryPhoto
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
 from editorial.rendering import PhotoRef, photo_refs
-from editorial.services import after_commit, audit, commit, rollback
+from editorial.services import after_commit, audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
@@ -76,7 +76,11 @@ def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -
         staged.unlink()
         raise ValidationFailed({"photo": str(refusal)}) from None
     key = f"{digest}.{found.extension}"
-    os.replace(staged, mediastore.originals() / key)  # same content, same name: a re-upload is free
+    try:  # same content, same name: a re-upload is free
+        media.media_store().put_file(media.ORIGINALS, key, staged)
+    except media.StoreUnavailable:
+        log.exception("photo upload refused: the media store failed")
+        raise ValidationFailed({"photo": STORE_DOWN}) from None
     photo = Photo(
         content_hash=digest,
         original_key=key,
@@ -109,7 +113,7 @@ def _receive(stream: IO[bytes]) -> tuple[Path, str, int]:
     """Copy the upload to a private staging file, hashing it; refuse it past the size cap
     without reading the rest (Flask's MAX_CONTENT_LENGTH refuses a declared length earlier)."""
     cap: int = current_app.config["PHOTO_MAX_BYTES"]
-    staged = mediastore.staging_file(mediastore.originals())
+    staged = mediastore.staging_file(media.media_store().staging_folder())
     digest, size = hashlib.sha256(), 0
     with staged.open("wb") as out:
         while chunk := stream.read(COPY_CHUNK):
@@ -121,6 +125,12 @@ def _receive(stream: IO[bytes]) -> tuple[Path, str, int]:
             digest.update(chunk)
             out.write(chunk)
     return staged, digest.hexdigest(), size
+
+
+STORE_DOWN = (
+    "The photo could not be stored: the photo store is not answering. Nothing was saved;"
+    " please choose the file again in a minute (what you typed is kept)."
+)
 
 
 def too_big_message(cap: int) -> str:
@@ -154,19 +164,20 @@ def make_renditions(photo_id: int) -> int:
         return 0
     focal = (photo.focal_x, photo.focal_y)
     wanted = imaging.wanted_renditions(photo.width, photo.height)
+    store = media.media_store()
     have = {
         (r.crop, r.format, r.width)
         for r in photo.renditions
-        if (mediastore.renditions() / r.key).is_file()
+        if store.exists(media.RENDITIONS, r.key)
         and (r.crop == imaging.FULL or (r.focal_x, r.focal_y) == focal)
     }
     made, written, replaced = 0, [], []
-    original = mediastore.originals() / photo.original_key
-    for encoded in imaging.encode_all(original, wanted - have, focal):
-        key, old = _store(photo, encoded, focal)
-        written.append(key)
-        replaced += [old] if old else []
-        made += 1
+    with store.local_copy(media.ORIGINALS, photo.original_key) as original:
+        for encoded in imaging.encode_all(original, wanted - have, focal):
+            key, old = _store(photo, encoded, focal)
+            written.append(key)
+            replaced += [old] if old else []
+            made += 1
     if photo.renditions_ready_at is None:
         photo.renditions_ready_at = utcnow()
     if _focal_point_now(photo_id) != focal:
@@ -178,6 +189,8 @@ def make_renditions(photo_id: int) -> int:
     if replaced and stories_using(photo_id):
         purge_public_cache()  # pages naming the old crops' files are stale with this commit
     after_commit(lambda: _remove_renditions(replaced))
+    if made and store.public_copies:  # new files of a photo that may be public already (S3)
+        after_commit(lambda: public_media.queue_sync([photo_id]))
     try:
         commit()
     except IntegrityError:  # another worker stored the same renditions first: they are done
@@ -207,7 +220,7 @@ def _store(
     extension = "jpg" if encoded.format == "jpeg" else encoded.format
     suffix = f"{encoded.crop}-" if encoded.crop else ""
     key = f"{digest}-{suffix}{encoded.width}.{extension}"
-    mediastore.write_file(mediastore.renditions() / key, encoded.content)
+    media.media_store().put(media.RENDITIONS, key, encoded.content)
     existing = next(
         (
             r
@@ -231,8 +244,10 @@ def _store(
 
 
 def _remove_renditions(keys: list[str]) -> None:
+    store = media.media_store()
     for key in keys:
-        (mediastore.renditions() / key).unlink(missing_ok=True)
+        store.delete(media.RENDITIONS, key)
+    store.unpublish(keys)  # the public copies of crops cut again elsewhere (S3)
 
 
 def photos_missing_renditions() -> list[int]:
@@ -363,10 +378,13 @@ def story_photo_problems(lead_photo_id: int | None, body_html: str) -> dict[str,
     return errors
 
 
-def record_body_photos(story_id: int, body_html: str) -> None:
+def record_body_photos(story_id: int, body_html: str) -> set[int]:
     """Keep the story's rows of placed photos in step with its rendered body (in the caller's
-    transaction, beside the UPDATE of the body)."""
-    db.session.execute(delete(StoryPhoto).where(StoryPhoto.story_id == story_id))
+    transaction, beside the UPDATE of the body). Returns the photos the body placed before,
+    whose public copies may have to go."""
+    placed = StoryPhoto.story_id == story_id
+    before = set(db.session.scalars(select(StoryPhoto.photo_id).where(placed)))
+    db.session.execute(delete(StoryPhoto).where(placed))
     rows = [
         {
             "story_id": story_id,
@@ -380,6 +398,7 @@ def record_body_photos(story_id: int, body_html: str) -> None:
     ]
     if rows:
         db.session.execute(insert(StoryPhoto), rows)
+    return before
 
 
 # --- editing and deleting -----------------------------------------------------------------------
@@ -496,7 +515,9 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
 
 def _remove_files(original: str, keys: list[str]) -> None:
     # The original is named by its content: another photo row may share it (a re-upload).
+    store = media.media_store()
     if db.session.scalar(select(Photo.id).where(Photo.original_key == original).limit(1)) is None:
-        (mediastore.originals() / original).unlink(missing_ok=True)
+        store.delete(media.ORIGINALS, original)
     for key in keys:
-        (mediastore.renditions() / key).unlink(missing_ok=True)
+        store.delete(media.RENDITIONS, key)
+    store.unpublish(keys)  # a public copy left by a story that dropped the photo

@@ -21,7 +21,7 @@ from sqlalchemy.orm import load_only, selectinload
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
-from editorial.services import after_commit, audit, commit, counters, rollback
+from editorial.services import after_commit, audit, commit, counters, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
@@ -140,6 +140,7 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
         if rows:
             lags = _record_published(rows, now)
             purge_public_cache()
+            public_media.stories_changed([r.id for r in rows])
             # After the commit, in a transaction of its own (see services.counters).
             after_commit(lambda: counters.add_now(counters.publish_lags("publish", lags)))
         commit()

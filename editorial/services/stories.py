@@ -25,7 +25,7 @@ from editorial.models import (
 from editorial.models.photo import CAPTION_MAX
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
-from editorial.services import audit, commit, drafts, rollback
+from editorial.services import audit, commit, drafts, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
@@ -240,6 +240,7 @@ def save_story(
 
     now = utcnow()
     old_slug, state = story.slug, StoryState(story.state)
+    old_lead = story.lead_photo_id
     reopen = reopens_review(actor.actor, story.facts, workflow_policy())
     new_state = REOPENED_STATE if reopen else state
     values = {
@@ -273,7 +274,7 @@ def save_story(
         rollback()
         current = db.session.get(Story, story.id)
         raise StaleStory(story.id, expected_version, current.version if current else 0)
-    record_body_photos(story.id, values["body_html"])
+    old_body = record_body_photos(story.id, values["body_html"])
     db.session.expire(story)
     story.tags = tags_for(data.tags)
     if old_slug != slug:
@@ -310,6 +311,8 @@ def save_story(
         )
     if state is StoryState.PUBLISHED:
         purge_public_cache()
+        # Another lead photo, an embargo set again, a reopened review: the copies follow.
+        public_media.stories_changed([story.id], also_photos=[old_lead, *old_body])
     if forget_copy:
         drafts.forget_copy(actor.id, drafts.story_key(story.id))
     commit()

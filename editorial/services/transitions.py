@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from editorial.extensions import db
 from editorial.models import Person, Story
-from editorial.services import after_commit, audit, commit, rollback
+from editorial.services import after_commit, audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import transition_values
 from editorial.services.errors import ValidationFailed
@@ -102,6 +102,7 @@ def transition_story(
         after_commit(lambda: queue_publish(story_id, values["publish_at"]))
     if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
         purge_public_cache()
+        public_media.stories_changed([story_id])  # its photo's public copies follow
     actor_id = actor.id
     commit()
     log.info("story %s: %s by %s (%s -> %s)", story_id, action, actor_id, from_state, rule.target)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, send_from_directory
+from flask import Response, abort
 
-from editorial import mediastore
 from editorial.site import queries
 from editorial.site.blueprint import bp
-
-# A rendition's name is a hash of its bytes, so its content never changes: cache it for a year.
-IMMUTABLE = "public, max-age=31536000, immutable"
-MIMETYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+from editorial.storage import IMMUTABLE, RENDITIONS, media_store
 
 
 @bp.get("/media/<key>")
 def media(key: str) -> Response:
     """A rendition, or 404 exactly as for a name that never existed (a draft's photo, an
-    original's hash, a guess)."""
+    original's hash, a guess). With S3 the pages link to the public copies instead (README
+    "Photo storage"); this route answers the same way for links made before the switch."""
     queries.begin_read()
     fmt = queries.public_rendition_format(key)
     queries.release()
     if fmt is None:
         abort(404)
-    response = send_from_directory(mediastore.renditions(), key, mimetype=MIMETYPES[fmt])
+    response = media_store().send(RENDITIONS, key)
     response.headers["Cache-Control"] = IMMUTABLE
     return response

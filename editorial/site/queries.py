@@ -1,11 +1,11 @@
 """What readers may see, and nothing else: every public listing starts from `public_stories()`.
 
-The predicate lives here and only here. Pages, feeds, sitemaps, search, counts, JSON-LD, More
-articles, Top News and the JSON API all build on it, so a story that is not public cannot
-appear through one of them by accident. Results leave as plain dataclasses (`Card`, `Article`)
-so templates never touch the database. Public reads run in a read-only transaction (on SQLite a
-deferred BEGIN, not the write lock every other transaction takes; see editorial.database) that
-ends before rendering.
+The predicate is `editorial.public.is_public` (the photo services share it). Pages, feeds,
+sitemaps, search, counts, JSON-LD, More articles, Top News and the JSON API all build on it, so
+a story that is not public cannot appear through one of them by accident. Results leave as
+plain dataclasses (`Card`, `Article`) so templates never touch the database. Public reads run in
+a read-only transaction (on SQLite a deferred BEGIN, not the write lock every other transaction
+takes; see editorial.database) that ends before rendering.
 """
 
 from __future__ import annotations
@@ -20,14 +20,11 @@ from urllib.parse import quote
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import (
-    ColumnElement,
     Executable,
     Result,
     Select,
     bindparam,
-    exists,
     func,
-    or_,
     select,
 )
 from sqlalchemy.orm import joinedload, selectinload
@@ -46,10 +43,12 @@ from editorial.models import (
     Tag,
     story_tags,
 )
+from editorial.public import NOW, is_public, photo_is_public
 from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
 from editorial.services.photos import ref_problem
-from editorial.timeutil import UTCDateTime, utcnow, zone
+from editorial.storage import public_base
+from editorial.timeutil import utcnow, zone
 from editorial.workflow import StoryState
 
 T = TypeVar("T")
@@ -60,19 +59,6 @@ PAGE_SIZE = 20
 RESERVED_SLUGS = frozenset(
     {"newsroom", "admin", "api", "static", "section", "tag", "news", "login", "logout", "account"}
 )
-
-
-# "Now" is a bound parameter, filled in by run()/scalar() at execution: the statements are
-# built once and reused (building them costs more than running them), and a statement run
-# without it fails loudly instead of showing anything.
-NOW = "public_now"
-
-
-def is_public() -> ColumnElement[bool]:
-    """THE public predicate: published, and past its embargo if it has one."""
-    return (Story.state == StoryState.PUBLISHED) & or_(
-        Story.embargo_at.is_(None), Story.embargo_at <= bindparam(NOW, type_=UTCDateTime())
-    )
 
 
 def public_stories(*entities: Any) -> Select:
@@ -111,15 +97,9 @@ def release() -> None:
 
 @cache
 def _public_rendition() -> Select:
-    leads = select(Story.id).where(is_public(), Story.lead_photo_id == Rendition.photo_id)
-    in_body = (
-        select(StoryPhoto.story_id)
-        .join(Story, Story.id == StoryPhoto.story_id)
-        .where(is_public(), StoryPhoto.photo_id == Rendition.photo_id)
-    )
     return (
         select(Rendition.format)
-        .where(Rendition.key == bindparam("rendition_key"), or_(exists(leads), exists(in_body)))
+        .where(Rendition.key == bindparam("rendition_key"), photo_is_public(Rendition.photo_id))
         .limit(1)
     )
 
@@ -160,7 +140,10 @@ def story_url(desk_slug: str, first_published_at: datetime | None, slug: str) ->
 
 
 def absolute(path: str) -> str:
-    """An absolute URL on the public site (SITE_URL), for canonical links, feeds and sitemaps."""
+    """An absolute URL on the public site (SITE_URL), for canonical links, feeds and sitemaps;
+    a URL that is already absolute (a photo on a CDN) stays as it is."""
+    if "://" in path:
+        return path
     site: str = current_app.config["SITE_URL"]
     return site + path
 
@@ -360,7 +343,7 @@ class Article:
     body_photos: list[LeadPhoto] = field(default_factory=list)  # in the body's order
 
 
-def article_of(story: Story, media_base: str = "/media/", *, warn: bool = False) -> Article:
+def article_of(story: Story, media_base: str | None = None, *, warn: bool = False) -> Article:
     """The article view of a story (any state: the newsroom preview may reuse it, with its
     photos from a staff-only `media_base`, as the public URLs answer only once published, and
     `warn`: a photo of the body that cannot be shown says why instead of vanishing)."""
@@ -479,7 +462,7 @@ def _ref_ids(refs: Iterable[PhotoRef]) -> set[int]:
     return {ref.photo_id for ref in refs if ref.photo_id is not None}
 
 
-def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
+def lead_photo(photo_id: int, caption: str = "", media_base: str | None = None) -> LeadPhoto | None:
     """A lead photo with its renditions (one query), or None while it has none."""
     photo = photo_data([photo_id]).get(photo_id)
     if photo is None or not photo.renditions:
@@ -488,7 +471,7 @@ def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") ->
 
 
 def _picture(
-    photo: PhotoData, caption: str = "", media_base: str = "/media/", alt: str = ""
+    photo: PhotoData, caption: str = "", media_base: str | None = None, alt: str = ""
 ) -> LeadPhoto:
     """A photo whose renditions are loaded (at least one), as <picture> needs it."""
     by_format = _by_format(photo.renditions)
@@ -558,7 +541,7 @@ BODY_SIZES = "(min-width: 1000px) 680px, 100vw"
 
 def body_with_photos(
     body_html: str,
-    media_base: str = "/media/",
+    media_base: str | None = None,
     *,
     warn: bool = False,
     refs: list[PhotoRef] | None = None,
@@ -640,7 +623,7 @@ def _best(renditions: list[AnyRendition], limit: int) -> AnyRendition:
 
 
 def _sources(
-    by_format: dict[str, list[AnyRendition]], media_base: str = "/media/"
+    by_format: dict[str, list[AnyRendition]], media_base: str | None = None
 ) -> list[tuple[str, str]]:
     """(MIME type, srcset) per format, best first (the order of <source> elements)."""
     return [
@@ -649,7 +632,7 @@ def _sources(
     ]
 
 
-def _srcset(renditions: list[AnyRendition], media_base: str = "/media/") -> str:
+def _srcset(renditions: list[AnyRendition], media_base: str | None = None) -> str:
     return ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions)
 
 
@@ -721,8 +704,10 @@ def feed_images(story_ids: list[int]) -> dict[int, tuple[str, int, int]]:
     return {row.id: (absolute(media_url(row.key)), row.width, row.height) for row in rows}
 
 
-def media_url(key: str, base: str = "/media/") -> str:
-    return base + _segment(key)
+def media_url(key: str, base: str | None = None) -> str:
+    """A rendition's URL: under `base`, by default where readers get public photos ("/media/",
+    or MEDIA_PUBLIC_BASE_URL: a CDN or the bucket's public prefix)."""
+    return (base or public_base()) + _segment(key)
 
 
 # What an article shows, in four queries (the story and its desk, authors, tags, notices).

@@ -22,6 +22,7 @@ yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 APP_SERVICES = ("web", "publisher", "worker", "scheduler", "migrate")
+ONE_SHOTS = ("migrate", "s3-setup")  # run once and exit
 # Any attempt to fetch a schema goes to a closed port and fails: the check must be offline.
 NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 CHECKER = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec"]
@@ -168,7 +169,9 @@ def test_every_long_running_service_restarts_and_workers_report_health(compose: 
     """Anything that exits comes back; worker and beat have health checks (issue 8)."""
     services = compose["services"]
     for name, service in services.items():
-        if name != "migrate":
+        if name in ONE_SHOTS:
+            assert service.get("restart") == "no", name
+        else:
             assert service.get("restart") == "unless-stopped", name
     for worker in ("publisher", "worker"):
         assert "inspect ping" in _healthcheck(services[worker]), worker
@@ -212,3 +215,21 @@ def test_photos_are_on_one_volume_for_web_worker_and_backup(compose: dict) -> No
         assert "media:/srv/media" in services[name]["volumes"], name
     assert "media" in compose["volumes"]
     assert "/srv/media" in (ROOT / "Dockerfile").read_text()  # made writable for the app user
+
+
+def test_photos_may_go_to_an_s3_bucket_minio_optional(compose: dict) -> None:
+    """Issue 10 "Storage": the MEDIA_S3_* settings reach every app container (blank: the
+    volume); MinIO and the bucket's setup run only with `--profile minio`."""
+    services = compose["services"]
+    names = ("BUCKET", "ENDPOINT_URL", "REGION", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
+    for name in (*APP_SERVICES, "backup", "publisher"):
+        env = services[name]["environment"]
+        for setting in [f"MEDIA_S3_{n}" for n in names] + ["MEDIA_PUBLIC_BASE_URL"]:
+            assert env[setting] == f"${{{setting}:-}}", (name, setting)
+    assert services["minio"]["profiles"] == ["minio"] == services["s3-setup"]["profiles"]
+    assert _command(services["s3-setup"]) == "flask media s3-setup"
+    assert services["s3-setup"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert all(port.startswith("127.0.0.1:") for port in services["minio"]["ports"])
+    for name, service in services.items():
+        if name not in ("minio", "s3-setup"):
+            assert "profiles" not in service, name  # the default stack needs no MinIO

@@ -38,6 +38,8 @@ ROUTES = {
     "editorial.tasks.tidy_embedded_broker": DEFAULT_QUEUE,
     "editorial.tasks.make_renditions": DEFAULT_QUEUE,  # photo work never delays a publish
     "editorial.tasks.requeue_missing_renditions": DEFAULT_QUEUE,
+    "editorial.tasks.sync_public_media": PUBLISHING_QUEUE,  # a published photo's public copy
+    "editorial.tasks.sweep_public_media": PUBLISHING_QUEUE,
 }
 
 

@@ -46,3 +46,23 @@ def test_doctor_says_where_client_addresses_come_from(app: Flask) -> None:
     behind = app.test_cli_runner().invoke(args=["doctor"])
     assert "client addresses: X-Forwarded-For, 2 proxies in front trusted" in behind.output
     assert behind.exit_code == 0
+
+
+def test_doctor_says_where_photos_live_and_checks_the_s3_settings(app: Flask) -> None:
+    app.config.update(GOOD)
+    local = app.test_cli_runner().invoke(args=["doctor"])
+    assert "photos: files under " in local.output and local.exit_code == 0
+    app.config.update(
+        MEDIA_S3_BUCKET="daily-photos",
+        MEDIA_S3_ACCESS_KEY_ID="AKIDEXAMPLE",
+        MEDIA_PUBLIC_BASE_URL="http://cdn.example-daily.test/photos",
+    )
+    s3 = app.test_cli_runner().invoke(args=["doctor"])
+    assert s3.exit_code == 1
+    assert "photos: S3 bucket 'daily-photos' at AWS S3" in s3.output
+    assert "must end with '/'" in s3.output
+    assert "MEDIA_PUBLIC_BASE_URL is not https" in s3.output
+    assert "Set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY" in s3.output
+    app.config.update(MEDIA_S3_BUCKET="")
+    ignored = app.test_cli_runner().invoke(args=["doctor"])
+    assert "MEDIA_S3_ACCESS_KEY_ID set without MEDIA_S3_BUCKET: ignored." in ignored.output
