@@ -2,6 +2,7 @@
 
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
+from editorial.models.live import LiveEntry
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
 from editorial.models.photo import Photo, Rendition
@@ -31,6 +32,7 @@ __all__ = [
     "Desk",
     "EmailState",
     "Heartbeat",
+    "LiveEntry",
     "LoginSession",
     "MetricCounter",
     "Notification",

@@ -11,6 +11,7 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
     queries,
     routes_history,
     routes_lists,
+    routes_live,
     routes_media,
     routes_stories,
     routes_story,

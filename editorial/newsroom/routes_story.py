@@ -18,6 +18,7 @@ from editorial.models import Comment, Placement, Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_or_404, tz
 from editorial.newsroom.forms import parse_local_time
+from editorial.newsroom.live import live_panel
 from editorial.services.comments import add_comment
 from editorial.services.errors import ValidationFailed
 from editorial.services.settings import workflow_policy
@@ -74,6 +75,7 @@ def render_story(
         can_edit=can_edit(me.actor, story.facts),
         can_place=can_place(me.actor, story.facts),
         comments=_comments(story),
+        live=live_panel(story, me),
         errors=errors or {},
         values=values or {},
         message=message,

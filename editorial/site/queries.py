@@ -156,6 +156,7 @@ class Card:
     updated_at: datetime | None
     slug: str
     thumb: Thumb | None = None  # set by with_thumbs() on the lists that show one
+    is_live: bool = False  # live coverage under way: lists mark it LIVE
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,8 @@ CARD_COLUMNS = (
     Story.first_published_at,
     Story.published_at,
     Story.public_updated_at,
+    Story.live_started_at,
+    Story.live_ended_at,
     Desk.slug.label("desk_slug"),
     Desk.name.label("desk_name"),
 )
@@ -199,6 +202,7 @@ def _card(row: Any) -> Card:
         published_at=first,
         updated_at=row.public_updated_at,
         slug=row.slug,
+        is_live=row.live_started_at is not None and row.live_ended_at is None,
     )
 
 
@@ -340,6 +344,7 @@ def article_of(story: Story, media_base: str = "/media/") -> Article:
         published_at=first or utcnow(),
         updated_at=story.public_updated_at,
         slug=story.slug,
+        is_live=story.live_started_at is not None and story.live_ended_at is None,
     )
     return Article(
         card=card,
