@@ -219,8 +219,16 @@ def _validated(data: EntryInput) -> dict[str, object]:
         parts = urlsplit(link)
         if len(link) > LINK_MAX or parts.scheme not in {"http", "https"} or not parts.netloc:
             errors["link"] = "A link is a web address starting with https:// (or http://)."
-    if data.photo_id is not None and db.session.get(Photo, data.photo_id) is None:
+    photo = db.session.get(Photo, data.photo_id) if data.photo_id is not None else None
+    if data.photo_id is not None and photo is None:
         errors["photo_id"] = "That photo is not in the library (it may have been deleted)."
+    elif photo is not None and not (photo.credit.strip() and photo.alt_text.strip()):
+        # Readers may see an entry at once: a photo goes out credited and described, as a
+        # lead photo must before it is published.
+        errors["photo_id"] = (
+            "That photo has no credit or no alt text; add them on its page "
+            f"(/newsroom/media/{photo.id}), then post again."
+        )
     if errors:
         raise ValidationFailed(errors)
     return {

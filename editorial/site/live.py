@@ -9,7 +9,8 @@ does (the index on story_id, id).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 
@@ -18,7 +19,7 @@ from sqlalchemy import Select, bindparam, func, select
 
 from editorial.extensions import db
 from editorial.models import LiveEntry, Story
-from editorial.site.queries import NOW, is_public
+from editorial.site.queries import NOW, LeadPhoto, is_public, photos_by_id
 from editorial.timeutil import utcnow
 
 PAGE_SIZE = 50
@@ -29,6 +30,7 @@ ENTRY_COLUMNS = (
     LiveEntry.is_pinned,
     LiveEntry.created_at,
     LiveEntry.edited_at,
+    LiveEntry.photo_id,
 )
 NO_CURSOR = 2**31 - 1  # the largest id an INTEGER holds: the first page
 
@@ -41,11 +43,13 @@ class Entry:
     is_pinned: bool
     created_at: datetime
     edited_at: datetime | None
+    photo_id: int | None
+    photo: LeadPhoto | None = None  # set by with_photos()
 
     @property
     def text(self) -> str:
         """The entry as plain text (JSON-LD)."""
-        return nh3.clean(self.body_html, tags=set()).strip()
+        return html.unescape(nh3.clean(self.body_html, tags=set())).strip()
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,19 @@ def _count_query() -> Select:
     )
 
 
+def with_photos(entries: list[Entry], pinned: Entry | None) -> tuple[list[Entry], Entry | None]:
+    """The entries with their photos as figures (two queries for the page, none without)."""
+    ids = {e.photo_id for e in [*entries, *([pinned] if pinned else [])] if e.photo_id}
+    if not ids:
+        return entries, pinned
+    photos = photos_by_id(ids)
+
+    def dressed(entry: Entry) -> Entry:
+        return replace(entry, photo=photos.get(entry.photo_id)) if entry.photo_id else entry
+
+    return [dressed(e) for e in entries], dressed(pinned) if pinned else None
+
+
 def coverage_of(story: Story, before: int | None = None) -> Coverage | None:
     """The live coverage of a public story (None if it was never live); `before` picks an
     older page. A page past the end has no entries (the view answers 404)."""
@@ -120,6 +137,7 @@ def coverage_of(story: Story, before: int | None = None) -> Coverage | None:
     if before is None:
         found = db.session.execute(_pinned_query(), params).first()
         pinned = Entry(*found) if found else None
+    entries, pinned = with_photos(entries, pinned)
     return Coverage(
         started_at=story.live_started_at,
         ended_at=story.live_ended_at,

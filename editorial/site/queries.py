@@ -23,7 +23,17 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from editorial.database import READ_ONLY
 from editorial.extensions import db
-from editorial.models import Desk, Photo, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
+from editorial.models import (
+    Desk,
+    LiveEntry,
+    Photo,
+    Placement,
+    Rendition,
+    SlugRedirect,
+    Story,
+    Tag,
+    story_tags,
+)
 from editorial.search import matches
 from editorial.timeutil import UTCDateTime, utcnow, zone
 from editorial.workflow import StoryState
@@ -95,12 +105,30 @@ def _public_rendition() -> Select:
     )
 
 
-def public_rendition_format(key: str) -> str | None:
-    """The format of the rendition named `key` if a public story uses its photo, else None:
-    a photo of a draft, scheduled, embargoed or withdrawn story is not public at any URL."""
-    found: str | None = db.session.scalar(
-        _public_rendition(), {NOW: utcnow(), "rendition_key": key}
+@cache
+def _public_entry_rendition() -> Select:
+    """A rendition of a photo in a live entry (not deleted) of a public story."""
+    return (
+        select(Rendition.format)
+        .join(LiveEntry, LiveEntry.photo_id == Rendition.photo_id)
+        .join(Story, Story.id == LiveEntry.story_id)
+        .where(
+            is_public(),
+            LiveEntry.deleted_at.is_(None),
+            Rendition.key == bindparam("rendition_key"),
+        )
+        .limit(1)
     )
+
+
+def public_rendition_format(key: str) -> str | None:
+    """The format of the rendition named `key` if a public story uses its photo (as its lead
+    or in a live entry), else None: a photo of a draft, scheduled, embargoed or withdrawn story
+    is not public at any URL."""
+    params = {NOW: utcnow(), "rendition_key": key}
+    found: str | None = db.session.scalar(_public_rendition(), params)
+    if found is None:
+        found = db.session.scalar(_public_entry_rendition(), params)
     return found
 
 
@@ -372,7 +400,21 @@ def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") ->
     photo = db.session.scalar(
         select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
     )
-    if photo is None or not photo.renditions:
+    return photo_view(photo, caption, media_base) if photo is not None else None
+
+
+def photos_by_id(photo_ids: Iterable[int]) -> dict[int, LeadPhoto]:
+    """Several photos at once (two queries), as figures; those without renditions left out."""
+    found = db.session.scalars(
+        select(Photo).options(selectinload(Photo.renditions)).where(Photo.id.in_(set(photo_ids)))
+    )
+    views = {photo.id: photo_view(photo) for photo in found}
+    return {photo_id: view for photo_id, view in views.items() if view is not None}
+
+
+def photo_view(photo: Photo, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
+    """A photo with its renditions loaded, as a figure; None while it has none."""
+    if not photo.renditions:
         return None
     by_format = _by_format(photo.renditions)
     jpegs = _jpegs(by_format)

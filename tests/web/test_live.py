@@ -6,6 +6,7 @@ also proves that an entry invalidates the cached article and its fragment.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -15,13 +16,14 @@ from markupsafe import escape
 from sqlalchemy import select, update
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, LiveEntry, Story
-from editorial.services import commit
+from editorial.models import AuditEvent, LiveEntry, Rendition, Story
+from editorial.services import commit, photos
 from editorial.services.live import EntryInput, edit_entry, end_live_coverage, post_entry
 from editorial.services.stories import StoryInput, save_story
 from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
+from tests import photokit
 from tests.conftest import login
 from tests.web import sitekit
 from tests.web.conftest import Newsroom, post_form, reload
@@ -407,3 +409,72 @@ def test_the_fragment_of_a_story_never_live_is_404(client: FlaskClient, paper: P
     assert client.get(article_path(story) + "?before=5").status_code == 404
     db.session.execute(update(Story).where(Story.id == story.id).values(live_started_at=utcnow()))
     commit()
+
+
+# --- photos in entries --------------------------------------------------------------------------
+
+
+def _photo(reporter, **words) -> int:
+    content = photokit.jpeg((900, 600))
+    data = photos.PhotoInput(
+        **({"credit": "Rafiq Ahmed", "alt_text": "Queues at a polling centre"} | words)
+    )
+    return photos.upload_photo(io.BytesIO(content), data, actor=reporter).id
+
+
+def _media(reader: FlaskClient, photo_id: int) -> set[int]:
+    statuses = set()
+    for key in db.session.scalars(select(Rendition.key).where(Rendition.photo_id == photo_id)):
+        with reader.get(f"/media/{key}") as response:
+            statuses.add(response.status_code)
+    return statuses
+
+
+def test_an_entry_photo_is_public_only_with_a_public_story(
+    web: FlaskClient, nr: Newsroom, make
+) -> None:
+    photo_id = _photo(nr.reporter)
+    draft = live_story(make.story(nr.reporter, nr.desk), nr.reporter)
+    post_entry(draft, EntryInput(body="Queues.", photo_id=photo_id), actor=nr.reporter)
+    assert _media(web, photo_id) == {404}
+
+    story = live_story(
+        make.story(nr.reporter, nr.desk, StoryState.PUBLISHED, editor=nr.editor), nr.editor
+    )
+    entry = post_entry(
+        story, EntryInput(body="Queues outside.", photo_id=photo_id), actor=nr.reporter
+    )
+    html = web.get(article_path(story)).get_data(as_text=True)
+    assert re.search(
+        r'<figure class="live-entry-photo">.*alt="Queues at a polling centre"', html, re.S
+    )
+    assert "Rafiq Ahmed" in html
+    assert _media(web, photo_id) == {200}
+    from editorial.services.live import delete_entry
+
+    delete_entry(entry, story=story, actor=nr.editor)
+    assert _media(web, photo_id) == {404}
+
+
+def test_an_uncredited_photo_is_refused_and_the_text_kept(
+    web: FlaskClient, nr: Newsroom, live: Story
+) -> None:
+    photo_id = _photo(nr.reporter, credit="")
+    login(web, nr.reporter)
+    form = {"entry": "With a photo.", "photo_id": str(photo_id)}
+    response = post_form(web, f"/newsroom/stories/{live.id}/entries", form)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "That photo has no credit or no alt text" in html and "With a photo." in html
+
+
+def test_entry_markup_is_sanitised(client: FlaskClient, paper: Paper) -> None:
+    story = live_story(
+        paper.story(),
+        paper.editor,
+        '<script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror="alert(3)">',
+    )
+    html = client.get(article_path(story)).get_data(as_text=True)
+    entries = html[html.index('id="live-entries"') :]
+    assert "<script>alert" not in entries and 'href="javascript:' not in entries
+    assert "<img src=x" not in entries  # shown as text, never as markup
