@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, case, update
 
 from editorial.extensions import db
 from editorial.models import LiveEntry, Person, Photo, Story
@@ -59,7 +60,9 @@ def end_live_coverage(story: Story, *, actor: Person) -> Story:
     """End live coverage: no more entries; the page stays, with its entries."""
     rule = check(Action.END_LIVE, actor.actor, story.facts)
     now = utcnow()
-    _claim(story, rule, _is_live(), live_ended_at=now, live_updated_at=now)
+    # Never before the last entry: one that won the row lock while this waited for it took its
+    # time before this did.
+    _claim(story, rule, _is_live(), live_ended_at=_later(now), live_updated_at=_later(now))
     _record(rule, story, actor)
     return _finish(story, rule, actor)
 
@@ -69,7 +72,7 @@ def post_entry(story: Story, data: EntryInput, *, actor: Person) -> LiveEntry:
     rule = check(Action.POST_ENTRY, actor.actor, story.facts)
     values = _validated(data)
     now = utcnow()
-    _claim(story, rule, _is_live(), live_updated_at=now)
+    _claim(story, rule, _is_live(), live_updated_at=_later(now))
     entry = LiveEntry(story_id=story.id, author_id=actor.id, created_at=now, **values)
     db.session.add(entry)
     db.session.flush()
@@ -83,7 +86,7 @@ def edit_entry(entry: LiveEntry, data: EntryInput, *, story: Story, actor: Perso
     rule = check(Action.EDIT_ENTRY, actor.actor, story.facts)
     values = _validated(data)
     now = utcnow()
-    _claim(story, rule, _has_started(), live_updated_at=now)
+    _claim(story, rule, _has_started(), live_updated_at=_later(now))
     _change_entry(entry, story, edited_at=now, **values)
     _record(rule, story, actor, entry, {"length": len(data.body.strip())})
     _finish(story, rule, actor)
@@ -94,7 +97,7 @@ def delete_entry(entry: LiveEntry, *, story: Story, actor: Person) -> None:
     """Take an entry down everywhere (the row stays for the audit log)."""
     rule = check(Action.DELETE_ENTRY, actor.actor, story.facts)
     now = utcnow()
-    _claim(story, rule, _has_started(), live_updated_at=now)
+    _claim(story, rule, _has_started(), live_updated_at=_later(now))
     _change_entry(entry, story, deleted_at=now, is_pinned=False)
     _record(rule, story, actor, entry, {"body": entry.body[:500]})
     _finish(story, rule, actor)
@@ -105,7 +108,7 @@ def pin_entry(entry: LiveEntry, *, story: Story, actor: Person, pinned: bool = T
     unpin it."""
     rule = check(Action.PIN_ENTRY, actor.actor, story.facts)
     now = utcnow()
-    _claim(story, rule, _has_started(), live_updated_at=now)
+    _claim(story, rule, _has_started(), live_updated_at=_later(now))
     if pinned:
         db.session.execute(
             update(LiveEntry)
@@ -119,6 +122,12 @@ def pin_entry(entry: LiveEntry, *, story: Story, actor: Person, pinned: bool = T
 
 
 # --- the one path every change takes ------------------------------------------------------------
+
+
+def _later(now: datetime) -> ColumnElement[datetime]:
+    """`now`, or the story's live_updated_at if that is later: the times a story's coverage
+    records never go back, whatever order racing requests took their clocks in."""
+    return case((Story.live_updated_at > now, Story.live_updated_at), else_=now)
 
 
 def _is_live() -> ColumnElement[bool]:
