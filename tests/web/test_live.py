@@ -478,3 +478,26 @@ def test_entry_markup_is_sanitised(client: FlaskClient, paper: Paper) -> None:
     entries = html[html.index('id="live-entries"') :]
     assert "<script>alert" not in entries and 'href="javascript:' not in entries
     assert "<img src=x" not in entries  # shown as text, never as markup
+
+
+def test_pages_run_as_many_selects_for_50_entries_as_for_5(
+    app, client: FlaskClient, paper: Paper
+) -> None:
+    """No query per entry: the newsroom story page and the reader's page and fragment."""
+    from tests.web.test_loading import measure
+
+    few = live_story(paper.story(headline="Few entries"), paper.editor)
+    many = live_story(paper.story(headline="Many entries"), paper.editor)
+    bulk_entries(few, paper.reporter, 5)
+    bulk_entries(many, paper.reporter, 50)
+    app.config["PUBLIC_CACHE_ENABLED"] = False
+    client.get("/")  # the first request of a generation also reads the embargo lifts
+    counts = {}
+    for name, story in (("few", few), ("many", many)):
+        counts[name] = measure(
+            app, client, {"article": article_path(story), "fragment": article_path(story) + "/live"}
+        )
+    login(client, paper.editor)
+    for name, story in (("few", few), ("many", many)):
+        counts[name] |= measure(app, client, {"newsroom": f"/newsroom/stories/{story.id}"})
+    assert counts["few"] == counts["many"], counts
