@@ -36,6 +36,7 @@ from editorial.models import (
 from editorial.rendering import render_body, slugify
 from editorial.services import audit, commit
 from editorial.services.cache import purge_public_cache
+from editorial.services.live import EntryInput, pin_entry, post_entry, start_live_coverage
 from editorial.services.stories import (
     CorrectionInput,
     StoryInput,
@@ -665,6 +666,16 @@ We have built schools. Now we must make sure children learn in them.""",
     ),
 ]
 
+LIVE = (
+    "Tigers clinch ODI series with five-wicket win in Sylhet",
+    [
+        "**Toss:** the visitors win it and bat first on a slow Sylhet surface.",
+        "Spin from both ends: just two boundaries between the 15th and 35th overs.",
+        "The visitors finish on 246 for 8. Bangladesh need 247 to take the series.",
+        "Wobble at 98 for four. The captain and the wicketkeeper-batter are together.",
+        "**Bangladesh win by five wickets** with 11 balls to spare; the captain 84 not out.",
+    ],
+)
 CORRECTION = (
     "Bangladesh, Malaysia sign deal to cut migrant workers' recruitment costs",
     "An earlier version of this article said the agreement was signed in Kuala Lumpur. It was "
@@ -693,6 +704,13 @@ def _publish(piece: Piece, desk_photos: dict[str, int]) -> Story:
     if piece.top:
         set_placement(story, Placement.TOP, actor=person(EDITOR_OF[piece.desk]))
     return story
+
+
+def _live(story: Story, entries: list[str]) -> None:
+    """Live coverage under way: entries posted by the reporter, the first one pinned."""
+    start_live_coverage(story, actor=person(EDITOR_OF["sports"]))
+    posted = [post_entry(story, EntryInput(body=text), actor=person(ARIF)) for text in entries]
+    pin_entry(posted[0], story=story, actor=person(EDITOR_OF["sports"]))
 
 
 def _correct(story: Story, note: str) -> None:
@@ -812,6 +830,7 @@ def seed_stories() -> None:
     stories = {piece.headline: _publish(piece, desk_photos) for piece in PUBLISHED}
     headline, note = CORRECTION
     _correct(stories[headline], note)
+    _live(stories[LIVE[0]], LIVE[1])
     _unpublished()
 
 

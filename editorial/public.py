@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from editorial.models import Story, StoryPhoto
+from editorial.models import LiveEntry, Story, StoryPhoto
 from editorial.timeutil import UTCDateTime
 from editorial.workflow import StoryState
 
@@ -26,11 +26,17 @@ def is_public() -> ColumnElement[bool]:
 
 
 def photo_is_public(photo_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
-    """A public story uses the photo (correlated on `photo_id`): as its lead or in its body."""
+    """A public story uses the photo (correlated on `photo_id`): as its lead, in its body or
+    in one of its live entries that is not deleted."""
     leads = select(Story.id).where(is_public(), Story.lead_photo_id == photo_id)
     in_body = (
         select(StoryPhoto.story_id)
         .join(Story, Story.id == StoryPhoto.story_id)
         .where(is_public(), StoryPhoto.photo_id == photo_id)
     )
-    return or_(exists(leads), exists(in_body))
+    in_entries = (
+        select(LiveEntry.id)
+        .join(Story, Story.id == LiveEntry.story_id)
+        .where(is_public(), LiveEntry.photo_id == photo_id, LiveEntry.deleted_at.is_(None))
+    )
+    return or_(exists(leads), exists(in_body), exists(in_entries))

@@ -28,6 +28,14 @@ class StoryState(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+class Coverage(StrEnum):
+    """Where a story's live coverage is: a story is marked live once, and ended once."""
+
+    NONE = "none"
+    LIVE = "live"
+    ENDED = "ended"
+
+
 class Role(StrEnum):
     """Staff roles; a person may hold several."""
 
@@ -55,6 +63,13 @@ class Action(StrEnum):
     REPUBLISH = "republish"
     SPIKE = "spike"
     RESTORE = "restore"
+    # Live coverage: entries on a story that keeps its state (the row's target is None).
+    START_LIVE = "start_live"
+    POST_ENTRY = "post_entry"
+    EDIT_ENTRY = "edit_entry"
+    DELETE_ENTRY = "delete_entry"
+    PIN_ENTRY = "pin_entry"
+    END_LIVE = "end_live"
 
     @property
     def label(self) -> str:
@@ -75,6 +90,12 @@ ACTION_LABELS = {
     Action.REPUBLISH: "Republish",
     Action.SPIKE: "Spike",
     Action.RESTORE: "Restore",
+    Action.START_LIVE: "Live coverage",
+    Action.POST_ENTRY: "Post entry",
+    Action.EDIT_ENTRY: "Save entry",
+    Action.DELETE_ENTRY: "Delete entry",
+    Action.PIN_ENTRY: "Pin entry",
+    Action.END_LIVE: "End live coverage",
 }
 
 
@@ -117,23 +138,27 @@ class Transition:
     `four_eyes`: never by an author of the story (unless the site allows self-approval).
     `own_draft_only`: an editor's action that an author may also take on their own draft that
     never went to the desk.
+    `target` None: the story keeps its state (live coverage); `coverage` is where the story's
+    live coverage must be for the action, `to_coverage` where it goes (None: it stays).
     """
 
     action: Action
     sources: frozenset[StoryState]
-    target: StoryState
+    target: StoryState | None
     who: Who
     needs_note: bool = False
     audit: str = ""
     effects: frozenset[Effect] = frozenset()
     four_eyes: bool = False
     own_draft_only: bool = False
+    coverage: frozenset[Coverage] = frozenset(Coverage)
+    to_coverage: Coverage | None = None
 
 
 def _t(
     action: Action,
     sources: Iterable[StoryState],
-    target: StoryState,
+    target: StoryState | None,
     who: Who,
     needs_note: bool,
     audit: str,
@@ -141,6 +166,8 @@ def _t(
     *,
     four_eyes: bool = False,
     own_draft_only: bool = False,
+    coverage: Iterable[Coverage] = tuple(Coverage),
+    to_coverage: Coverage | None = None,
 ) -> Transition:
     return Transition(
         action,
@@ -152,9 +179,17 @@ def _t(
         frozenset(effects),
         four_eyes,
         own_draft_only,
+        frozenset(coverage),
+        to_coverage,
     )
 
 
+C = Coverage
+# Live coverage runs on any story still alive: entries of an unpublished one wait with it (not
+# public until it is), a withdrawn one takes no new entries, a spiked one nothing at all.
+LIVE_STATES = frozenset(S) - {S.SPIKED, S.WITHDRAWN}
+NOT_SPIKED = frozenset(S) - {S.SPIKED}
+STARTED = (C.LIVE, C.ENDED)  # an ended story's entries can still be fixed, pinned or removed
 PUBLISHING = (E.AFTER_EMBARGO, E.STAMP_PUBLISHED, E.CLEAR_FAILURE)
 UNSCHEDULING = (E.CLEAR_SCHEDULE, E.CLEAR_FAILURE)
 
@@ -174,11 +209,23 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.REPUBLISH,         {S.WITHDRAWN},                      S.PUBLISHED,         Who.EDITOR, False, "story.republished",         PUBLISHING),
     _t(Action.SPIKE,             UNPUBLISHED,                        S.SPIKED,            Who.EDITOR, True,  "story.spiked",              UNSCHEDULING, own_draft_only=True),
     _t(Action.RESTORE,           {S.SPIKED},                         S.DRAFT,             Who.EDITOR, False, "story.restored"),
+    # Live coverage: the story keeps its state; authors and the desk's editors keep it going.
+    #   action                  from                                 to    who         note?  audit event                  coverage
+    _t(Action.START_LIVE,        LIVE_STATES,                        None, Who.AUTHOR, False, "story.live.started",        coverage={C.NONE}, to_coverage=C.LIVE),
+    _t(Action.POST_ENTRY,        LIVE_STATES,                        None, Who.AUTHOR, False, "story.live.entry_posted",   coverage={C.LIVE}),
+    _t(Action.EDIT_ENTRY,        NOT_SPIKED,                         None, Who.AUTHOR, False, "story.live.entry_edited",   coverage=STARTED),
+    _t(Action.DELETE_ENTRY,      NOT_SPIKED,                         None, Who.AUTHOR, False, "story.live.entry_deleted",  coverage=STARTED),
+    _t(Action.PIN_ENTRY,         NOT_SPIKED,                         None, Who.AUTHOR, False, "story.live.entry_pinned",   coverage=STARTED),
+    _t(Action.END_LIVE,          NOT_SPIKED,                         None, Who.EDITOR, False, "story.live.ended",          coverage={C.LIVE}, to_coverage=C.ENDED),
 )}
 # fmt: on
 
-# The actions a person picks from a story page (the scheduler's is not a button).
-HUMAN_ACTIONS = tuple(a for a in Action if TRANSITIONS[a].who is not Who.SYSTEM)
+# The workflow buttons of a story page (the scheduler's is not a button; live coverage has its
+# own part of the page).
+HUMAN_ACTIONS = tuple(
+    a for a in Action if TRANSITIONS[a].who is not Who.SYSTEM and TRANSITIONS[a].target is not None
+)
+LIVE_ACTIONS = tuple(a for a in Action if TRANSITIONS[a].target is None)
 
 
 class WorkflowError(Exception):
@@ -217,6 +264,7 @@ class StoryFacts:
     desk_id: int
     author_ids: frozenset[int]
     was_submitted: bool = False
+    coverage: Coverage = Coverage.NONE
 
 
 @dataclass(frozen=True)
@@ -308,9 +356,30 @@ def check(
         raise WrongState(
             f"Only a draft that never went to the desk can be {_past(action)} by its author."
         )
+    if story.coverage not in rule.coverage:
+        raise WrongState(COVERAGE_REFUSALS[story.coverage])
     if rule.needs_note and not note.strip():
         raise NoteRequired(f"{rule.action.label} needs a note explaining why.")
     return rule
+
+
+COVERAGE_REFUSALS = {
+    Coverage.NONE: "This story is not live coverage; tick Live coverage in its editor first.",
+    Coverage.LIVE: "This story is already live coverage.",
+    Coverage.ENDED: "Live coverage of this story has ended; it takes no new entries.",
+}
+
+
+def allowed_live_actions(actor: Actor, story: StoryFacts) -> frozenset[Action]:
+    """The live-coverage actions this person may take on this story now."""
+    allowed = set()
+    for action in LIVE_ACTIONS:
+        try:
+            check(action, actor, story)
+        except WorkflowError:
+            continue
+        allowed.add(action)
+    return frozenset(allowed)
 
 
 def allowed_actions(
@@ -341,4 +410,10 @@ def _past(action: Action) -> str:
         Action.REPUBLISH: "republished",
         Action.SPIKE: "spiked",
         Action.RESTORE: "restored",
+        Action.START_LIVE: "marked live",
+        Action.POST_ENTRY: "given entries",
+        Action.EDIT_ENTRY: "given edits to its entries",
+        Action.DELETE_ENTRY: "cleared of entries",
+        Action.PIN_ENTRY: "given a pinned entry",
+        Action.END_LIVE: "ended as live coverage",
     }[action]

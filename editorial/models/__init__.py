@@ -3,6 +3,7 @@
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
 from editorial.models.draft import EditorPresence, WorkingCopy
+from editorial.models.live import LiveEntry
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
 from editorial.models.photo import Photo, Rendition, StoryPhoto
@@ -33,6 +34,7 @@ __all__ = [
     "EditorPresence",
     "EmailState",
     "Heartbeat",
+    "LiveEntry",
     "LoginSession",
     "MetricCounter",
     "Notification",

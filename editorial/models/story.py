@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from editorial.extensions import Model, db
 from editorial.searchtext import document
 from editorial.timeutil import UTCDateTime, utcnow
-from editorial.workflow import StoryFacts, StoryState
+from editorial.workflow import Coverage, StoryFacts, StoryState
 
 if TYPE_CHECKING:
     from editorial.models.desk import Desk
@@ -114,6 +114,11 @@ class Story(Model):
     )
     # Overrides the photo's caption on this story only.
     lead_caption: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Live coverage (migration 0023): marked live once, ended once; live_updated_at moves with
+    # every entry posted, edited, deleted or pinned.
+    live_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    live_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    live_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Desk, authors, tags and notices are what one story is (its workflow facts, its editor
     # form, its article), read on one story at a time, also after a commit has expired it:
@@ -139,10 +144,21 @@ class Story(Model):
             desk_id=self.desk_id,
             author_ids=frozenset(a.id for a in self.authors),
             was_submitted=self.was_submitted,
+            coverage=self.coverage,
         )
+
+    @property
+    def coverage(self) -> Coverage:
+        return coverage_of(self.live_started_at, self.live_ended_at)
 
     def __repr__(self) -> str:
         return f"<Story {self.id} {self.state}>"
+
+
+def coverage_of(started_at: datetime | None, ended_at: datetime | None) -> Coverage:
+    if started_at is None:
+        return Coverage.NONE
+    return Coverage.LIVE if ended_at is None else Coverage.ENDED
 
 
 class Tag(Model):

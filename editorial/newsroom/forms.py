@@ -58,6 +58,7 @@ class StoryForm(FlaskForm):
     update_note = TextAreaField("Update note")
     lead_photo = SelectField("Lead photo", choices=[], validate_choice=False)
     lead_caption = TextAreaField("Lead photo caption")
+    live_coverage = BooleanField("Live coverage")
 
 
 class PhotoDetailsForm(FlaskForm):
@@ -116,6 +117,7 @@ def story_form_data(story: Story, tz: ZoneInfo) -> dict[str, object]:
         "version": str(story.version),
         "lead_photo": str(story.lead_photo_id or ""),
         "lead_caption": story.lead_caption,
+        "live_coverage": story.live_started_at is not None,
     }
 
 

@@ -13,6 +13,7 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
     routes_focal,
     routes_history,
     routes_lists,
+    routes_live,
     routes_media,
     routes_stories,
     routes_story,

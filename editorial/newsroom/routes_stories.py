@@ -31,6 +31,7 @@ from editorial.newsroom.forms import (
 )
 from editorial.services import drafts
 from editorial.services.errors import StaleStory, ValidationFailed
+from editorial.services.live import start_live_coverage
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import StoryInput, create_story, save_story, validate
 from editorial.services.transitions import transition_story
@@ -140,10 +141,23 @@ def _submit_after_save(form: StoryForm, story: Story) -> Response | tuple[str, i
     return redirect(url_for(".story", story_id=story.id))
 
 
+def _start_live_if_ticked(form: StoryForm, story: Story) -> None:
+    """The Live coverage checkbox, ticked on a story not yet live: mark it live after the save."""
+    if not form.live_coverage.data or story.live_started_at is not None:
+        return
+    try:
+        start_live_coverage(story, actor=person())
+    except WorkflowError as error:
+        flash(f"Your changes were saved, but the story was not marked live: {error}", "error")
+    else:
+        flash("Live coverage is on: post entries from the story's page.", "success")
+
+
 def _after_save(
     form: StoryForm, story: Story, what: str, copy_key: str
 ) -> Response | tuple[str, int]:
     session[SAVED_COPY] = copy_key
+    _start_live_if_ticked(form, story)
     if request.form.get("action") == SUBMIT and _can_submit(story):
         return _submit_after_save(form, story)
     flash(f"{what} (version {story.version}).", "success")

@@ -20,6 +20,7 @@ from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_or_404, tz
 from editorial.newsroom.editing import changes_note, differs, my_copy, when
 from editorial.newsroom.forms import StoryForm, parse_local_time, story_form_data, story_input
+from editorial.newsroom.live import live_panel
 from editorial.newsroom.routes_stories import saved_copy_marker, site_link
 from editorial.rendering import render_body, slugify, word_count
 from editorial.services.comments import add_comment
@@ -89,6 +90,7 @@ def render_story(
         can_edit=can_edit(me.actor, story.facts),
         can_place=can_place(me.actor, story.facts),
         comments=_comments(story),
+        live=live_panel(story, me),
         errors=errors or {},
         values=values or {},
         message=message,

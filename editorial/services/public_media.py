@@ -1,7 +1,7 @@
 """Public copies of photos, kept in step with the stories (only for stores that copy: S3).
 
-A photo is public while a public story uses it (`editorial.public.photo_is_public`: as its lead
-or in its body). With the
+A photo is public while a public story uses it (`editorial.public.photo_is_public`: as its lead,
+in its body or in a live entry). With the
 local store that is checked on every request to /media/<key>, so nothing here does anything.
 With S3 the renditions are private objects and readers get copies under the public prefix:
 they are made when a story using the photo goes public (publish now, a scheduled publish, an
@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Photo, Rendition, Story, StoryPhoto
+from editorial.models import LiveEntry, Photo, Rendition, Story, StoryPhoto
 from editorial.public import NOW, photo_is_public
 from editorial.services import after_commit
 from editorial.storage import media_store
@@ -50,7 +50,12 @@ def stories_changed(story_ids: Iterable[int], *, also_photos: Iterable[int | Non
         select(Story.lead_photo_id, Story.embargo_at).where(Story.id.in_(ids))
     ).all()
     in_body = db.session.scalars(select(StoryPhoto.photo_id).where(StoryPhoto.story_id.in_(ids)))
-    photos = {row.lead_photo_id for row in rows} | set(in_body) | set(also_photos)
+    in_entries = db.session.scalars(
+        select(LiveEntry.photo_id).where(
+            LiveEntry.story_id.in_(ids), LiveEntry.photo_id.is_not(None)
+        )
+    )
+    photos = {row.lead_photo_id for row in rows} | set(in_body) | set(in_entries) | set(also_photos)
     wanted = sorted(p for p in photos if p is not None)
     if not wanted:
         return

@@ -23,7 +23,7 @@ from editorial.services.photos import story_photo_problems
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.timeutil import format_local, utcnow, zone
-from editorial.workflow import Action, Effect, StoryState, WrongState, check
+from editorial.workflow import LIVE_ACTIONS, Action, Effect, StoryState, WrongState, check
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ def transition_story(
     publish_at: datetime | None = None,
 ) -> Story:
     """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
+    if action in LIVE_ACTIONS:
+        raise ValueError(f"{action} keeps the story's state: editorial.services.live does it")
     rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
     now = utcnow()
     if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):

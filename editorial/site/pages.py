@@ -8,7 +8,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from werkzeug.exceptions import NotFound
 
 from editorial.services.settings import site_tagline
-from editorial.site import queries
+from editorial.site import live, queries
 from editorial.site.blueprint import bp
 from editorial.site.cache import public_headers, public_page
 from editorial.site.queries import Article, Card, LeadPhoto
@@ -19,6 +19,7 @@ LATEST_COUNT = 10
 BLOCK_COUNT = 5
 SIDEBAR_COUNT = 6
 MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1
 
 
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -210,8 +211,19 @@ def search():
 # --- articles -----------------------------------------------------------------------------------
 
 
+def entry_cursor() -> int | None:
+    """?before=N, a live story's older entries; anything but an id is a page that does not
+    exist."""
+    raw = request.args.get("before")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
+        abort(404)
+    return int(raw)
+
+
 @bp.get("/<desk_slug>/<yyyy>/<mm>/<dd>/<slug>")
-@public_page()
+@public_page(vary=("before",))
 def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     """A public story; an old slug or address moves (301), a withdrawn one is gone (410)."""
     story = queries.public_story(slug)
@@ -223,7 +235,11 @@ def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
             return render_page("site/gone.html", 410, title="Article withdrawn")
         abort(404)
     if (desk_slug, yyyy, mm, dd, slug) != _path_parts(story):
-        return redirect(_story_path(story), 301)
+        return redirect(_with_before(_story_path(story)), 301)
+    before = entry_cursor()
+    coverage = live.coverage_of(story, before)
+    if before is not None and not (coverage and coverage.entries):
+        abort(404)
     view = queries.article_of(story)
     return render_page(
         "site/article.html",
@@ -235,8 +251,30 @@ def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
         latest=queries.latest(SIDEBAR_COUNT, exclude=story.id),
         current=view.card.desk_slug,
         canonical=view.card.url,
-        jsonld=news_article_jsonld(view),
+        jsonld=news_article_jsonld(view, coverage),
+        live=coverage,
     )
+
+
+@bp.get("/<desk_slug>/<yyyy>/<mm>/<dd>/<slug>/live")
+@public_page()
+def live_entries(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
+    """The newest entries of a live story as an HTML fragment, for live.js to poll: cached
+    like any page, and a 304 while nothing changed (the ETag moves with every entry)."""
+    story = queries.public_story(slug)
+    if story is None or (desk_slug, yyyy, mm, dd, slug) != _path_parts(story):
+        abort(404)
+    coverage = live.coverage_of(story)
+    if coverage is None:
+        abort(404)
+    queries.release()
+    html = render_template("site/_live.html", live=coverage, canonical=_story_path(story))
+    return current_app.response_class(html, mimetype="text/html")
+
+
+def _with_before(path: str) -> str:
+    before = request.args.get("before")
+    return f"{path}?before={before}" if before else path
 
 
 def _story_path(story: Any) -> str:
@@ -252,8 +290,9 @@ def _path_parts(story: Any) -> tuple[str, str, str, str, str]:
     return (story.desk.slug, f"{when:%Y}", f"{when:%m}", f"{when:%d}", story.slug)
 
 
-def news_article_jsonld(article: Article) -> dict[str, Any]:
-    """schema.org NewsArticle for an article page (escaped by |tojson in the template)."""
+def news_article_jsonld(article: Article, coverage: live.Coverage | None = None) -> dict[str, Any]:
+    """schema.org NewsArticle for an article page (escaped by |tojson in the template); a
+    LiveBlogPosting with the page's entries for live coverage."""
     card: Card = article.card
     url = queries.absolute(card.url)
     site = current_app.config["SITE_URL"]
@@ -283,6 +322,36 @@ def news_article_jsonld(article: Article) -> dict[str, Any]:
         "inLanguage": "en",
         "isAccessibleForFree": True,
         **({"image": _image_object(article.lead)} if article.lead else {}),
+        **(_live_blog(coverage, url) if coverage else {}),
+    }
+
+
+def _live_blog(coverage: live.Coverage, url: str) -> dict[str, Any]:
+    entries = ([coverage.pinned] if coverage.pinned else []) + coverage.entries
+    return {
+        "@type": "LiveBlogPosting",
+        "coverageStartTime": coverage.started_at.isoformat(timespec="seconds"),
+        **(
+            {"coverageEndTime": coverage.ended_at.isoformat(timespec="seconds")}
+            if coverage.ended_at
+            else {}
+        ),
+        **(
+            {"dateModified": coverage.updated_at.isoformat(timespec="seconds")}
+            if coverage.updated_at
+            else {}
+        ),
+        "liveBlogUpdate": [
+            {
+                "@type": "BlogPosting",
+                "headline": entry.text[:110],
+                "articleBody": entry.text,
+                "url": f"{url}#entry-{entry.id}",
+                "datePublished": entry.created_at.isoformat(timespec="seconds"),
+                "dateModified": (entry.edited_at or entry.created_at).isoformat(timespec="seconds"),
+            }
+            for entry in entries
+        ],
     }
 
 

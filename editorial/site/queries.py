@@ -105,8 +105,9 @@ def _public_rendition() -> Select:
 
 
 def public_rendition_format(key: str) -> str | None:
-    """The format of the rendition named `key` if a public story uses its photo, else None:
-    a photo of a draft, scheduled, embargoed or withdrawn story is not public at any URL."""
+    """The format of the rendition named `key` if a public story uses its photo (as its lead,
+    in its body or in a live entry), else None: a photo of a draft, scheduled, embargoed or
+    withdrawn story is not public at any URL."""
     found: str | None = db.session.scalar(
         _public_rendition(), {NOW: utcnow(), "rendition_key": key}
     )
@@ -168,6 +169,7 @@ class Card:
     updated_at: datetime | None
     slug: str
     thumb: Thumb | None = None  # set by with_thumbs() on the lists that show one
+    is_live: bool = False  # live coverage under way: lists mark it LIVE
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,8 @@ CARD_COLUMNS = (
     Story.first_published_at,
     Story.published_at,
     Story.public_updated_at,
+    Story.live_started_at,
+    Story.live_ended_at,
     Desk.slug.label("desk_slug"),
     Desk.name.label("desk_name"),
 )
@@ -216,6 +220,7 @@ def _card(row: Any) -> Card:
         published_at=first,
         updated_at=row.public_updated_at,
         slug=row.slug,
+        is_live=row.live_started_at is not None and row.live_ended_at is None,
     )
 
 
@@ -367,6 +372,7 @@ def article_of(story: Story, media_base: str | None = None, *, warn: bool = Fals
         published_at=first or utcnow(),
         updated_at=story.public_updated_at,
         slug=story.slug,
+        is_live=story.live_started_at is not None and story.live_ended_at is None,
     )
     return Article(
         card=card,
@@ -786,3 +792,12 @@ def embargo_lifts() -> list[datetime]:
         )
     )
     return sorted(at for at in rows if at is not None)  # the query's filter, for the checker
+
+
+def photos_by_id(photo_ids: Iterable[int]) -> dict[int, LeadPhoto]:
+    """Several photos at once (one query), as figures; those without renditions left out."""
+    return {
+        photo.id: _picture(photo)
+        for photo in photo_data(photo_ids).values()
+        if photo.renditions and photo.renditions_ready_at is not None
+    }

@@ -373,6 +373,14 @@ def open_article(page: Any) -> None:
     click_and_wait(page, link)
 
 
+def open_live_article(page: Any) -> None:
+    """The demo's live story: the headline marked LIVE on the homepage."""
+    goto(page, "/")
+    live = page.locator("li, article", has=page.get_by_text("LIVE", exact=True)).first
+    click_and_wait(page, live.get_by_role("link").last)
+    page.locator("#live-entries").wait_for()
+
+
 def open_sign_in(page: Any) -> None:
     goto(page, "/login")
 
@@ -391,6 +399,7 @@ def open_editor(page: Any) -> None:
 PAGES: dict[str, Callable[[Any], None]] = {
     "homepage": open_homepage,
     "article": open_article,
+    "live-article": open_live_article,
     "sign-in": open_sign_in,
     "newsroom": open_newsroom,
     "editor": open_editor,

@@ -1,11 +1,14 @@
 """Random sequences of newsroom actions against the real services (Hypothesis state machine).
 
 Each example builds its own desks and staff in the test's SQLite database. Random people try
-random transitions, saves (some from stale versions), placements and scheduler runs with a
-"now" in the future. After every step: states are legal, published stories (and only they) are
-public and have their times, every change left exactly one audit event and bumped the version,
-and every refusal left nothing behind. What each transition wrote besides its state is checked
-against the `effects` column of the workflow table, and nothing else of those columns moved.
+random transitions, saves (some from stale versions), placements, scheduler runs with a "now" in
+the future, and live coverage (marking live, entries posted, edited, deleted and pinned,
+coverage ended). After every step: states are legal, published stories (and only they) are
+public and have their times, every change left exactly one audit event and bumped the version
+(live changes: an event, no version), and every refusal left nothing behind; no entry is later
+than its coverage's end, a story has at most one pinned entry, and readers get the entries of
+public stories only. What each transition wrote besides its state is checked against the
+`effects` column of the workflow table, and nothing else of those columns moved.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, Placement, Revision, Story
+from editorial.models import AuditEvent, LiveEntry, Placement, Revision, Story
+from editorial.services import live
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import StoryInput, save_story, set_placement
 from editorial.services.transitions import transition_story
+from editorial.site import live as site_live
 from editorial.timeutil import utcnow
 from editorial.workflow import (
     HUMAN_ACTIONS,
@@ -40,10 +45,12 @@ from editorial.workflow import (
     REOPENED_STATE,
     TRANSITIONS,
     Action,
+    Coverage,
     Effect,
     StoryState,
     WorkflowError,
     allowed_actions,
+    allowed_live_actions,
     check,
     reopens_review,
 )
@@ -57,6 +64,14 @@ NOTES = ["Because.", "", "   "]
 SCHEDULE_OFFSETS = [timedelta(hours=2), timedelta(minutes=-5), timedelta(days=3), None]
 SWEEP_OFFSETS = [timedelta(hours=3), timedelta(days=4), timedelta(0)]
 REFUSALS = (WorkflowError, ValidationFailed, StaleStory)
+LIVE_ORDER = [
+    Action.POST_ENTRY,
+    Action.START_LIVE,
+    Action.EDIT_ENTRY,
+    Action.PIN_ENTRY,
+    Action.DELETE_ENTRY,
+    Action.END_LIVE,
+]
 # Hypothesis favours early choices: put the moves that lead somewhere first.
 FORWARD = [
     Action.SUBMIT,
@@ -123,6 +138,18 @@ def public_ids() -> set[int]:
     )
 
 
+def public_entry_ids(story: Story) -> set[int]:
+    """The entries the reader's page would show (every page, pinned included)."""
+    coverage = site_live.coverage_of(story, None) if story.live_started_at else None
+    if coverage is None:
+        return set()
+    found = {e.id for e in coverage.entries} | ({coverage.pinned.id} if coverage.pinned else set())
+    while coverage.older:
+        coverage = site_live.coverage_of(story, coverage.older)
+        found |= {e.id for e in coverage.entries}
+    return found
+
+
 def events(story_id: int) -> int:
     return db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.story_id == story_id)
@@ -167,6 +194,7 @@ class Newsroom(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.changes: dict[int, int] = {}  # story id -> successful changes in this example
+        self.live_events: dict[int, int] = {}  # story id -> live changes (audited, no version)
         self.states: dict[int, StoryState] = {}  # as the last invariant check saw them
 
     # --- helpers -----------------------------------------------------------------------------
@@ -200,6 +228,7 @@ class Newsroom(RuleBasedStateMachine):
             desk = "B"
         story = type(self).make.story(person, self.desks[desk], headline=headline)
         self.changes[story.id] = 0
+        self.live_events[story.id] = 0
         return story.id
 
     @rule(
@@ -318,6 +347,84 @@ class Newsroom(RuleBasedStateMachine):
         if was != placement:
             self.changed(story_id)
 
+    @rule(
+        story_id=stories,
+        who=st.sampled_from(PEOPLE),
+        action=st.sampled_from(LIVE_ORDER),
+        body=st.sampled_from(["Polls open.", "Turnout **high**.", "", "x" * 20_001]),
+        newest=st.booleans(),
+    )
+    def live_coverage(self, story_id, who, action: Action, body, newest) -> None:
+        """A live-coverage action on the story (its newest or oldest entry, for those on one)."""
+        person, story = self.people[who], self.story(story_id)
+        before = (self.snapshot(story_id), self.entries(story_id))
+        order = LiveEntry.id.desc() if newest else LiveEntry.id
+        entry = db.session.scalars(
+            select(LiveEntry).where(LiveEntry.story_id == story_id).order_by(order).limit(1)
+        ).first()
+        try:
+            check(action, person.actor, story.facts)
+        except WorkflowError as error:
+            predicted: type[Exception] | None = type(error)
+        else:
+            predicted = None
+        data = live.EntryInput(body=body)
+        calls = {
+            Action.START_LIVE: lambda: live.start_live_coverage(story, actor=person),
+            Action.END_LIVE: lambda: live.end_live_coverage(story, actor=person),
+            Action.POST_ENTRY: lambda: live.post_entry(story, data, actor=person),
+            Action.EDIT_ENTRY: lambda: live.edit_entry(entry, data, story=story, actor=person),
+            Action.DELETE_ENTRY: lambda: live.delete_entry(entry, story=story, actor=person),
+            Action.PIN_ENTRY: lambda: live.pin_entry(entry, story=story, actor=person),
+        }
+        if entry is None and action in {Action.EDIT_ENTRY, Action.DELETE_ENTRY, Action.PIN_ENTRY}:
+            return
+        coverage = story.coverage
+        try:
+            calls[action]()
+        except REFUSALS as error:
+            if predicted is not None:
+                assert isinstance(error, predicted), (error, predicted)
+            after = (self.snapshot(story_id), self.entries(story_id))
+            assert after == before, "a refused live action changed something"
+            return
+        assert predicted is None, f"{action} by {who} on {coverage} should have failed"
+        after = self.story(story_id)
+        rule_ = TRANSITIONS[action]
+        assert after.state == before[0][0] and after.version == before[0][1]
+        assert after.coverage is (rule_.to_coverage or coverage)
+        self.live_events[story_id] += 1
+
+    @rule(story_id=stories, posts=st.integers(1, 3), data=st.data())
+    def cover(self, story_id, posts, data) -> None:
+        """Mark the story live if someone may, then post entries as people the page lets."""
+        for action in [Action.START_LIVE] + [Action.POST_ENTRY] * posts:
+            able = [
+                w
+                for w, p in self.people.items()
+                if action in allowed_live_actions(p.actor, self.story(story_id).facts)
+            ]
+            if not able:
+                continue
+            who = data.draw(st.sampled_from(able), label="who")
+            self.live_coverage(story_id, who, action, "A live entry.", True)
+
+    def entries(self, story_id: int) -> list[tuple]:
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(
+                    LiveEntry.id,
+                    LiveEntry.body,
+                    LiveEntry.is_pinned,
+                    LiveEntry.edited_at,
+                    LiveEntry.deleted_at,
+                )
+                .where(LiveEntry.story_id == story_id)
+                .order_by(LiveEntry.id)
+            )
+        ]
+
     @precondition(lambda self: S.SCHEDULED in self.states.values())
     @rule(offset=st.sampled_from(SWEEP_OFFSETS))
     def run_scheduler(self, offset) -> None:
@@ -365,11 +472,29 @@ class Newsroom(RuleBasedStateMachine):
             assert (story.first_published_at is not None) is (
                 state in {S.PUBLISHED, S.WITHDRAWN}
             ), (story.id, state)
-            # One audit event and one version step per change, counting creation as the first.
+            # One audit event and one version step per change, counting creation as the first;
+            # live changes are audited too, but leave the version (and the editor's form) alone.
             assert story.version == 1 + self.changes[story.id], story.id
-            assert audited[story.id] == story.version, story.id
+            assert audited[story.id] == story.version + self.live_events[story.id], story.id
             assert 1 <= revised[story.id] <= story.version
+            self.live_is_consistent(story)
         db.session.rollback()  # never hold SQLite's write lock between steps
+
+    def live_is_consistent(self, story: Story) -> None:
+        entries = db.session.scalars(select(LiveEntry).where(LiveEntry.story_id == story.id)).all()
+        assert story.coverage is not Coverage.NONE or not entries
+        if story.live_ended_at is not None:
+            assert all(e.created_at <= story.live_ended_at for e in entries), story.id
+        assert sum(e.is_pinned for e in entries) <= 1, story.id
+        assert not any(e.is_pinned and e.deleted_at for e in entries), story.id
+        public = public_entry_ids(story)
+        if story.id in public_ids():
+            assert public == {e.id for e in entries if e.deleted_at is None}
+        else:
+            assert public == set(), (
+                story.id,
+                story.state,
+            )  # never hold SQLite's write lock between steps
 
 
 def test_newsroom_state_machine(app: Flask, make) -> None:

@@ -12,11 +12,13 @@ import pytest
 from editorial.workflow import (
     DEFAULT_POLICY,
     HUMAN_ACTIONS,
+    LIVE_ACTIONS,
     REOPEN_EFFECTS,
     REOPENED_STATE,
     TRANSITIONS,
     Action,
     Actor,
+    Coverage,
     Effect,
     NoteRequired,
     Policy,
@@ -27,6 +29,7 @@ from editorial.workflow import (
     WorkflowError,
     WrongState,
     allowed_actions,
+    allowed_live_actions,
     can_comment,
     can_edit,
     can_place,
@@ -59,7 +62,11 @@ RELATIONSHIPS = {
 
 # A reporter may spike their own draft only while it never went to the desk.
 OWN_NEVER_SUBMITTED_DRAFT = "spike own never-submitted draft"
-REPORTER_MAY = {A.SUBMIT, A.RECALL, OWN_NEVER_SUBMITTED_DRAFT}
+# PRODUCT.md "Live coverage": "desk editors and its authors post short timestamped entries...,
+# pin one, edit or delete them"; "the story ends live coverage when the editor says so".
+# Marking a story live is the editor form's checkbox, which its authors have too.
+AUTHOR_LIVE = {A.START_LIVE, A.POST_ENTRY, A.EDIT_ENTRY, A.DELETE_ENTRY, A.PIN_ENTRY}
+REPORTER_MAY = {A.SUBMIT, A.RECALL, OWN_NEVER_SUBMITTED_DRAFT, *AUTHOR_LIVE}
 # Editors may submit and recall for the desk's reporters (PRODUCT.md: they edit in any state).
 EDITOR_MAY = {
     A.SUBMIT,
@@ -73,6 +80,8 @@ EDITOR_MAY = {
     A.REPUBLISH,
     A.SPIKE,
     A.RESTORE,
+    *AUTHOR_LIVE,
+    A.END_LIVE,
 }
 EDITOR_OWN_MAY = EDITOR_MAY - {A.APPROVE}  # four-eyes: never approve what you wrote
 
@@ -116,7 +125,28 @@ SOURCES = {
     A.REPUBLISH: {S.WITHDRAWN},
     A.SPIKE: UNPUBLISHED,  # "any unpublished state"
     A.RESTORE: {S.SPIKED},
+    # Entries wait with an unpublished story (public once it is); a withdrawn story takes no new
+    # ones but its entries can still be fixed or taken down; a spiked story nothing.
+    A.START_LIVE: set(S) - {S.SPIKED, S.WITHDRAWN},
+    A.POST_ENTRY: set(S) - {S.SPIKED, S.WITHDRAWN},
+    A.EDIT_ENTRY: set(S) - {S.SPIKED},
+    A.DELETE_ENTRY: set(S) - {S.SPIKED},
+    A.PIN_ENTRY: set(S) - {S.SPIKED},
+    A.END_LIVE: set(S) - {S.SPIKED},
 }
+LIVE = {A.START_LIVE, A.POST_ENTRY, A.EDIT_ENTRY, A.DELETE_ENTRY, A.PIN_ENTRY, A.END_LIVE}
+C = Coverage
+# Where the story's live coverage must be: marked live once, ended once, never restarted; an
+# ended story's entries can still be corrected, pinned or deleted, but none posted.
+COVERAGE = {a: set(C) for a in Action} | {
+    A.START_LIVE: {C.NONE},
+    A.POST_ENTRY: {C.LIVE},
+    A.EDIT_ENTRY: {C.LIVE, C.ENDED},
+    A.DELETE_ENTRY: {C.LIVE, C.ENDED},
+    A.PIN_ENTRY: {C.LIVE, C.ENDED},
+    A.END_LIVE: {C.LIVE},
+}
+TO_COVERAGE = {A.START_LIVE: C.LIVE, A.END_LIVE: C.ENDED}
 TARGETS = {
     A.SUBMIT: S.SUBMITTED,
     A.RECALL: S.DRAFT,
@@ -130,7 +160,7 @@ TARGETS = {
     A.REPUBLISH: S.PUBLISHED,
     A.SPIKE: S.SPIKED,
     A.RESTORE: S.DRAFT,
-}
+} | {a: None for a in LIVE}  # the story keeps its state
 NEEDS_NOTE = {A.REQUEST_CHANGES, A.SPIKE, A.WITHDRAW}
 # Never by an author of the story ("four eyes"); and the editor's action a reporter may take on
 # their own never-submitted draft.
@@ -155,7 +185,7 @@ EFFECTS = {
     A.REPUBLISH: PUBLISHING,
     A.SPIKE: UNSCHEDULING,
     A.RESTORE: set(),
-}
+} | {a: set() for a in LIVE}
 CONTRACT_LABELS = {
     "Approve",
     "Request changes",
@@ -166,6 +196,9 @@ CONTRACT_LABELS = {
     "Spike",
     "Restore",
     "Submit for review",
+    "Live coverage",
+    "Post entry",
+    "End live coverage",
 }
 
 # (state, was it ever submitted?): a recalled draft and a spiked draft differ for reporters.
@@ -213,7 +246,11 @@ CASES = sorted(MAY)
 
 
 def actor_and_story(
-    roles: str, relationship: str, state: StoryState = S.DRAFT, was_submitted: bool = False
+    roles: str,
+    relationship: str,
+    state: StoryState = S.DRAFT,
+    was_submitted: bool = False,
+    coverage: Coverage = C.NONE,
 ) -> tuple[Actor, StoryFacts]:
     is_author, desks = RELATIONSHIPS[relationship]
     actor = Actor(ME, frozenset(ROLES[roles]), frozenset(desks))
@@ -222,15 +259,23 @@ def actor_and_story(
         desk_id=DESK,
         author_ids=frozenset({ME if is_author else SOMEONE_ELSE}),
         was_submitted=was_submitted,
+        coverage=coverage,
     )
     return actor, story
 
 
-def expected(roles: str, relationship: str, action: Action, state: S, was_submitted: bool) -> str:
+def expected(
+    roles: str,
+    relationship: str,
+    action: Action,
+    state: S,
+    was_submitted: bool,
+    coverage: Coverage = C.NONE,
+) -> str:
     """'ok', '403' (never, for this person) or '409' (not from this state), from the tables."""
     may = MAY[roles, relationship]
     if action in may:
-        return "ok" if state in SOURCES[action] else "409"
+        return "ok" if state in SOURCES[action] and coverage in COVERAGE[action] else "409"
     if action is A.SPIKE and OWN_NEVER_SUBMITTED_DRAFT in may:
         if was_submitted:
             return "403"
@@ -253,7 +298,7 @@ def outcome(
 def test_every_combination_is_in_the_tables() -> None:
     assert set(MAY) == {(r, rel) for r in ROLES for rel in RELATIONSHIPS}
     assert set(VIEWS) == set(MAY)
-    assert set(SOURCES) == set(Action) == set(TARGETS) == set(EFFECTS)
+    assert set(SOURCES) == set(Action) == set(TARGETS) == set(EFFECTS) == set(COVERAGE)
     assert {s for s, _ in STATE_VARIANTS} == set(StoryState)
 
 
@@ -272,6 +317,38 @@ def test_permission_matrix(roles: str, relationship: str) -> None:
 
 
 @pytest.mark.parametrize(("roles", "relationship"), CASES)
+def test_live_coverage_matrix(roles: str, relationship: str) -> None:
+    """Each live-coverage action, from each state and each point of the coverage, for each
+    person: exactly the expected answer; and the live part of the page offers exactly those."""
+    wrong = []
+    for coverage in Coverage:
+        for state, was_submitted in STATE_VARIANTS:
+            actor, story = actor_and_story(roles, relationship, state, was_submitted, coverage)
+            for action in LIVE:
+                want = expected(roles, relationship, action, state, was_submitted, coverage)
+                got = outcome(action, actor, story)
+                if got != want:
+                    wrong.append(f"{action} from {state}/{coverage}: {got}, not {want}")
+            offered = {
+                a
+                for a in LIVE
+                if expected(roles, relationship, a, state, was_submitted, coverage) == "ok"
+            }
+            assert allowed_live_actions(actor, story) == offered, (state, coverage)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_ended_coverage_refuses_new_entries_with_a_reason() -> None:
+    actor, story = actor_and_story("reporter", "own", S.PUBLISHED, True, C.ENDED)
+    with pytest.raises(WrongState, match="ended"):
+        check(A.POST_ENTRY, actor, story)
+    with pytest.raises(WrongState, match="not live"):
+        check(A.POST_ENTRY, *actor_and_story("reporter", "own", S.PUBLISHED, True))
+    with pytest.raises(TransitionNotAllowed):
+        check(A.END_LIVE, *actor_and_story("reporter", "own", S.PUBLISHED, True, C.LIVE))
+
+
+@pytest.mark.parametrize(("roles", "relationship"), CASES)
 def test_buttons_are_exactly_the_allowed_actions(roles: str, relationship: str) -> None:
     for state, was_submitted in STATE_VARIANTS:
         actor, story = actor_and_story(roles, relationship, state, was_submitted)
@@ -281,6 +358,7 @@ def test_buttons_are_exactly_the_allowed_actions(roles: str, relationship: str) 
             for a in Action
             if expected(roles, relationship, a, state, was_submitted) == "ok"
             and a is not A.PUBLISH_SCHEDULED
+            and a not in LIVE  # the live part of the page has its own buttons
         }
         assert shown == want, (state, was_submitted)
 
@@ -306,12 +384,16 @@ def test_the_table_matches_the_diagram() -> None:
         assert rule.effects == EFFECTS[action], action
         assert rule.four_eyes is (action in FOUR_EYES), action
         assert rule.own_draft_only is (action in OWN_DRAFT_ONLY), action
+        assert rule.coverage == COVERAGE[action], action
+        assert rule.to_coverage is TO_COVERAGE.get(action), action
+    assert set(LIVE_ACTIONS) == LIVE
+    assert not set(HUMAN_ACTIONS) & LIVE
 
 
 def test_every_action_has_a_row_and_a_label() -> None:
     assert set(TRANSITIONS) == set(Action)
     assert all(a.label for a in Action)
-    assert {a.label for a in HUMAN_ACTIONS} >= CONTRACT_LABELS
+    assert {a.label for a in Action} >= CONTRACT_LABELS
     assert A.PUBLISH_SCHEDULED not in HUMAN_ACTIONS
     assert len({a.label for a in Action}) == len(Action)
 

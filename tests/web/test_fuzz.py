@@ -38,6 +38,7 @@ from editorial.inputs import strip_controls
 from editorial.models import Person
 from editorial.services import accounts, lockout, staff
 from editorial.services.comments import add_comment
+from editorial.services.live import EntryInput, post_entry, start_live_coverage
 from editorial.services.photos import PhotoInput, upload_photo
 from editorial.services.stories import StoryInput, save_story
 from editorial.tokens import LinkKind
@@ -196,6 +197,9 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
         expected_version=story.version,
     )
     add_comment(story, "A comment for @reporter", actor=editor)
+    live = make.story(reporter, desk, StoryState.PUBLISHED, editor=editor, headline="Live story")
+    start_live_coverage(live, actor=editor)
+    entry = post_entry(live, EntryInput(body="The first entry."), actor=reporter)
     photo = PhotoInput(credit="Star", alt_text="Boats")  # so the photo's page is crawled
     upload_photo(io.BytesIO(photokit.jpeg((400, 300))), photo, actor=reporter)
     links = [
@@ -203,8 +207,11 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
         accounts.link_for(reporter, LinkKind.RESET),
         accounts.link_for(locked, LinkKind.UNLOCK),
     ]
+    # The live story's page, with an entry's edit form open (the crawl may not reach them).
+    pages = [f"/newsroom/stories/{live.id}", f"/newsroom/stories/{live.id}?edit={entry.id}"]
     return {"reporter": reporter, "editor": editor, "admin": admin}, [
-        "/" + link.split("/", 3)[3] for link in links
+        *("/" + link.split("/", 3)[3] for link in links),
+        *pages,
     ]
 
 

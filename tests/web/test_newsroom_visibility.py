@@ -44,7 +44,7 @@ def urls(app: Flask, story_id: int) -> list[tuple[str, str]]:
     """(method, url) for every story route, with real-looking arguments."""
     result = []
     for rule in story_rules(app):
-        values = {"story_id": story_id, "number": 1, "name": "approve"}
+        values = {"story_id": story_id, "number": 1, "name": "approve", "entry_id": 1}
         with app.test_request_context():
             url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
         if rule.endpoint == "newsroom.compare":

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from editorial.extensions import db
 from editorial.models import Story
+from editorial.services.live import start_live_coverage
 from editorial.site.queries import story_url
 from editorial.workflow import StoryState
 from tests.conftest import Factory, csrf_token, login
@@ -39,6 +40,7 @@ ACCESS = {
             "site.feed",
             "site.home",
             "site.latest",
+            "site.live_entries",
             "site.media",
             "site.news_sitemap",
             "site.robots",
@@ -71,6 +73,11 @@ ACCESS = {
             "newsroom.calendar",
             "newsroom.comments",
             "newsroom.compare",
+            "newsroom.delete_live_entry",
+            "newsroom.edit_live_entry",
+            "newsroom.end_live",
+            "newsroom.pin_live_entry",
+            "newsroom.post_live_entry",
             "newsroom.edit_story",
             "newsroom.history",
             "newsroom.home",
@@ -150,6 +157,7 @@ def ids(make: Factory) -> dict[str, int]:
         "notification_id": 1,
         "number": 1,
         "photo_id": 1,
+        "entry_id": 1,
     }
 
 
@@ -199,6 +207,7 @@ def public_paths(make: Factory) -> dict[str, tuple[str, int]]:
     story = make.story(
         make.reporter(desk), desk, StoryState.PUBLISHED, editor=make.editor(desk), tags=["Flood"]
     )
+    start_live_coverage(story, actor=story.authors[0])
     story = db.session.get(Story, story.id)
     article = story_url(desk.slug, story.first_published_at, story.slug)
     return {
@@ -217,6 +226,7 @@ def public_paths(make: Factory) -> dict[str, tuple[str, int]]:
         "site.section_feed": (f"/{desk.slug}/feed.xml", 200),
         "site.tag": ("/tag/flood", 200),
         "site.article": (article, 200),
+        "site.live_entries": (article + "/live", 200),
         "site.search": ("/search?q=headline", 200),
         "site.feed": ("/feed.xml", 200),
         "site.sitemap": ("/sitemap.xml", 200),
