@@ -85,3 +85,22 @@ class Rendition(Model):
     size_bytes: Mapped[int] = mapped_column(Integer)
 
     photo: Mapped[Photo] = relationship(back_populates="renditions", lazy="raise")
+
+
+class StoryPhoto(Model):
+    """A photo a story's body places (`![alt](photo:N "caption")`), kept in step with the body
+    on every save, so "is this photo used, is it public" is one indexed lookup.
+
+    `photo_id` is what the body names, with no foreign key: a body may name a photo that does
+    not exist (yet); publishing refuses such a story (services.photos.story_photo_problems).
+    """
+
+    __tablename__ = "story_photos"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0, 1... in the body
+    photo_id: Mapped[int] = mapped_column(Integer, index=True)
+    alt: Mapped[str] = mapped_column(Text, default="")  # as written; blank: the photo's own
+    caption: Mapped[str] = mapped_column(Text, default="")

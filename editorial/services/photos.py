@@ -6,12 +6,12 @@ import hashlib
 import logging
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -20,8 +20,9 @@ from editorial import imaging, mediastore
 from editorial import storage as media
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Desk, Person, Photo, Rendition, Story
+from editorial.models import Desk, Person, Photo, Rendition, Story, StoryPhoto
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
+from editorial.rendering import PhotoRef, photo_refs
 from editorial.services import after_commit, audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
@@ -283,6 +284,55 @@ def requeue_missing_renditions() -> list[int]:
     return [photo_id for photo_id in missing if queue_renditions(photo_id)]
 
 
+class PhotoFacts(Protocol):
+    """What deciding whether a photo may go public reads (a Photo, or the site's PhotoData)."""
+
+    @property
+    def credit(self) -> str: ...
+    @property
+    def alt_text(self) -> str: ...
+    @property
+    def renditions_ready_at(self) -> datetime | None: ...
+
+
+def shortcomings(photo: PhotoFacts | None, *, alt_given: bool = False) -> list[str]:
+    """What keeps a photo from a public page: none, no credit, no alt text (unless the story
+    gives its own), renditions not ready. Empty: it may go public."""
+    if photo is None:
+        return ["is not in the library (no such photo, or it was deleted)"]
+    return [
+        problem
+        for missing, problem in (
+            (not photo.credit.strip(), "has no credit"),
+            (not (alt_given or photo.alt_text.strip()), "has no alt text"),
+            (photo.renditions_ready_at is None, "is still being processed"),
+        )
+        if missing
+    ]
+
+
+def ref_problem(ref: PhotoRef, photo: PhotoFacts | None) -> str:
+    """One sentence on what is wrong with a photo the body places ("" when nothing is)."""
+    if ref.photo_id is None:
+        return (
+            f"“photo:{ref.ref}” in the body names no photo: write photo: and the photo's number"
+            ' from the library, e.g. ![Boats at dawn](photo:12 "Caption").'
+        )
+    problems = shortcomings(photo, alt_given=bool(ref.alt.strip()))
+    if not problems:
+        return ""
+    fix = (
+        f" Fix it on the photo's page (/newsroom/media/{ref.photo_id})."
+        if photo is not None
+        else " Choose a photo from the library."
+    )
+    return f"Photo {ref.photo_id} in the body {_and(problems)}.{fix}"
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def lead_photo_problems(photo_id: int | None) -> dict[str, str]:
     """Why a story leading with this photo may not go public yet (empty: it may)."""
     photo = db.session.get(Photo, photo_id) if photo_id is not None else None
@@ -306,13 +356,60 @@ def lead_photo_problems(photo_id: int | None) -> dict[str, str]:
     }
 
 
+def story_photo_problems(lead_photo_id: int | None, body_html: str) -> dict[str, str]:
+    """Why a story with this lead photo and rendered body may not go public yet: every photo
+    it shows needs its credit, alt text and renditions, and every photo it names must exist.
+    Lead problems under "lead_photo", the body's under "body" (empty: it may go public)."""
+    errors = lead_photo_problems(lead_photo_id)
+    refs = photo_refs(body_html)
+    ids = {ref.photo_id for ref in refs if ref.photo_id is not None}
+    found = (
+        {p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(ids)))} if ids else {}
+    )
+    seen: set[str] = set()
+    body = []
+    for ref in refs:
+        problem = ref_problem(ref, found.get(ref.photo_id or 0))
+        if problem and problem not in seen:
+            seen.add(problem)
+            body.append(problem)
+    if body:
+        errors["body"] = " ".join(body) + " Then try again."
+    return errors
+
+
+def record_body_photos(story_id: int, body_html: str) -> None:
+    """Keep the story's rows of placed photos in step with its rendered body (in the caller's
+    transaction, beside the UPDATE of the body)."""
+    db.session.execute(delete(StoryPhoto).where(StoryPhoto.story_id == story_id))
+    rows = [
+        {
+            "story_id": story_id,
+            "position": position,
+            "photo_id": ref.photo_id,
+            "alt": ref.alt,
+            "caption": ref.caption,
+        }
+        for position, ref in enumerate(photo_refs(body_html))
+        if ref.photo_id is not None
+    ]
+    if rows:
+        db.session.execute(insert(StoryPhoto), rows)
+
+
 # --- editing and deleting -----------------------------------------------------------------------
 
 
 def stories_using(photo_id: int) -> list[Story]:
-    """The stories leading with the photo (what keeps it from being deleted)."""
+    """The stories leading with the photo or placing it in their body (what keeps it from
+    being deleted)."""
+    in_body = select(StoryPhoto.story_id).where(StoryPhoto.photo_id == photo_id)
     return list(
-        db.session.scalars(select(Story).where(Story.lead_photo_id == photo_id).order_by(Story.id))
+        db.session.scalars(
+            select(Story)
+            .where(or_(Story.lead_photo_id == photo_id, Story.id.in_(in_body)))
+            .order_by(Story.id)
+        )
     )
 
 
@@ -330,7 +427,7 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
         for name, label in (("credit", "credit"), ("alt_text", "alt text")):
             if not fields[name] and name not in errors:
                 errors[name] = (
-                    f"A published or scheduled story leads with this photo: it needs its {label}."
+                    f"A published or scheduled story uses this photo: it needs its {label}."
                 )
     if errors:
         raise ValidationFailed(errors)
@@ -386,16 +483,17 @@ def set_focal_point(photo: Photo, x_percent: float, y_percent: float, *, actor: 
 
 
 class PhotoInUse(Exception):
-    """The photo is the lead photo of these stories (ids), so it stays."""
+    """The photo leads these stories (ids) or is in their bodies, so it stays."""
 
     def __init__(self, story_ids: list[int]) -> None:
-        super().__init__(f"photo is the lead photo of stories {story_ids}")
+        super().__init__(f"photo is used by stories {story_ids}")
         self.story_ids = story_ids
 
 
 def delete_photo(photo: Photo, *, actor: Person) -> None:
     """Delete an unused photo, its renditions and their files; refuse (PhotoInUse) when a story
-    leads with it. The foreign key refuses too, should a story take it up meanwhile."""
+    leads with it or places it in its body. The lead's foreign key refuses too, should a story
+    take it up meanwhile."""
     if users := stories_using(photo.id):
         raise PhotoInUse([s.id for s in users])
     photo_id, original = photo.id, photo.original_key

@@ -61,6 +61,12 @@ ACCESS = {
         endpoint: SIGNED_IN
         for endpoint in (
             "newsroom.act",
+            "newsroom.autosave_new",
+            "newsroom.autosave_story",
+            "newsroom.discard_new_copy",
+            "newsroom.discard_story_copy",
+            "newsroom.preview_form",
+            "newsroom.preview_new",
             "newsroom.budget",
             "newsroom.calendar",
             "newsroom.comments",
