@@ -378,10 +378,13 @@ def story_photo_problems(lead_photo_id: int | None, body_html: str) -> dict[str,
     return errors
 
 
-def record_body_photos(story_id: int, body_html: str) -> None:
+def record_body_photos(story_id: int, body_html: str) -> set[int]:
     """Keep the story's rows of placed photos in step with its rendered body (in the caller's
-    transaction, beside the UPDATE of the body)."""
-    db.session.execute(delete(StoryPhoto).where(StoryPhoto.story_id == story_id))
+    transaction, beside the UPDATE of the body). Returns the photos the body placed before,
+    whose public copies may have to go."""
+    placed = StoryPhoto.story_id == story_id
+    before = set(db.session.scalars(select(StoryPhoto.photo_id).where(placed)))
+    db.session.execute(delete(StoryPhoto).where(placed))
     rows = [
         {
             "story_id": story_id,
@@ -395,6 +398,7 @@ def record_body_photos(story_id: int, body_html: str) -> None:
     ]
     if rows:
         db.session.execute(insert(StoryPhoto), rows)
+    return before
 
 
 # --- editing and deleting -----------------------------------------------------------------------

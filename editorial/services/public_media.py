@@ -1,7 +1,7 @@
 """Public copies of photos, kept in step with the stories (only for stores that copy: S3).
 
-A photo is public while a public story (`editorial.public.is_public`) uses it: as its lead
-photo or in its body. With the
+A photo is public while a public story uses it (`editorial.public.photo_is_public`: as its lead
+or in its body). With the
 local store that is checked on every request to /media/<key>, so nothing here does anything.
 With S3 the renditions are private objects and readers get copies under the public prefix:
 they are made when a story using the photo goes public (publish now, a scheduled publish, an
@@ -18,12 +18,12 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Rendition, Story, StoryPhoto
-from editorial.public import NOW, is_public
+from editorial.models import Photo, Rendition, Story, StoryPhoto
+from editorial.public import NOW, photo_is_public
 from editorial.services import after_commit
 from editorial.storage import media_store
 from editorial.timeutil import utcnow
@@ -39,29 +39,23 @@ def copies_kept() -> bool:
     return media_store().public_copies
 
 
-def photos_of(story_ids: list[int]) -> set[int]:
-    """The photos these stories use now, as lead or in the body (none without copies)."""
-    if not copies_kept():
-        return set()
-    leads = select(Story.lead_photo_id).where(Story.id.in_(story_ids))
-    placed = select(StoryPhoto.photo_id).where(StoryPhoto.story_id.in_(story_ids))
-    found = set(db.session.scalars(leads)) | set(db.session.scalars(placed))
-    return {photo for photo in found if photo is not None}
-
-
 def stories_changed(story_ids: Iterable[int], *, also_photos: Iterable[int | None] = ()) -> None:
     """Call inside the transaction that changes whether these stories are public (or which
-    photos they use): their photos' public copies follow after commit. `also_photos`: photos
-    the stories used before the change."""
+    photo leads them): their photos' public copies follow after commit. `also_photos`: photos
+    the stories led with before the change."""
     if not copies_kept():
         return
     ids = list(story_ids)
-    wanted = sorted(photos_of(ids) | {p for p in also_photos if p is not None})
+    rows = db.session.execute(
+        select(Story.lead_photo_id, Story.embargo_at).where(Story.id.in_(ids))
+    ).all()
+    in_body = db.session.scalars(select(StoryPhoto.photo_id).where(StoryPhoto.story_id.in_(ids)))
+    photos = {row.lead_photo_id for row in rows} | set(in_body) | set(also_photos)
+    wanted = sorted(p for p in photos if p is not None)
     if not wanted:
         return
     now = utcnow()
-    embargoes = db.session.scalars(select(Story.embargo_at).where(Story.id.in_(ids)))
-    lifts = sorted({when for when in embargoes if when and when > now})
+    lifts = sorted({row.embargo_at for row in rows if row.embargo_at and row.embargo_at > now})
     after_commit(lambda: queue_sync(wanted, lifts))
 
 
@@ -76,25 +70,17 @@ def queue_sync(photo_ids: list[int], at: Iterable[datetime] = ()) -> bool:
     return queued
 
 
-def _public_uses() -> Select[tuple[int | None]]:
-    """The photos public stories use, as lead or in the body (the /media/ route's check)."""
-    leads = select(Story.lead_photo_id.label("photo_id")).where(is_public())
-    placed = select(StoryPhoto.photo_id).join(Story, Story.id == StoryPhoto.story_id)
-    return select(union(leads, placed.where(is_public())).subquery().c.photo_id)
-
-
 def public_photos(photo_ids: Iterable[int]) -> set[int]:
-    """Of these photos, those a public story uses now."""
-    uses = _public_uses().subquery()
-    query = select(uses.c.photo_id).where(uses.c.photo_id.in_(list(photo_ids))).distinct()
-    return {photo for photo in db.session.scalars(query, {NOW: utcnow()}) if photo is not None}
+    """Of these photos, those a public story uses now (the /media/ route's check)."""
+    query = select(Photo.id).where(Photo.id.in_(list(photo_ids)), photo_is_public(Photo.id))
+    return set(db.session.scalars(query, {NOW: utcnow()}))
 
 
 def _keys(photo_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
     """Rendition keys per photo: of these photos, or (None) of every public photo."""
     query = select(Rendition.photo_id, Rendition.key)
     if photo_ids is None:
-        query = query.where(Rendition.photo_id.in_(_public_uses()))
+        query = query.where(photo_is_public(Rendition.photo_id))
     else:
         query = query.where(Rendition.photo_id.in_(list(photo_ids)))
     by_photo: dict[int, list[str]] = {}

@@ -240,7 +240,7 @@ def save_story(
 
     now = utcnow()
     old_slug, state = story.slug, StoryState(story.state)
-    old_photos = public_media.photos_of([story.id])  # before the edit (S3 only; else none)
+    old_lead = story.lead_photo_id
     reopen = reopens_review(actor.actor, story.facts, workflow_policy())
     new_state = REOPENED_STATE if reopen else state
     values = {
@@ -274,7 +274,7 @@ def save_story(
         rollback()
         current = db.session.get(Story, story.id)
         raise StaleStory(story.id, expected_version, current.version if current else 0)
-    record_body_photos(story.id, values["body_html"])
+    old_body = record_body_photos(story.id, values["body_html"])
     db.session.expire(story)
     story.tags = tags_for(data.tags)
     if old_slug != slug:
@@ -311,8 +311,8 @@ def save_story(
         )
     if state is StoryState.PUBLISHED:
         purge_public_cache()
-        # Other photos, an embargo set again, a reopened review: the copies follow.
-        public_media.stories_changed([story.id], also_photos=old_photos)
+        # Another lead photo, an embargo set again, a reopened review: the copies follow.
+        public_media.stories_changed([story.id], also_photos=[old_lead, *old_body])
     if forget_copy:
         drafts.forget_copy(actor.id, drafts.story_key(story.id))
     commit()

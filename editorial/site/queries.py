@@ -24,9 +24,7 @@ from sqlalchemy import (
     Result,
     Select,
     bindparam,
-    exists,
     func,
-    or_,
     select,
 )
 from sqlalchemy.orm import joinedload, selectinload
@@ -45,7 +43,7 @@ from editorial.models import (
     Tag,
     story_tags,
 )
-from editorial.public import NOW, is_public
+from editorial.public import NOW, is_public, photo_is_public
 from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
 from editorial.services.photos import ref_problem
@@ -99,15 +97,9 @@ def release() -> None:
 
 @cache
 def _public_rendition() -> Select:
-    leads = select(Story.id).where(is_public(), Story.lead_photo_id == Rendition.photo_id)
-    in_body = (
-        select(StoryPhoto.story_id)
-        .join(Story, Story.id == StoryPhoto.story_id)
-        .where(is_public(), StoryPhoto.photo_id == Rendition.photo_id)
-    )
     return (
         select(Rendition.format)
-        .where(Rendition.key == bindparam("rendition_key"), or_(exists(leads), exists(in_body)))
+        .where(Rendition.key == bindparam("rendition_key"), photo_is_public(Rendition.photo_id))
         .limit(1)
     )
 
