@@ -307,6 +307,31 @@ def test_a_new_focal_point_on_a_public_photo_swaps_its_public_crops(nr: Newsroom
     assert nr.public_statuses(photo_id) == {200}
 
 
+def test_a_photo_placed_in_a_body_is_public_with_its_story(nr: Newsroom) -> None:
+    lead, placed = nr.photo(), nr.photo()
+    story = nr.make.story(
+        nr.reporter,
+        nr.desk,
+        StoryState.PUBLISHED,
+        editor=nr.editor,
+        lead_photo_id=lead,
+        body=f'The river rose.\n\n![Boats](photo:{placed} "At dawn")\n\nThe end.',
+    )
+    assert nr.public_statuses(placed) == {200}
+    data = StoryInput(
+        headline=story.headline,
+        body="The river rose. The photo went.",
+        desk_id=story.desk_id,
+        slug=story.slug,
+        lead_photo_id=lead,
+    )
+    save_story(story, data, actor=nr.editor, expected_version=story.version)
+    assert nr.public_statuses(placed) == {404}  # dropped from the body: taken down
+    assert nr.public_statuses(lead) == {200}
+    public_media.sweep()
+    assert nr.public_statuses(placed) == {404}
+
+
 def test_the_sweep_puts_right_what_lost_jobs_left(
     nr: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
