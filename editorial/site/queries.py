@@ -490,7 +490,7 @@ def _picture(
             (MIME[fmt], ", ".join(f"{urls[r.key]} {r.width}w" for r in renditions))
             for fmt, renditions in ordered
         ],
-        social=(absolute(urls[social.key]), social.width, social.height),
+        social=(_absolute(urls[social.key]), social.width, social.height),
         renditions=tuple(
             (MIME[fmt], urls[r.key], r.width, r.height)
             for fmt, renditions in ordered
@@ -499,7 +499,14 @@ def _picture(
     )
 
 
-def story_images(story_ids: list[int]) -> dict[int, list[tuple[str, LeadPhoto]]]:
+def _absolute(url: str) -> str:
+    """A media URL made absolute, unless its base already was (the API's)."""
+    return absolute(url) if url.startswith("/") else url
+
+
+def story_images(
+    story_ids: list[int], media_base: str = "/media/"
+) -> dict[int, list[tuple[str, LeadPhoto]]]:
     """Per story (of those given, already public), its photos as ("lead" | "body", photo):
     the lead first, then the body's in order; only photos with renditions. Three queries for
     any number of stories (the API's list)."""
@@ -525,10 +532,11 @@ def story_images(story_ids: list[int]) -> dict[int, list[tuple[str, LeadPhoto]]]
     images: dict[int, list[tuple[str, LeadPhoto]]] = {}
     for row in leads:
         if (photo := found.get(row.lead_photo_id)) is not None:
-            images.setdefault(row.id, []).append(("lead", _picture(photo, row.lead_caption)))
+            lead = _picture(photo, row.lead_caption, media_base)
+            images.setdefault(row.id, []).append(("lead", lead))
     for use in placed:
         if (photo := found.get(use.photo_id)) is not None:
-            picture = _picture(photo, use.caption, alt=use.alt)
+            picture = _picture(photo, use.caption, media_base, alt=use.alt)
             images.setdefault(use.story_id, []).append(("body", picture))
     return images
 
