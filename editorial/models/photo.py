@@ -53,7 +53,7 @@ class Photo(Model):
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="photo",
         cascade="all, delete-orphan",
-        order_by="(Rendition.format, Rendition.width)",
+        order_by="(Rendition.crop, Rendition.format, Rendition.width)",
         lazy="raise",
     )
 
@@ -62,13 +62,20 @@ class Photo(Model):
 
 
 class Rendition(Model):
-    """One re-encoded, metadata-free file made from a photo: a format at a width."""
+    """One re-encoded, metadata-free file made from a photo: a format at a width, of the whole
+    frame (crop "") or of a crop around the focal point (imaging.CROPS: card, square, social).
+    Whoever lists a photo's whole-frame renditions filters on `crop == ""`."""
 
     __tablename__ = "renditions"
-    __table_args__ = (UniqueConstraint("photo_id", "format", "width"),)
+    __table_args__ = (UniqueConstraint("photo_id", "crop", "format", "width"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    crop: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # The focal point a crop was cut around: a crop whose point is not the photo's is stale,
+    # and the next renditions job cuts it again (None for the whole frame).
+    focal_x: Mapped[float | None] = mapped_column(Float)
+    focal_y: Mapped[float | None] = mapped_column(Float)
     format: Mapped[str] = mapped_column(String(10))  # avif, webp, jpeg
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

@@ -25,6 +25,7 @@ from editorial.extensions import csrf, db
 from editorial.models import Person, Photo, Rendition, Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, person
+from editorial.newsroom.focal import FocalPanel, focal_panel
 from editorial.newsroom.forms import PhotoDetailsForm, PhotoForm, desk_choices, parse_int
 from editorial.newsroom.visibility import visible_condition
 from editorial.services.errors import ValidationFailed
@@ -109,7 +110,7 @@ def media_thumbnail(photo_id: int):
     """The smallest JPEG rendition, for staff only (the public URL works only once published)."""
     key = db.session.scalar(
         select(Rendition.key)
-        .where(Rendition.photo_id == photo_id, Rendition.format == "jpeg")
+        .where(Rendition.photo_id == photo_id, Rendition.crop == "", Rendition.format == "jpeg")
         .order_by(Rendition.width)
         .limit(1)
     )
@@ -166,6 +167,7 @@ def render_photo(
     *,
     errors: dict[str, str] | None = None,
     refused_delete: bool = False,
+    focal: FocalPanel | None = None,
     status: int = 200,
 ):
     general = _place_errors(form, errors)
@@ -185,6 +187,7 @@ def render_photo(
         refused_delete=refused_delete,
         form=form,
         general_errors=general,
+        focal=focal or focal_panel(photo),
     ), status
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +24,7 @@ from editorial.models import Desk, Person, Photo, Rendition, Story, StoryPhoto
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
 from editorial.rendering import PhotoRef, photo_refs
 from editorial.services import after_commit, audit, commit, rollback
+from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
@@ -136,31 +139,45 @@ def queue_renditions(photo_id: int) -> bool:
 
 
 def make_renditions(photo_id: int) -> int:
-    """Make whatever renditions of the photo are missing; the number made (0 when complete).
+    """Make whatever renditions of the photo are missing or stale; the number made (0 when
+    complete). A crop is stale when it was cut around another focal point than the photo's.
 
     Safe to run twice, also at once: the files are named by their content (a second writer
-    writes the same bytes under the same name) and the rows are unique per format and width.
+    writes the same bytes under the same name) and the rows are unique per crop, format and
+    width. A focal point changed while this ran wins: the crops cut around the old one are not
+    saved (the change queued its own job).
     """
     photo = db.session.scalar(
         select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
     )
     if photo is None:
         return 0
-    wanted = {
-        (fmt, width)
-        for fmt in imaging.rendition_formats()
-        for width in imaging.rendition_widths(photo.width)
-    }
+    focal = (photo.focal_x, photo.focal_y)
+    wanted = imaging.wanted_renditions(photo.width, photo.height)
     have = {
-        (r.format, r.width) for r in photo.renditions if (mediastore.renditions() / r.key).is_file()
+        (r.crop, r.format, r.width)
+        for r in photo.renditions
+        if (mediastore.renditions() / r.key).is_file()
+        and (r.crop == imaging.FULL or (r.focal_x, r.focal_y) == focal)
     }
-    made = 0
+    made, written, replaced = 0, [], []
     original = mediastore.originals() / photo.original_key
-    for encoded in imaging.encode_all(original, wanted - have):
-        _store(photo, encoded)
+    for encoded in imaging.encode_all(original, wanted - have, focal):
+        key, old = _store(photo, encoded, focal)
+        written.append(key)
+        replaced += [old] if old else []
         made += 1
     if photo.renditions_ready_at is None:
         photo.renditions_ready_at = utcnow()
+    if _focal_point_now(photo_id) != focal:
+        rollback()
+        kept = set(db.session.scalars(select(Rendition.key).where(Rendition.key.in_(written))))
+        _remove_renditions([key for key in written if key not in kept])
+        log.info("photo %s: focal point changed meanwhile; its own job cuts the crops", photo_id)
+        return 0
+    if replaced and stories_using(photo_id):
+        purge_public_cache()  # pages naming the old crops' files are stale with this commit
+    after_commit(lambda: _remove_renditions(replaced))
     try:
         commit()
     except IntegrityError:  # another worker stored the same renditions first: they are done
@@ -170,35 +187,76 @@ def make_renditions(photo_id: int) -> int:
     return made
 
 
-def _store(photo: Photo, encoded: imaging.Encoded) -> None:
+def _focal_point_now(photo_id: int) -> tuple[float, float] | None:
+    """The photo's focal point as committed, its row locked (PostgreSQL) until this commits:
+    a change of focal point waits, then queues a job that cuts its crops."""
+    row = db.session.execute(
+        select(Photo.focal_x, Photo.focal_y).where(Photo.id == photo_id).with_for_update()
+    ).one_or_none()
+    return None if row is None else (row.focal_x, row.focal_y)
+
+
+def _store(
+    photo: Photo, encoded: imaging.Encoded, focal: tuple[float, float]
+) -> tuple[str, str | None]:
+    """Write the file and its row: its key, and the key of a file it replaces (a stale crop)."""
     # The photo's id is hashed in with the bytes: two uploads of one file are two photos, each
     # public or not on its own, so they must not share a rendition name (the names are unique,
     # and a clash read as "another worker made them" left the second photo processing for good).
     digest = hashlib.sha256(f"{photo.id}:".encode() + encoded.content).hexdigest()[:24]
-    key = f"{digest}-{encoded.width}.{'jpg' if encoded.format == 'jpeg' else encoded.format}"
+    extension = "jpg" if encoded.format == "jpeg" else encoded.format
+    suffix = f"{encoded.crop}-" if encoded.crop else ""
+    key = f"{digest}-{suffix}{encoded.width}.{extension}"
     mediastore.write_file(mediastore.renditions() / key, encoded.content)
     existing = next(
-        (r for r in photo.renditions if (r.format, r.width) == (encoded.format, encoded.width)),
+        (
+            r
+            for r in photo.renditions
+            if (r.crop, r.format, r.width) == (encoded.crop, encoded.format, encoded.width)
+        ),
         None,
     )
-    if existing is None:  # a row whose file went missing is rewritten in place
-        existing = Rendition(format=encoded.format, width=encoded.width)
+    if existing is None:  # a row whose file went missing, or a stale crop, is rewritten in place
+        existing = Rendition(crop=encoded.crop, format=encoded.format, width=encoded.width)
         photo.renditions.append(existing)
+    old = existing.key if existing.key not in (None, key) else None
     existing.height, existing.key, existing.size_bytes = (
         encoded.height,
         key,
         len(encoded.content),
     )
+    if encoded.crop:
+        existing.focal_x, existing.focal_y = focal
+    return key, old
+
+
+def _remove_renditions(keys: list[str]) -> None:
+    for key in keys:
+        (mediastore.renditions() / key).unlink(missing_ok=True)
 
 
 def photos_missing_renditions() -> list[int]:
-    """Photos uploaded a while ago whose renditions were never finished."""
+    """Photos uploaded a while ago whose renditions were never finished, and photos whose
+    crops are missing (made before crops existed) or stale (their job after a change of focal
+    point was lost)."""
     grace = timedelta(seconds=current_app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
     before = utcnow() - grace
+    crops = select(Rendition.id).where(
+        Rendition.photo_id == Photo.id, Rendition.crop != imaging.FULL
+    )
+    stale = crops.where(or_(Rendition.focal_x != Photo.focal_x, Rendition.focal_y != Photo.focal_y))
     return list(
         db.session.scalars(
             select(Photo.id)
-            .where(Photo.renditions_ready_at.is_(None), Photo.created_at <= before)
+            .where(
+                or_(
+                    and_(Photo.renditions_ready_at.is_(None), Photo.created_at <= before),
+                    and_(
+                        Photo.renditions_ready_at.is_not(None),
+                        or_(~crops.exists(), stale.exists()),
+                    ),
+                )
+            )
             .order_by(Photo.id)
         )
     )
@@ -369,6 +427,44 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
         data={"fields": changed},
     )
     commit()
+
+
+def set_focal_point(photo: Photo, x_percent: float, y_percent: float, *, actor: Person) -> bool:
+    """Set where the crops centre, in percent from the left and from the top; queue the crops
+    cut again. False when the point was already there (nothing changes, nothing is queued)."""
+    errors = {
+        name: f"Enter a number from 0 to 100 (percent from the {edge})."
+        for name, edge, value in (
+            ("focal_x", "left edge", x_percent),
+            ("focal_y", "top edge", y_percent),
+        )
+        if not (math.isfinite(value) and 0 <= value <= 100)
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    # Stored as fractions, rounded to a tenth of a percent (what the field shows).
+    x, y = round(x_percent / 100, 4), round(y_percent / 100, 4)
+    before = (photo.focal_x, photo.focal_y)
+    result = db.session.execute(
+        update(Photo)
+        .where(Photo.id == photo.id, or_(Photo.focal_x != x, Photo.focal_y != y))
+        .values(focal_x=x, focal_y=y)
+    )
+    changed = cast(CursorResult[Any], result).rowcount
+    if not changed:
+        rollback()
+        return False
+    audit.record(
+        "photo.focal_point_set",
+        actor=actor,
+        subject_type="photo",
+        subject_id=photo.id,
+        data={"from": [before[0], before[1]], "to": [x, y]},
+    )
+    photo_id = photo.id
+    after_commit(lambda: queue_renditions(photo_id))
+    commit()
+    return True
 
 
 class PhotoInUse(Exception):

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload, selectinload
 
+from editorial import imaging
 from editorial.database import READ_ONLY
 from editorial.extensions import db
 from editorial.models import (
@@ -188,13 +189,18 @@ class Card:
 
 @dataclass(frozen=True)
 class Thumb:
-    """A listing's small photo: a JPEG <img> with its srcset, sized so the card never shifts."""
+    """A listing's small photo: the 3:2 card crop as a <picture> (AVIF, WebP, then a JPEG
+    <img> with its srcset), sized so the card never shifts; `square` are the 1:1 crop's
+    sources, for the small thumbnail beside a list item on phones."""
 
     alt: str
     width: int
     height: int
     src: str
     srcset: str
+    sources: list[tuple[str, str]]  # (MIME type, srcset) of the card crop, best format first
+    square: list[tuple[str, str]]  # the same of the square crop, JPEG last
+    square_size: tuple[int, int] | None
 
 
 CARD_COLUMNS = (
@@ -386,7 +392,7 @@ def article_of(story: Story, media_base: str = "/media/", *, warn: bool = False)
         tags=[(t.name, url_for("site.tag", tag_slug=t.slug)) for t in story.tags],
         notices=[Notice(c.note, c.is_correction, c.created_at) for c in story.corrections],
         word_count=story.word_count,
-        lead=_picture(lead, story.lead_caption, media_base) if lead and lead.renditions else None,
+        lead=_picture(lead, story.lead_caption, media_base) if lead else None,
         body_photos=body_photos,
     )
 
@@ -406,6 +412,7 @@ class RenditionFile:
     width: int
     height: int
     key: str
+    crop: str = imaging.FULL
 
 
 @dataclass(frozen=True)
@@ -433,6 +440,7 @@ def _photo_data_query() -> Select:
             Rendition.width,
             Rendition.height,
             Rendition.key,
+            Rendition.crop,
         )
         .outerjoin(Rendition, Rendition.photo_id == Photo.id)
         .where(Photo.id.in_(bindparam("photo_ids", expanding=True)))
@@ -453,7 +461,9 @@ def photo_data(photo_ids: Iterable[int]) -> dict[int, PhotoData]:
                 row.id, row.alt_text, row.caption, row.credit, row.renditions_ready_at, []
             )
         if row.key is not None:
-            photo.renditions.append(RenditionFile(row.format, row.width, row.height, row.key))
+            photo.renditions.append(
+                RenditionFile(row.format, row.width, row.height, row.key, row.crop)
+            )
     return found
 
 
@@ -464,21 +474,24 @@ def _ref_ids(refs: Iterable[PhotoRef]) -> set[int]:
 def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
     """A lead photo with its renditions (one query), or None while it has none."""
     photo = photo_data([photo_id]).get(photo_id)
-    if photo is None or not photo.renditions:
-        return None
-    return _picture(photo, caption, media_base)
+    return None if photo is None else _picture(photo, caption, media_base)
 
 
 def _picture(
     photo: PhotoData, caption: str = "", media_base: str = "/media/", alt: str = ""
-) -> LeadPhoto:
-    """A photo whose renditions are loaded (at least one), as <picture> needs it."""
-    by_format = _by_format(photo.renditions)
+) -> LeadPhoto | None:
+    """A photo as <picture> needs it: its whole-frame renditions (None while it has none)."""
+    whole = [r for r in photo.renditions if r.crop == imaging.FULL]
+    if not whole:
+        return None
+    by_format = _by_format(whole)
     jpegs = _jpegs(by_format)
     largest = jpegs[-1]
-    social = _best(jpegs, SOCIAL_WIDTH)
+    # The share card: the 1200 x 630 crop around the focal point (a large whole-frame JPEG
+    # until the crops are cut, as for a photo uploaded before they existed).
+    social = next((r for r in photo.renditions if r.crop == "social"), _best(jpegs, SOCIAL_WIDTH))
     ordered = sorted(by_format.items(), key=lambda item: MIME_ORDER[item[0]])
-    urls = {r.key: media_url(r.key, media_base) for r in photo.renditions}
+    urls = {r.key: media_url(r.key, media_base) for r in (*whole, social)}
     return LeadPhoto(
         alt=alt or photo.alt_text,
         caption=caption or photo.caption,
@@ -531,12 +544,14 @@ def story_images(
     }
     images: dict[int, list[tuple[str, LeadPhoto]]] = {}
     for row in leads:
-        if (photo := found.get(row.lead_photo_id)) is not None:
-            lead = _picture(photo, row.lead_caption, media_base)
+        if (photo := found.get(row.lead_photo_id)) and (
+            lead := _picture(photo, row.lead_caption, media_base)
+        ):
             images.setdefault(row.id, []).append(("lead", lead))
     for use in placed:
-        if (photo := found.get(use.photo_id)) is not None:
-            picture = _picture(photo, use.caption, media_base, alt=use.alt)
+        if (photo := found.get(use.photo_id)) and (
+            picture := _picture(photo, use.caption, media_base, alt=use.alt)
+        ):
             images.setdefault(use.story_id, []).append(("body", picture))
     return images
 
@@ -564,10 +579,11 @@ def body_with_photos(
 
     def figure(ref: PhotoRef) -> str:
         photo = found.get(ref.photo_id or 0)
-        if photo is None or not photo.renditions or photo.renditions_ready_at is None:
-            picture = None
-        else:
-            picture = _picture(photo, ref.caption, media_base, alt=ref.alt)
+        picture = (
+            _picture(photo, ref.caption, media_base, alt=ref.alt)
+            if photo is not None and photo.renditions_ready_at is not None
+            else None
+        )
         problem = ref_problem(ref, photo) if warn else ""
         warning = (
             Markup('<p class="photo-warning" role="alert"><strong>Photo:</strong> {}</p>').format(
@@ -611,6 +627,16 @@ def figure_html(picture: LeadPhoto, sizes: str = BODY_SIZES) -> Markup:
 AnyRendition = Rendition | RenditionFile
 
 
+def _sources(
+    by_format: dict[str, list[AnyRendition]], media_base: str = "/media/"
+) -> list[tuple[str, str]]:
+    """(MIME type, srcset) per format, best first (the order of <source> elements)."""
+    return [
+        (MIME[fmt], _srcset(renditions, media_base))
+        for fmt, renditions in sorted(by_format.items(), key=lambda item: MIME_ORDER[item[0]])
+    ]
+
+
 def _by_format(renditions: Iterable[AnyRendition]) -> dict[str, list[AnyRendition]]:
     """Renditions per format, narrowest first."""
     by_format: dict[str, list[AnyRendition]] = {}
@@ -641,14 +667,15 @@ def _thumb_query() -> Select:
         .where(
             is_public(),
             Photo.renditions_ready_at.is_not(None),
-            Rendition.format == "jpeg",
+            Rendition.crop.in_(("card", "square")),
             Story.id.in_(bindparam("story_ids", expanding=True)),
         )
     )
 
 
 def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
-    """The lists again, each public card with its lead photo's thumbnail: one query for all."""
+    """The lists again, each public card with its lead photo's thumbnail (its card and square
+    crops): one query for all. A photo whose crops are not cut yet shows none for now."""
     ids = {card.id for cards in lists for card in cards}
     rows = db.session.execute(_thumb_query(), {NOW: utcnow(), "story_ids": list(ids)})
     alts: dict[int, str] = {}
@@ -656,18 +683,29 @@ def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
     for story_id, alt, rendition in rows:
         alts[story_id] = alt
         renditions.setdefault(story_id, []).append(rendition)
-    thumbs = {story_id: _thumb(alts[story_id], found) for story_id, found in renditions.items()}
+    thumbs = {
+        story_id: thumb
+        for story_id, found in renditions.items()
+        if (thumb := _thumb(alts[story_id], found)) is not None
+    }
     return [[replace(card, thumb=thumbs.get(card.id)) for card in cards] for cards in lists]
 
 
-def _thumb(alt: str, renditions: list[Rendition]) -> Thumb:
-    jpegs = _jpegs(_by_format(renditions))
+def _thumb(alt: str, renditions: list[Rendition]) -> Thumb | None:
+    card = _by_format(r for r in renditions if r.crop == "card")
+    if not card:
+        return None
+    square = _by_format(r for r in renditions if r.crop == "square")
+    jpegs, square_jpegs = _jpegs(card), (_jpegs(square) if square else [])
     return Thumb(
         alt=alt,
         width=jpegs[-1].width,
         height=jpegs[-1].height,
         src=media_url(_best(jpegs, THUMB_WIDTH).key),
         srcset=_srcset(jpegs),
+        sources=_sources(card),
+        square=_sources(square),
+        square_size=(square_jpegs[-1].width, square_jpegs[-1].height) if square_jpegs else None,
     )
 
 
@@ -679,6 +717,7 @@ def feed_images(story_ids: list[int]) -> dict[int, tuple[str, int, int]]:
         .join(Rendition, Rendition.photo_id == Story.lead_photo_id)
         .where(
             Story.id.in_(story_ids),
+            Rendition.crop == imaging.FULL,
             Rendition.format == "jpeg",
             Rendition.width <= FALLBACK_WIDTH,
         )

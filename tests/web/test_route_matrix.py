@@ -83,6 +83,7 @@ ACCESS = {
             "newsroom.remove_photo",
             "newsroom.restore",
             "newsroom.search",
+            "newsroom.set_photo_focal_point",
             "newsroom.story",
             "newsroom.upload_media",
         )

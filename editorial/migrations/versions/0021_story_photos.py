@@ -1,7 +1,7 @@
 """story photos: the photos a story's body places, kept in step with the body
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-01 17:30:00
 
 A body places a library photo as ![alt](photo:123 "caption"). One row per placement, so
@@ -16,7 +16,7 @@ from alembic import op
 from editorial.rendering import photo_refs, render_body
 
 revision = "0021"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
