@@ -442,7 +442,11 @@ def _photo_data_query() -> Select:
             Rendition.key,
             Rendition.crop,
         )
-        .outerjoin(Rendition, Rendition.photo_id == Photo.id)
+        # The whole frames and the share card: the list crops are not an article's business.
+        .outerjoin(
+            Rendition,
+            (Rendition.photo_id == Photo.id) & Rendition.crop.in_((imaging.FULL, "social")),
+        )
         .where(Photo.id.in_(bindparam("photo_ids", expanding=True)))
     )
 
