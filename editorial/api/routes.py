@@ -9,6 +9,7 @@ from flask import abort, jsonify, request, url_for
 from editorial.api.blueprint import bp
 from editorial.site import queries
 from editorial.site.cache import public_page
+from editorial.storage import public_base
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -37,18 +38,24 @@ def _summary(card: queries.Card) -> dict[str, Any]:
     }
 
 
+def _media_base() -> str:
+    """Photos in the API are absolute URLs, in the images and in body_html alike (the site's
+    /media/, or the public store's base URL, which is absolute already)."""
+    return queries.absolute(public_base())
+
+
 def _image(role: str, picture: queries.LeadPhoto) -> dict[str, Any]:
     """A public story's photo: its JPEG for any client, and every rendition by format."""
     return {
         "role": role,
-        "url": queries.absolute(picture.src),
+        "url": picture.src,
         "width": picture.width,
         "height": picture.height,
         "alt": picture.alt,
         "caption": picture.caption,
         "credit": picture.credit,
         "renditions": [
-            {"type": mime, "url": queries.absolute(url), "width": width, "height": height}
+            {"type": mime, "url": url, "width": width, "height": height}
             for mime, url, width, height in picture.renditions
         ],
     }
@@ -70,7 +77,7 @@ def stories():
     total = queries.count(query)
     pages = max(1, -(-total // per_page))
     items = queries.cards(query, per_page, (page - 1) * per_page)
-    images = queries.story_images([card.id for card in items])
+    images = queries.story_images([card.id for card in items], _media_base())
 
     def link(number: int) -> str | None:
         if not 1 <= number <= pages:
@@ -102,7 +109,7 @@ def story(story_id: int):
     found = queries.public_story_by_id(story_id)
     if found is None:
         abort(404, "No such story.")
-    article = queries.article_of(found)
+    article = queries.article_of(found, media_base=_media_base())
     return jsonify(
         _summary(article.card)
         | {

@@ -507,7 +507,9 @@ def _picture(
     )
 
 
-def story_images(story_ids: list[int]) -> dict[int, list[tuple[str, LeadPhoto]]]:
+def story_images(
+    story_ids: list[int], media_base: str | None = None
+) -> dict[int, list[tuple[str, LeadPhoto]]]:
     """Per story (of those given, already public), its photos as ("lead" | "body", photo):
     the lead first, then the body's in order; only photos with renditions. Three queries for
     any number of stories (the API's list)."""
@@ -533,10 +535,11 @@ def story_images(story_ids: list[int]) -> dict[int, list[tuple[str, LeadPhoto]]]
     images: dict[int, list[tuple[str, LeadPhoto]]] = {}
     for row in leads:
         if (photo := found.get(row.lead_photo_id)) is not None:
-            images.setdefault(row.id, []).append(("lead", _picture(photo, row.lead_caption)))
+            lead = _picture(photo, row.lead_caption, media_base)
+            images.setdefault(row.id, []).append(("lead", lead))
     for use in placed:
         if (photo := found.get(use.photo_id)) is not None:
-            picture = _picture(photo, use.caption, alt=use.alt)
+            picture = _picture(photo, use.caption, media_base, alt=use.alt)
             images.setdefault(use.story_id, []).append(("body", picture))
     return images
 

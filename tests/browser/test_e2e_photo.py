@@ -1,12 +1,14 @@
 """A real browser end to end with a photo (issue 10): a reporter uploads it in Media, makes it the
 lead photo of a story (and places it in the body), submits; an editor approves and publishes; a
-reader's article shows the image loaded, with its caption and credit, at desktop and at phone
-width. The renditions are made by the live stack's real Celery worker, not eagerly.
+reader's article shows the images loaded, with caption and credit, at desktop and at phone
+width, and axe and the Nu checker find nothing in it. The renditions are made by the live
+stack's real Celery worker, not eagerly.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -15,19 +17,26 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.browser.conftest import (
+    AXE,
     EDITOR,
     REPORTER,
+    VNU,
     LiveStack,
     button_or_link,
     click_and_wait,
     expect,
     goto,
     latest_news,
+    need,
     screenshot,
     sign_in,
     sign_out,
 )
+from tests.browser.test_accessibility import describe as describe_axe
+from tests.browser.test_accessibility import run_axe
 from tests.browser.test_e2e_publish import open_for_review
+from tests.browser.test_markup import describe as describe_vnu
+from tests.browser.test_markup import run_vnu, served_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -145,3 +154,18 @@ def test_a_photo_from_upload_to_reader(
         body = reader.locator("figure.body-photo")
         expect(body.locator("img")).to_have_attribute("loading", "lazy")
         check_figure(reader, body, BODY_CAPTION, f"photo-article-body-{label}")
+
+    # The article with its figures is as clean as the pages the markup and axe tests visit.
+    need("axe-core", AXE.is_file(), "./scripts/test-deps installs it from npm")
+    violations = run_axe(reader)
+    assert not violations, describe_axe(violations)
+    need("java", shutil.which("java") is not None, "apt-get install default-jre-headless")
+    need("vnu-jar", VNU.is_file(), "./scripts/test-deps installs it from npm")
+    served = tmp_path / "article.html"
+    served.write_text(served_html(reader), encoding="utf-8")
+    errors = [
+        m
+        for m in run_vnu([served])["article.html"]
+        if m.get("type") in {"error", "non-document-error"}
+    ]
+    assert not errors, describe_vnu(errors)

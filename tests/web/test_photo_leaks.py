@@ -8,6 +8,7 @@ carries each public story's photos, lead and body. SQLite and PostgreSQL.
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -173,6 +174,9 @@ def test_published_the_body_photo_is_public_and_in_the_api(
         for url in [image["url"], *(r["url"] for r in image["renditions"])]:
             with reader.get(url.removeprefix(site)) as response:
                 assert response.status_code == 200, url
+    body_urls = re.findall(r'(?:src|srcset)="([^"]+)"', detail["body_html"])
+    assert body_urls and all(url.startswith(site + "/media/") for url in body_urls)
+    assert f"{MARKER} at the river" in detail["body_html"]
     html = reader.get(article_path(story)).get_data(as_text=True)
     assert f"{MARKER} at the river" in html and '<figure class="body-photo">' in html
 
