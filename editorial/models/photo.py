@@ -47,6 +47,10 @@ class Photo(Model):
     # Set once every rendition exists; until then the newsroom shows "processing" and the
     # beat job re-queues the photo (a worker may have died mid-way).
     renditions_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A new original waiting for its renditions (originals/<replacement_key>): until the worker
+    # has made them, stories keep showing the old ones; then one commit swaps them.
+    replacement_key: Mapped[str | None] = mapped_column(String(80))
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     desk: Mapped[Desk | None] = relationship(lazy="raise")
     uploaded_by: Mapped[Person] = relationship(lazy="raise")

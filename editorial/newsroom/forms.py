@@ -17,6 +17,7 @@ from wtforms import (
     BooleanField,
     FileField,
     HiddenField,
+    MultipleFileField,
     SelectField,
     StringField,
     TextAreaField,
@@ -67,14 +68,20 @@ class PhotoDetailsForm(FlaskForm):
     alt_text = StringField("Alt text")
 
 
-class PhotoForm(PhotoDetailsForm):
-    """The upload form of the photo library: the file and its words."""
+PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"
 
-    photo = FileField(
-        "Photo",
-        render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"},
-    )
+
+class PhotoForm(PhotoDetailsForm):
+    """The upload form of the photo library: the files (one or several) and their words."""
+
+    photo = MultipleFileField("Photo", render_kw={"accept": PHOTO_TYPES})
     desk = SelectField("Desk", choices=[], validate_choice=False)
+
+
+class ReplaceFileForm(FlaskForm):
+    """A new original for a photo, on its page."""
+
+    photo = FileField("New file", render_kw={"accept": PHOTO_TYPES})
 
 
 def desk_choices(person: Person, story: Story | None = None) -> list[tuple[str, str]]:

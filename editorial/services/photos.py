@@ -8,12 +8,14 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from editorial import imaging, mediastore
 from editorial.extensions import db
@@ -21,6 +23,7 @@ from editorial.jobs import Job, enqueue
 from editorial.models import Desk, Person, Photo, Rendition, Story
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
 from editorial.services import after_commit, audit, commit, rollback
+from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
@@ -51,28 +54,34 @@ def _field_problems(data: PhotoInput) -> dict[str, str]:
     }
 
 
-def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -> Photo:
-    """Keep the original privately, record the photo and queue its renditions.
-
-    Refusals raise ValidationFailed with the problem under "photo" (the file) or the field's
-    name, so the form can be shown again with everything else as typed.
-    """
+def input_problems(data: PhotoInput) -> dict[str, str]:
+    """What is wrong with the words and desk typed beside an upload (empty: nothing)."""
     errors = _field_problems(data)
     if data.desk_id is not None and db.session.get(Desk, data.desk_id) is None:
         errors["desk"] = "Choose one of the desks offered."
+    return errors
+
+
+def upload_photo(
+    stream: IO[bytes] | None, data: PhotoInput, *, actor: Person, file_first: bool = False
+) -> Photo:
+    """Keep the original privately, record the photo and queue its renditions.
+
+    What was typed wins over the file's own caption and credit; with `file_first` (one of
+    several files) the file's own win and the typed words fill in where it has none.
+    Refusals raise ValidationFailed with the problem under "photo" (the file) or the field's
+    name, so the form can be shown again with everything else as typed.
+    """
+    errors = input_problems(data)
     if stream is None:
         errors["photo"] = "Choose a photo to upload."
     if errors:
         raise ValidationFailed(errors)
     assert stream is not None
-    staged, digest, size = _receive(stream)
-    try:
-        found = imaging.inspect(staged, current_app.config["PHOTO_MAX_PIXELS"])
-    except imaging.BadImage as refusal:
-        staged.unlink()
-        raise ValidationFailed({"photo": str(refusal)}) from None
-    key = f"{digest}.{found.extension}"
-    os.replace(staged, mediastore.originals() / key)  # same content, same name: a re-upload is free
+    key, found, digest, size = receive_original(stream)
+    typed = (data.caption.strip(), data.credit.strip())
+    embedded = (found.caption[:CAPTION_MAX], found.credit[:CREDIT_MAX])
+    first, second = (embedded, typed) if file_first else (typed, embedded)
     photo = Photo(
         content_hash=digest,
         original_key=key,
@@ -80,8 +89,8 @@ def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -
         size_bytes=size,
         width=found.width,
         height=found.height,
-        caption=data.caption.strip() or found.caption[:CAPTION_MAX],
-        credit=data.credit.strip() or found.credit[:CREDIT_MAX],
+        caption=first[0] or second[0],
+        credit=first[1] or second[1],
         alt_text=data.alt_text.strip(),
         desk_id=data.desk_id,
         uploaded_by_id=actor.id,
@@ -99,6 +108,20 @@ def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -
     after_commit(lambda: queue_renditions(photo_id))
     commit()
     return photo
+
+
+def receive_original(stream: IO[bytes]) -> tuple[str, imaging.Inspected, str, int]:
+    """Store an upload as a private original after judging it by decoding: (its key, what it
+    is, its SHA-256, its size). A refusal is ValidationFailed under "photo", nothing kept."""
+    staged, digest, size = _receive(stream)
+    try:
+        found = imaging.inspect(staged, current_app.config["PHOTO_MAX_PIXELS"])
+    except imaging.BadImage as refusal:
+        staged.unlink()
+        raise ValidationFailed({"photo": str(refusal)}) from None
+    key = f"{digest}.{found.extension}"
+    os.replace(staged, mediastore.originals() / key)  # same content, same name: a re-upload is free
+    return key, found, digest, size
 
 
 def _receive(stream: IO[bytes]) -> tuple[Path, str, int]:
@@ -145,6 +168,8 @@ def make_renditions(photo_id: int) -> int:
     )
     if photo is None:
         return 0
+    if photo.replacement_key is not None and not _take_replacement(photo):
+        return 0
     wanted = {
         (fmt, width)
         for fmt in imaging.rendition_formats()
@@ -169,6 +194,44 @@ def make_renditions(photo_id: int) -> int:
     return made
 
 
+def _take_replacement(photo: Photo) -> bool:
+    """Start swapping in the photo's new original, inside the transaction that will also hold
+    its new renditions: the old rows go (their files only after the commit), so a worker killed
+    mid-way leaves the old renditions serving and the replacement still waiting. False when
+    another worker took the replacement first."""
+    new_key, old_key = photo.replacement_key, photo.original_key
+    assert new_key is not None
+    found = imaging.inspect(
+        mediastore.originals() / new_key, current_app.config["PHOTO_MAX_PIXELS"]
+    )
+    claimed = db.session.execute(
+        update(Photo)
+        .where(Photo.id == photo.id, Photo.replacement_key == new_key)
+        .values(
+            original_key=new_key,
+            content_hash=new_key.partition(".")[0],
+            format=found.format,
+            size_bytes=(mediastore.originals() / new_key).stat().st_size,
+            width=found.width,
+            height=found.height,
+            replacement_key=None,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if cast(CursorResult[Any], claimed).rowcount != 1:
+        rollback()
+        return False
+    retired = [r.key for r in photo.renditions]
+    db.session.execute(delete(Rendition).where(Rendition.photo_id == photo.id))
+    for rendition in photo.renditions:
+        db.session.expunge(rendition)
+    set_committed_value(photo, "renditions", [])
+    if stories_using(photo.id):  # cached pages name the old files, which are about to go
+        purge_public_cache()
+    after_commit(lambda: _remove_files(old_key, retired))
+    return True
+
+
 def _store(photo: Photo, encoded: imaging.Encoded) -> None:
     # The photo's id is hashed in with the bytes: two uploads of one file are two photos, each
     # public or not on its own, so they must not share a rendition name (the names are unique,
@@ -191,13 +254,18 @@ def _store(photo: Photo, encoded: imaging.Encoded) -> None:
 
 
 def photos_missing_renditions() -> list[int]:
-    """Photos uploaded a while ago whose renditions were never finished."""
+    """Photos uploaded (or replaced) a while ago whose renditions were never finished."""
     grace = timedelta(seconds=current_app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
     before = utcnow() - grace
     return list(
         db.session.scalars(
             select(Photo.id)
-            .where(Photo.renditions_ready_at.is_(None), Photo.created_at <= before)
+            .where(
+                or_(
+                    Photo.renditions_ready_at.is_(None) & (Photo.created_at <= before),
+                    Photo.replacement_key.is_not(None) & (Photo.replaced_at <= before),
+                )
+            )
             .order_by(Photo.id)
         )
     )
@@ -302,7 +370,8 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
 
 def _remove_files(original: str, keys: list[str]) -> None:
     # The original is named by its content: another photo row may share it (a re-upload).
-    if db.session.scalar(select(Photo.id).where(Photo.original_key == original).limit(1)) is None:
+    sharing = or_(Photo.original_key == original, Photo.replacement_key == original)
+    if db.session.scalar(select(Photo.id).where(sharing).limit(1)) is None:
         (mediastore.originals() / original).unlink(missing_ok=True)
     for key in keys:
         (mediastore.renditions() / key).unlink(missing_ok=True)

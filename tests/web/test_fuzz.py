@@ -51,6 +51,7 @@ EXCLUDED: dict[str, str] = {
     # Its text fields and its hostile files (SVG, polyglot, truncated, bombs, oversize) are
     # tested in tests/web/test_photo_upload.py; the fuzz does not generate files yet.
     "newsroom.upload_media": "a file upload: bad files are tested in test_photo_upload.py",
+    "newsroom.replace_media": "a file upload: bad files are tested in test_photo_replace.py",
 }
 
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))

@@ -81,6 +81,7 @@ ACCESS = {
             "newsroom.photo_page",
             "newsroom.read_notification",
             "newsroom.remove_photo",
+            "newsroom.replace_media",
             "newsroom.restore",
             "newsroom.search",
             "newsroom.story",

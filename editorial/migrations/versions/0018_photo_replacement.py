@@ -1,0 +1,39 @@
+"""photo replacement: a new original waiting for its renditions, and the history index
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-01 17:10:00
+
+A replaced photo keeps its old renditions until the worker has made the new ones
+(`replacement_key`, `replaced_at`); a photo's page lists its audit events by subject.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import editorial.timeutil
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("photos", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("replacement_key", sa.String(length=80), nullable=True))
+        batch_op.add_column(
+            sa.Column("replaced_at", editorial.timeutil.UTCDateTime(timezone=True), nullable=True)
+        )
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_audit_events_subject", ["subject_type", "subject_id", "at"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_events_subject")
+    with op.batch_alter_table("photos", schema=None) as batch_op:
+        batch_op.drop_column("replaced_at")
+        batch_op.drop_column("replacement_key")
