@@ -95,6 +95,7 @@ def replace_photo_file(photo: Photo, stream: IO[bytes] | None, *, actor: Person)
             {"photo": "This is the file the photo already has. Choose a different file."}
         )
     previous = {"format": photo.format, "width": photo.width, "height": photo.height}
+    superseded = photo.replacement_key  # an earlier replacement still waiting: this one wins
     db.session.execute(
         update(Photo)
         .where(Photo.id == photo.id)
@@ -113,5 +114,7 @@ def replace_photo_file(photo: Photo, stream: IO[bytes] | None, *, actor: Person)
         },
     )
     photo_id = photo.id
+    if superseded is not None and superseded != key:
+        after_commit(lambda: photos.remove_original_if_unused(superseded))
     after_commit(lambda: photos.queue_renditions(photo_id))
     commit()

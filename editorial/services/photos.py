@@ -198,12 +198,24 @@ def _take_replacement(photo: Photo) -> bool:
     """Start swapping in the photo's new original, inside the transaction that will also hold
     its new renditions: the old rows go (their files only after the commit), so a worker killed
     mid-way leaves the old renditions serving and the replacement still waiting. False when
-    another worker took the replacement first."""
+    there is nothing to make: another worker took the replacement first, or its file is gone
+    (the photo then keeps its original)."""
     new_key, old_key = photo.replacement_key, photo.original_key
     assert new_key is not None
-    found = imaging.inspect(
-        mediastore.originals() / new_key, current_app.config["PHOTO_MAX_PIXELS"]
-    )
+    try:
+        found = imaging.inspect(
+            mediastore.originals() / new_key, current_app.config["PHOTO_MAX_PIXELS"]
+        )
+    except (OSError, imaging.BadImage):  # the file went missing: keep the old one, say so
+        log.error("photo %s: replacement %s unreadable; the original stays", photo.id, new_key)
+        db.session.execute(
+            update(Photo)
+            .where(Photo.id == photo.id, Photo.replacement_key == new_key)
+            .values(replacement_key=None)
+            .execution_options(synchronize_session="fetch")
+        )
+        commit()
+        return False
     claimed = db.session.execute(
         update(Photo)
         .where(Photo.id == photo.id, Photo.replacement_key == new_key)
@@ -355,13 +367,15 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
     leads with it. The foreign key refuses too, should a story take it up meanwhile."""
     if users := stories_using(photo.id):
         raise PhotoInUse([s.id for s in users])
-    photo_id, original = photo.id, photo.original_key
+    photo_id, original, pending = photo.id, photo.original_key, photo.replacement_key
     keys = list(db.session.scalars(select(Rendition.key).where(Rendition.photo_id == photo_id)))
     audit.record("photo.deleted", actor=actor, subject_type="photo", subject_id=photo_id)
     try:
         db.session.execute(delete(Rendition).where(Rendition.photo_id == photo_id))
         db.session.execute(delete(Photo).where(Photo.id == photo_id))
         after_commit(lambda: _remove_files(original, keys))
+        if pending is not None:  # a replacement that never got its renditions
+            after_commit(lambda: remove_original_if_unused(pending))
         commit()
     except IntegrityError:
         rollback()
@@ -369,9 +383,14 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
 
 
 def _remove_files(original: str, keys: list[str]) -> None:
-    # The original is named by its content: another photo row may share it (a re-upload).
-    sharing = or_(Photo.original_key == original, Photo.replacement_key == original)
-    if db.session.scalar(select(Photo.id).where(sharing).limit(1)) is None:
-        (mediastore.originals() / original).unlink(missing_ok=True)
+    remove_original_if_unused(original)
     for key in keys:
         (mediastore.renditions() / key).unlink(missing_ok=True)
+
+
+def remove_original_if_unused(key: str) -> None:
+    """Remove an original file unless a photo still names it. It is named by its content, so
+    another photo (a re-upload of the same file) may share it, or be waiting to swap it in."""
+    sharing = or_(Photo.original_key == key, Photo.replacement_key == key)
+    if db.session.scalar(select(Photo.id).where(sharing).limit(1)) is None:
+        (mediastore.originals() / key).unlink(missing_ok=True)

@@ -5,6 +5,7 @@ names and the old files go only once the new ones exist. SQLite and PostgreSQL."
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,9 +22,11 @@ from editorial.models import AuditEvent, Person, Photo, Rendition, Story
 from editorial.services import photos
 from editorial.services.photo_files import replace_photo_file
 from editorial.timeutil import utcnow
+from editorial.workflow import StoryState
 from tests import photokit
 from tests.conftest import Factory, csrf_token, login
 from tests.web.conftest import Newsroom, post_form
+from tests.web.sitekit import article_path
 from tests.web.test_photo_upload import BAD, CountingStream
 
 
@@ -222,3 +225,70 @@ def test_the_service_refuses_without_a_file(any_app: Flask, nr: Newsroom) -> Non
     photo = _photo(nr.reporter)
     with pytest.raises(photos.ValidationFailed):
         replace_photo_file(photo, None, actor=nr.reporter)
+
+
+def test_a_published_storys_page_shows_the_new_file_at_once(
+    any_app: Flask, nr: Newsroom, make: Factory
+) -> None:
+    """The public cache is purged with the swap: a cached page never names deleted files."""
+    photo = _photo(nr.reporter)
+    story = make.story(nr.reporter, nr.desk, StoryState.PUBLISHED, editor=nr.editor)
+    db.session.execute(update(Story).where(Story.id == story.id).values(lead_photo_id=photo.id))
+    db.session.commit()
+    reader = any_app.test_client()
+    path = article_path(db.session.get(Story, story.id))
+    _, old_keys = files_of(photo.id)
+    before = reader.get(path).get_data(as_text=True)
+    assert any(key in before for key in old_keys)
+    replace_photo_file(photo, io.BytesIO(photokit.png((1000, 700))), actor=nr.reporter)
+    _, new_keys = files_of(photo.id)
+    after = reader.get(path).get_data(as_text=True)
+    assert not any(key in after for key in old_keys)
+    assert any(key in after for key in new_keys)
+    for key in re.findall(r"/media/([0-9a-f]+-\d+\.(?:jpg|webp|avif))", after):
+        response = reader.get(f"/media/{key}")
+        assert response.status_code == 200, key
+        response.close()
+
+
+def test_a_newer_replacement_supersedes_a_waiting_one(
+    any_app: Flask, nr: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = _photo(nr.reporter)
+    monkeypatch.setattr(photos, "queue_renditions", lambda _id: False)
+    replace_photo_file(photo, io.BytesIO(photokit.png((800, 500))), actor=nr.reporter)
+    first = db.session.get(Photo, photo.id).replacement_key
+    assert first and (mediastore.originals() / first).is_file()
+    replace_photo_file(photo, io.BytesIO(photokit.png((600, 400))), actor=nr.reporter)
+    db.session.expire_all()
+    second = db.session.get(Photo, photo.id).replacement_key
+    assert second != first and not (mediastore.originals() / first).exists()
+    photos.make_renditions(photo.id)
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id).width == 600
+
+
+def test_deleting_a_photo_removes_its_waiting_replacement(
+    any_app: Flask, nr: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = _photo(nr.reporter)
+    monkeypatch.setattr(photos, "queue_renditions", lambda _id: False)
+    replace_photo_file(photo, io.BytesIO(photokit.png((800, 500))), actor=nr.reporter)
+    pending = db.session.get(Photo, photo.id).replacement_key
+    photos.delete_photo(db.session.get(Photo, photo.id), actor=nr.reporter)
+    assert pending and not (mediastore.originals() / pending).exists()
+    assert list(mediastore.originals().iterdir()) == []
+
+
+def test_a_replacement_whose_file_is_gone_leaves_the_photo_as_it_was(
+    any_app: Flask, nr: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = _photo(nr.reporter)
+    before = files_of(photo.id)
+    monkeypatch.setattr(photos, "queue_renditions", lambda _id: False)
+    replace_photo_file(photo, io.BytesIO(photokit.png((800, 500))), actor=nr.reporter)
+    (mediastore.originals() / db.session.get(Photo, photo.id).replacement_key).unlink()
+    assert photos.make_renditions(photo.id) == 0
+    assert files_of(photo.id) == before
+    assert db.session.get(Photo, photo.id).replacement_key is None
+    assert all(exists(key) for key in before[1])
