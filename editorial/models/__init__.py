@@ -4,7 +4,7 @@ from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
-from editorial.models.photo import Photo, Rendition
+from editorial.models.photo import Photo, PhotoTag, Rendition
 from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
@@ -36,6 +36,7 @@ __all__ = [
     "Notification",
     "Person",
     "Photo",
+    "PhotoTag",
     "Placement",
     "Rendition",
     "Revision",

@@ -82,3 +82,17 @@ class Rendition(Model):
     size_bytes: Mapped[int] = mapped_column(Integer)
 
     photo: Mapped[Photo] = relationship(back_populates="renditions", lazy="raise")
+
+
+class PhotoTag(Model):
+    """A word the picture desk files a photo under, for the library's search. Newsroom only:
+    a vocabulary apart from the stories' public tags, so no tag page ever hints at a photo."""
+
+    __tablename__ = "photo_tags"
+    __table_args__ = (UniqueConstraint("photo_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    # tag_key(name): "Dhaka", "dhaka" and "Dhaka!" are one tag.
+    key: Mapped[str] = mapped_column(String(80), index=True)

@@ -66,6 +66,7 @@ class PhotoDetailsForm(FlaskForm):
     caption = TextAreaField("Caption")
     credit = StringField("Credit")
     alt_text = StringField("Alt text")
+    tags = StringField("Tags")
 
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"

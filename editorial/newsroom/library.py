@@ -17,9 +17,10 @@ from sqlalchemy.orm import aliased, joinedload
 from werkzeug.datastructures import MultiDict
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, Desk, Person, Photo, Rendition, Story
+from editorial.models import AuditEvent, Desk, Person, Photo, PhotoTag, Rendition, Story
 from editorial.newsroom.forms import FIRST_DAY, LAST_DAY, parse_int
 from editorial.newsroom.planning import day_bounds
+from editorial.services.slugs import tag_key
 
 PAGE_SIZE = 48
 MAX_PAGE = 10_000
@@ -115,20 +116,26 @@ def _used() -> ColumnElement[bool]:
 
 
 def _matches(q: str) -> ColumnElement[bool] | None:
-    """Every word in the caption, credit or alt text (case-insensitive; % and _ are literal)."""
+    """Every word in the caption, credit, alt text or tags (any case; % and _ are literal)."""
     words = q.split()
     if not words:
         return None
-    return and_(
-        *(
-            or_(
-                Photo.caption.icontains(word, autoescape=True),
-                Photo.credit.icontains(word, autoescape=True),
-                Photo.alt_text.icontains(word, autoescape=True),
+    return and_(*(_word(word) for word in words))
+
+
+def _word(word: str) -> ColumnElement[bool]:
+    found = [
+        Photo.caption.icontains(word, autoescape=True),
+        Photo.credit.icontains(word, autoescape=True),
+        Photo.alt_text.icontains(word, autoescape=True),
+    ]
+    if key := tag_key(word):  # a tag by any part of its name: "flood", "2026" find "Floods 2026"
+        found.append(
+            exists().where(
+                PhotoTag.photo_id == Photo.id, PhotoTag.key.contains(key, autoescape=True)
             )
-            for word in words
         )
-    )
+    return or_(*found)
 
 
 def library(filters: LibraryFilters, tz: ZoneInfo) -> tuple[list[Tile], bool]:

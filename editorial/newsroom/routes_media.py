@@ -45,6 +45,7 @@ from editorial.newsroom.library import (
 from editorial.newsroom.visibility import visible_condition
 from editorial.services.errors import ValidationFailed
 from editorial.services.photo_files import Batch, Incoming, replace_photo_file, upload_photos
+from editorial.services.photo_tags import split_tags, tag_names
 from editorial.services.photos import (
     PhotoInput,
     PhotoInUse,
@@ -170,6 +171,7 @@ def upload_media():
         caption=form.caption.data or "",
         credit=form.credit.data or "",
         alt_text=form.alt_text.data or "",
+        tags=split_tags(form.tags.data or ""),
         desk_id=parse_int(form.desk.data),
     )
     files = [
@@ -189,6 +191,11 @@ def upload_media():
     if batch.refused:
         return render_library(form, batch=batch, status=status)
     return redirect(url_for(".media"))
+
+
+def _details(photo: Photo) -> PhotoDetailsForm:
+    """The details form as the photo has them (not from the request)."""
+    return PhotoDetailsForm(formdata=None, obj=photo, tags=", ".join(tag_names(photo.id)))
 
 
 def _photo_or_404(photo_id: int) -> Photo:
@@ -223,6 +230,7 @@ def render_photo(
         photo=photo,
         uploader=db.session.get(Person, photo.uploaded_by_id),
         desk=db.session.get(Desk, photo.desk_id) if photo.desk_id else None,
+        tags=tag_names(photo.id),
         renditions=renditions(photo.id),
         users=users,
         history=[(event, describe_event(event)) for event in events],
@@ -237,7 +245,7 @@ def render_photo(
 @login_required
 def photo_page(photo_id: int):
     photo = _photo_or_404(photo_id)
-    return render_photo(photo, PhotoDetailsForm(obj=photo))
+    return render_photo(photo, _details(photo))
 
 
 @bp.post("/media/<int:photo_id>")
@@ -252,6 +260,7 @@ def edit_photo_details(photo_id: int):
         caption=form.caption.data or "",
         credit=form.credit.data or "",
         alt_text=form.alt_text.data or "",
+        tags=split_tags(form.tags.data or ""),
     )
     try:
         edit_photo(photo, data, actor=person())
@@ -269,7 +278,7 @@ def remove_photo(photo_id: int):
         delete_photo(photo, actor=person())
     except PhotoInUse:
         photo = _photo_or_404(photo_id)
-        form = PhotoDetailsForm(formdata=None, obj=photo)
+        form = _details(photo)
         return render_photo(photo, form, refused_delete=True, status=409)
     flash(f"Photo {photo_id} deleted.", "success")
     return redirect(url_for(".media"))
@@ -281,7 +290,7 @@ def remove_photo(photo_id: int):
 def replace_media(photo_id: int):
     """A new original for the photo; a refusal says why and keeps the page as it was."""
     photo = _photo_or_404(photo_id)
-    details = PhotoDetailsForm(formdata=None, obj=photo)
+    details = _details(photo)
     replace_form = ReplaceFileForm(prefix="replace")
     if problem := csrf_problem():
         return render_photo(
@@ -313,7 +322,7 @@ def _too_large(error: RequestEntityTooLarge):
     message = too_big_message(current_app.config["PHOTO_MAX_BYTES"])
     if request.endpoint == "newsroom.replace_media":
         photo = _photo_or_404(int((request.view_args or {})["photo_id"]))
-        details = PhotoDetailsForm(formdata=None, obj=photo)
+        details = _details(photo)
         return render_photo(photo, details, replace_errors={"photo": message}, status=413)
     if request.endpoint != "newsroom.upload_media":
         return render_error(413, error.description or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, cast
@@ -20,11 +20,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from editorial import imaging, mediastore
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Desk, Person, Photo, Rendition, Story
+from editorial.models import Desk, Person, Photo, PhotoTag, Rendition, Story
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
 from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
+from editorial.services.photo_tags import photo_tag_problems, set_tags
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
 
@@ -43,15 +44,19 @@ class PhotoInput:
     credit: str = ""
     alt_text: str = ""
     desk_id: int | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 def _field_problems(data: PhotoInput) -> dict[str, str]:
     limits = {"caption": CAPTION_MAX, "credit": CREDIT_MAX, "alt_text": ALT_MAX}
-    return {
+    problems = {
         name: f"At most {limit} characters, please."
         for name, limit in limits.items()
         if len(getattr(data, name)) > limit
     }
+    if tags := photo_tag_problems(data.tags):
+        problems["tags"] = tags
+    return problems
 
 
 def input_problems(data: PhotoInput) -> dict[str, str]:
@@ -97,6 +102,7 @@ def upload_photo(
     )
     db.session.add(photo)
     db.session.flush()
+    set_tags(photo.id, data.tags)
     audit.record(
         "photo.uploaded",
         actor=actor,
@@ -344,6 +350,8 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
     changed = sorted(name for name, value in fields.items() if getattr(photo, name) != value)
     for name in changed:
         setattr(photo, name, fields[name])
+    if set_tags(photo.id, data.tags):
+        changed.append("tags")
     audit.record(
         "photo.edited",
         actor=actor,
@@ -372,6 +380,7 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
     audit.record("photo.deleted", actor=actor, subject_type="photo", subject_id=photo_id)
     try:
         db.session.execute(delete(Rendition).where(Rendition.photo_id == photo_id))
+        db.session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id))
         db.session.execute(delete(Photo).where(Photo.id == photo_id))
         after_commit(lambda: _remove_files(original, keys))
         if pending is not None:  # a replacement that never got its renditions

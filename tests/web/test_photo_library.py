@@ -12,15 +12,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from editorial.extensions import db
-from editorial.models import Person, Photo, Story
+from editorial.models import Person, Photo, PhotoTag, Story
 from editorial.newsroom import library
 from editorial.services import photos
+from editorial.services.photo_tags import tag_names
 from tests import photokit
-from tests.conftest import Factory, login
-from tests.web.conftest import Newsroom
+from tests.conftest import Factory, csrf_token, login
+from tests.web.conftest import Newsroom, post_form
 
 
 def _photo(actor: Person, desk_id: int | None = None, **fields: str) -> Photo:
@@ -167,3 +168,74 @@ def test_the_grid_reads_in_a_fixed_number_of_queries(
     for _ in range(4):
         _photo(nr.outsider, desk_id=nr.other_desk.id)
     assert count() == one
+
+
+# --- tags ---------------------------------------------------------------------------------------
+
+
+def _upload(client: FlaskClient, **fields: str):
+    data: dict[str, object] = {
+        "csrf_token": csrf_token(client, "/newsroom/media/"),
+        "caption": "Water in the streets",
+        "credit": "",
+        "alt_text": "Flooded street",
+        "desk": "",
+        **fields,
+        "photo": (io.BytesIO(photokit.png((64, 48))), "flood.png"),
+    }
+    return client.post("/newsroom/media/", data=data, content_type="multipart/form-data")
+
+
+def test_tags_are_searched_edited_and_never_public(
+    any_app: Flask, web: FlaskClient, nr: Newsroom
+) -> None:
+    assert _upload(web, tags="Floods 2026, Sylhet, sylhet!, ").status_code == 302
+    photo = db.session.scalars(select(Photo)).one()
+    other = _photo(nr.reporter, caption="Cricket")
+    assert tag_names(photo.id) == ["Floods 2026", "Sylhet"]  # one tag per key
+    assert shown(web, "q=sylhet") == {photo.id}
+    assert shown(web, "q=2026") == {photo.id}
+    assert shown(web, "q=flood+cricket") == set()
+    page = web.get(f"/newsroom/media/{photo.id}").get_data(as_text=True)
+    assert 'value="Floods 2026, Sylhet"' in page and ">Tags</label>" in page
+    assert 'href="/newsroom/media/?q=Sylhet"' in page
+
+    fields = {"caption": "Water", "credit": "Star", "alt_text": "Flooded street", "tags": "Rain"}
+    assert post_form(web, f"/newsroom/media/{photo.id}", fields).status_code == 302
+    db.session.expire_all()
+    assert tag_names(photo.id) == ["Rain"]
+    assert shown(web, "q=sylhet") == set() and shown(web, "q=rain") == {photo.id}
+    assert "Edited: caption, credit, tags, by" in web.get(f"/newsroom/media/{photo.id}").get_data(
+        as_text=True
+    )
+    # A photo's tag is not a story tag: no public tag page for it.
+    assert any_app.test_client().get("/tag/rain").status_code == 404
+    photos.delete_photo(db.session.get(Photo, other.id), actor=nr.reporter)
+    photos.delete_photo(db.session.get(Photo, photo.id), actor=nr.reporter)
+    assert db.session.scalar(select(func.count(PhotoTag.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("tags", "says"),
+    [
+        ("good, !!!", "is not a usable tag"),
+        ("T" * 61, "Tags are at most 60 characters"),
+        (", ".join(f"t{n}" for n in range(31)), "At most 30 tags"),
+    ],
+    ids=["no-letters", "long", "many"],
+)
+def test_bad_tags_are_refused_and_everything_kept(
+    web: FlaskClient, nr: Newsroom, tags: str, says: str
+) -> None:
+    response = _upload(web, tags=tags, credit="Typed Credit")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and str(escape(says)) in html
+    assert "Water in the streets" in html and 'value="Typed Credit"' in html
+    assert str(escape(tags))[:50] in html
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+    photo = _photo(nr.reporter, caption="Kept")
+    fields = {"caption": "Changed", "credit": "Star", "alt_text": "A", "tags": tags}
+    response = post_form(web, f"/newsroom/media/{photo.id}", fields)
+    assert response.status_code == 422 and str(escape(says)) in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id).caption == "Kept"
