@@ -6,7 +6,8 @@ Create Date: 2026-12-01 17:10:00
 
 A replaced photo keeps its old renditions until the worker has made the new ones
 (`replacement_key`, `replaced_at`); photos carry newsroom-only tags for the library's
-search; a photo's page lists its audit events by subject.
+search; the grid walks an index newest first; a photo's page lists its audit events by
+subject.
 """
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("replaced_at", editorial.timeutil.UTCDateTime(timezone=True), nullable=True)
         )
+        batch_op.create_index("ix_photos_created_at_id", ["created_at", "id"], unique=False)
     op.create_table(
         "photo_tags",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,5 +56,6 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_subject")
     with op.batch_alter_table("photos", schema=None) as batch_op:
+        batch_op.drop_index("ix_photos_created_at_id")
         batch_op.drop_column("replaced_at")
         batch_op.drop_column("replacement_key")
