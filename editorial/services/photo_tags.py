@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from editorial.extensions import db
-from editorial.models import PhotoTag
+from editorial.models import Photo, PhotoTag
 from editorial.services.slugs import tag_key, tag_problems
 
 TAGS_MAX = 30
@@ -39,6 +39,9 @@ def set_tags(photo_id: int, names: list[str]) -> bool:
     for name in names:
         wanted.setdefault(tag_key(name), name)
     wanted.pop("", None)
+    # The photo's row first: two saves at once (a double-click) then take turns, instead of
+    # both inserting the same new tag and one failing on the unique key.
+    db.session.execute(select(Photo.id).where(Photo.id == photo_id).with_for_update())
     rows = db.session.execute(
         select(PhotoTag.key, PhotoTag.name).where(PhotoTag.photo_id == photo_id)
     )
