@@ -7,10 +7,14 @@ photo, with EXIF and GPS), then, each in a child process so their peak memory is
 
 - baseline: decode the JPEG and re-encode it once as a 1024 px JPEG (the least any resizing
   pipeline does);
-- all: every rendition (`imaging.encode_all`: each format at each width);
-- per format: the renditions of one format alone;
+- all: every rendition a photo gets (`imaging.wanted_renditions`: the whole frame in each
+  format at each width, and the crops around the focal point: cards, squares, share card);
+- whole: the whole-frame renditions alone (what a photo got before crops);
+- crops: the crops alone (what a change of focal point costs);
+- per format: the renditions of one format alone (whole frames and crops);
 
-and prints seconds, the child's peak RSS, and each time as a multiple of the baseline.
+and prints seconds, the child's peak RSS, and each time as a multiple of the baseline (the
+machine is shared and noisy: compare ratios, not seconds).
 """
 
 from __future__ import annotations
@@ -46,11 +50,20 @@ def _baseline(path: Path) -> None:
     small.save(io.BytesIO(), "JPEG", quality=82)
 
 
-def _renditions(path: Path, formats: tuple[str, ...]) -> None:
+def wanted(path: Path, job: str, formats: tuple[str, ...]) -> set[tuple[str, str, int]]:
     with Image.open(path) as image:
-        width = image.width
-    wanted = {(f, w) for f in formats for w in imaging.rendition_widths(width)}
-    for _encoded in imaging.encode_all(path, wanted):
+        everything = imaging.wanted_renditions(image.width, image.height)
+    return {
+        (crop, fmt, width)
+        for crop, fmt, width in everything
+        if fmt in formats
+        and (job != "whole" or crop == imaging.FULL)
+        and (job != "crops" or crop != imaging.FULL)
+    }
+
+
+def _renditions(path: Path, job: str, formats: tuple[str, ...]) -> None:
+    for _encoded in imaging.encode_all(path, wanted(path, job, formats), (0.3, 0.4)):
         pass
 
 
@@ -59,7 +72,7 @@ def _child(job: str, path: str, formats: tuple[str, ...], out: multiprocessing.Q
     if job == "baseline":
         _baseline(Path(path))
     else:
-        _renditions(Path(path), formats)
+        _renditions(Path(path), job, formats)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out.put((seconds, peak_mb))
@@ -88,15 +101,22 @@ def main() -> None:
         print(
             f"formats {imaging.rendition_formats()}, widths {imaging.rendition_widths(args.width)}"
         )
-        jobs = [("baseline", ()), ("all", imaging.rendition_formats())]
-        jobs += [(fmt, (fmt,)) for fmt in imaging.rendition_formats()]
+        crops = {n: imaging.crop_sizes(n, args.width, args.height) for n in imaging.CROPS}
+        print("crops " + ", ".join(f"{n} {[w for w, _h in sizes]}" for n, sizes in crops.items()))
+        every = imaging.rendition_formats()
+        jobs = [("baseline", ()), ("all", every), ("whole", every), ("crops", every)]
+        jobs += [(fmt, (fmt,)) for fmt in every]
         base = None
         for name, formats in jobs:
+            count = len(wanted(path, name, formats)) if name != "baseline" else 1
             runs = [measure(name, path, formats) for _ in range(args.repeat)]
             seconds = min(run[0] for run in runs)
             peak = max(run[1] for run in runs)
             base = base or seconds
-            print(f"{name:9} {seconds:7.2f} s  peak RSS {peak:6.0f} MB  x{seconds / base:5.1f}")
+            print(
+                f"{name:9} {count:3} files {seconds:7.2f} s  peak RSS {peak:6.0f} MB"
+                f"  x{seconds / base:5.1f}"
+            )
 
 
 if __name__ == "__main__":

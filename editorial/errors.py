@@ -32,7 +32,11 @@ def render_error(status: int, message: str) -> tuple[str, int] | Response:
         title = escape(TITLES.get(status, "Error"))
         body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p>"
         return Response(body, status, mimetype="text/html")
-    if request.blueprint == "api" or request.path.startswith("/api/"):
+    if (
+        request.blueprint == "api"
+        or request.path.startswith("/api/")
+        or request.accept_mimetypes.best == "application/json"  # the editor's autosave
+    ):
         return jsonify(error=message, status=status), status  # type: ignore[return-value]
     return render_template(
         "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message

@@ -42,6 +42,7 @@ ACCEPTED = {
 # The decoders tried, whatever the file's name says (a multi-picture JPEG opens as MPO).
 DECODERS = ["JPEG", "PNG", "WEBP", "HEIF", "AVIF"]
 WIDTHS = (320, 640, 1024, 1600, 2048)
+FULL = ""  # the crop name of a whole-frame rendition
 QUALITY = {"avif": 55, "webp": 80, "jpeg": 82}
 # Markup in an image's bytes means a polyglot (a file that is also a page or a script), made to
 # be served as something else; in compressed pixel data these byte runs practically never occur
@@ -71,6 +72,65 @@ class Inspected:
     height: int
     caption: str
     credit: str
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A cut of the photo around its focal point, at a fixed aspect ratio (ratio_w:ratio_h)."""
+
+    ratio_w: int
+    ratio_h: int
+    widths: tuple[int, ...]
+    jpeg_only: bool = False  # the social image: share cards fetch one JPEG
+
+
+# Cards on the front page and the lists are 3:2; a listing's small phone thumbnail is square;
+# the share card (og:image, JSON-LD) is the 1200 x 630 that Facebook, LinkedIn and X all show.
+CROPS = {
+    "card": Crop(3, 2, (320, 640, 1024)),
+    "square": Crop(1, 1, (160, 320)),
+    "social": Crop(1200, 630, (1200,), jpeg_only=True),
+}
+
+
+def crop_box(
+    width: int, height: int, focal_x: float, focal_y: float, ratio: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """The largest (left, top, right, bottom) box of aspect `ratio` inside a width x height
+    image, centred on the focal point (fractions 0..1 of width and height) as far as the edges
+    allow: so it always holds the focal point, and only the long side is cut."""
+    ratio_w, ratio_h = ratio
+    if width * ratio_h > height * ratio_w:  # wider than the ratio: keep the height
+        box_h = height
+        box_w = min(width, max(1, (height * ratio_w * 2 + ratio_h) // (ratio_h * 2)))
+    else:
+        box_w = width
+        box_h = min(height, max(1, (width * ratio_h * 2 + ratio_w) // (ratio_w * 2)))
+    left = _clamp(round(_fraction(focal_x) * width - box_w / 2), 0, width - box_w)
+    top = _clamp(round(_fraction(focal_y) * height - box_h / 2), 0, height - box_h)
+    return left, top, left + box_w, top + box_h
+
+
+def _fraction(value: float) -> float:
+    return 0.5 if not math.isfinite(value) else min(1.0, max(0.0, value))
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return min(high, max(low, value))
+
+
+def crop_sizes(name: str, width: int, height: int) -> list[tuple[int, int]]:
+    """The (width, height) of each rendition of crop `name` of a width x height photo: the
+    crop's widths below its box's, and the box's own up to the largest (never an upscale)."""
+    crop = CROPS[name]
+    left, _top, right, _bottom = crop_box(width, height, 0.5, 0.5, (crop.ratio_w, crop.ratio_h))
+    largest = min(right - left, crop.widths[-1])
+    widths = [w for w in crop.widths if w < largest] + [largest]
+    return [(w, max(1, round(w * crop.ratio_h / crop.ratio_w))) for w in widths]
+
+
+def crop_formats(name: str) -> tuple[str, ...]:
+    return ("jpeg",) if CROPS[name].jpeg_only else rendition_formats()
 
 
 def avif_supported() -> bool:
@@ -209,6 +269,7 @@ class Encoded:
     width: int
     height: int
     content: bytes
+    crop: str = FULL
 
 
 def prepared(path: Path) -> Image.Image:
@@ -261,12 +322,27 @@ def _on_white(image: Image.Image) -> Image.Image:
     return Image.alpha_composite(background, rgba).convert("RGB")
 
 
-def encode(image: Image.Image, fmt: str, width: int) -> Encoded:
-    """One rendition: `image` (from prepared()) scaled to `width` and re-encoded."""
-    height = max(1, round(image.height * width / image.width))
-    scaled = (
-        image if width == image.width else image.resize((width, height), Image.Resampling.LANCZOS)
-    )
+def encode(
+    image: Image.Image,
+    fmt: str,
+    width: int,
+    *,
+    crop: str = FULL,
+    focal: tuple[float, float] = (0.5, 0.5),
+) -> Encoded:
+    """One rendition: `image` (from prepared()) scaled to `width` and re-encoded; with `crop`,
+    the crop's box around `focal` scaled to `width` at the crop's exact ratio."""
+    if crop == FULL:
+        box = None
+        height = max(1, round(image.height * width / image.width))
+    else:
+        spec = CROPS[crop]
+        box = crop_box(image.width, image.height, *focal, (spec.ratio_w, spec.ratio_h))
+        height = max(1, round(width * spec.ratio_h / spec.ratio_w))
+    if box is None and width == image.width:
+        scaled = image
+    else:  # resize(box=) cuts and scales in one pass, without a copy of the cut
+        scaled = image.resize((width, height), Image.Resampling.LANCZOS, box=box)
     scaled.info = {}
     buffer = io.BytesIO()
     options: dict[str, object] = {"quality": QUALITY[fmt]}
@@ -275,13 +351,26 @@ def encode(image: Image.Image, fmt: str, width: int) -> Encoded:
     elif fmt == "avif":
         options |= {"speed": 8}  # a little larger for several times less CPU on the worker
     scaled.save(buffer, format=fmt.upper(), **options)
-    return Encoded(fmt, width, height, buffer.getvalue())
+    return Encoded(fmt, width, height, buffer.getvalue(), crop)
 
 
-def encode_all(path: Path, wanted: set[tuple[str, int]]) -> Iterator[Encoded]:
-    """The renditions `wanted` ((format, width) pairs), one at a time (memory: one image)."""
+def wanted_renditions(width: int, height: int) -> set[tuple[str, str, int]]:
+    """Every (crop, format, width) a width x height photo has: whole-frame at each width, and
+    each crop at its widths ("" is the whole frame)."""
+    wanted = {(FULL, fmt, w) for fmt in rendition_formats() for w in rendition_widths(width)}
+    for name in CROPS:
+        for fmt in crop_formats(name):
+            wanted |= {(name, fmt, w) for w, _h in crop_sizes(name, width, height)}
+    return wanted
+
+
+def encode_all(
+    path: Path, wanted: set[tuple[str, str, int]], focal: tuple[float, float] = (0.5, 0.5)
+) -> Iterator[Encoded]:
+    """The renditions `wanted` ((crop, format, width), "" for the whole frame), crops cut
+    around `focal`; one at a time (memory: one image)."""
     if not wanted:
         return
     image = prepared(path)
-    for fmt, width in sorted(wanted):
-        yield encode(image, fmt, width)
+    for crop, fmt, width in sorted(wanted):
+        yield encode(image, fmt, width, crop=crop, focal=focal)

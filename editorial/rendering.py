@@ -1,12 +1,27 @@
-"""Story text: Markdown source to sanitised HTML, slugs, word counts."""
+"""Story text: Markdown source to sanitised HTML, slugs, word counts.
+
+Photos from the library go in the body as `![alt](photo:123 "caption")`. The stored HTML holds
+a placeholder for each (`<figure data-photo=...>`, made here and nowhere else: raw HTML in a
+body is escaped), which the page fills with the photo's `<figure>` when it is shown
+(`fill_photos`), so a photo whose renditions are remade or whose credit is edited shows as it is
+now. Any other image (`![x](https://...)`) becomes a link to it: readers' browsers load images
+from this site only (the CSP's img-src is 'self').
+"""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 # Raw HTML in the source is escaped by the parser, and whatever HTML it produces is cleaned
 # again by nh3: two independent layers between a body and a reader's browser.
@@ -40,6 +55,90 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
+PHOTO_SCHEME = "photo:"
+PHOTO_ID_MAX = 2**31 - 1  # an INTEGER column: a larger number names no photo
+REF_MAX = 40  # of the text after photo: kept in a placeholder (for the newsroom's warning)
+# The placeholder's attributes, in this order (nh3 keeps the order it is given).
+_PLACEHOLDER_ATTRIBUTES = ("data-photo", "data-alt", "data-caption")
+_PLACEHOLDER = re.compile(
+    r'<figure data-photo="([^"]*)" data-alt="([^"]*)" data-caption="([^"]*)"></figure>'
+)
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    """One `![alt](photo:ref "caption")` of a body, as written (alt and caption may be blank:
+    the photo's own alt text and caption are used then)."""
+
+    ref: str  # what followed photo:, e.g. "123" (or "abc" when mistyped)
+    alt: str = ""
+    caption: str = ""
+
+    @property
+    def photo_id(self) -> int | None:
+        """The photo's id, or None when the ref names no possible photo."""
+        if not (self.ref.isascii() and self.ref.isdigit()) or len(self.ref) > 10:
+            return None
+        number = int(self.ref)
+        return number if 1 <= number <= PHOTO_ID_MAX else None
+
+
+def _is_photo(token: Token) -> bool:
+    return token.type == "image" and str(token.attrGet("src") or "").lower().startswith(
+        PHOTO_SCHEME
+    )
+
+
+def _photo_blocks(state: StateCore) -> None:
+    """A paragraph of nothing but photos loses its <p> (a <figure> cannot sit in one); a photo
+    inside running text closes the paragraph around itself (see _render_image)."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "inline" or not token.children or i == 0:
+            continue
+        opener = tokens[i - 1]
+        if opener.type != "paragraph_open" or opener.hidden:
+            continue
+        photos = [child for child in token.children if _is_photo(child)]
+        if not photos:
+            continue
+        alone = all(
+            _is_photo(child)
+            or child.type in ("softbreak", "hardbreak")
+            or (child.type == "text" and not child.content.strip())
+            for child in token.children
+        )
+        if alone:
+            opener.hidden = tokens[i + 1].hidden = True
+            for child in token.children:
+                if not _is_photo(child):
+                    child.type, child.content = "text", ""
+        else:
+            for photo in photos:
+                photo.meta["split"] = True
+
+
+def _render_image(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    if not src.lower().startswith(PHOTO_SCHEME):  # an outside image: a link to it
+        return '<a href="{}">{}</a>'.format(html.escape(src), html.escape(alt.strip() or "Image"))
+    values = (src[len(PHOTO_SCHEME) :][:REF_MAX], alt, str(token.attrGet("title") or ""))
+    attributes = " ".join(
+        f'{name}="{html.escape(value)}"'
+        for name, value in zip(_PLACEHOLDER_ATTRIBUTES, values, strict=True)
+    )
+    figure = f"<figure {attributes}></figure>"
+    return f"</p>{figure}<p>" if token.meta.get("split") else figure
+
+
+_markdown.core.ruler.push("photo_blocks", _photo_blocks)
+_markdown.add_render_rule("image", _render_image)
+
 
 def sanitise_html(html: str) -> str:
     """Keep only harmless markup: no script, no event handlers, no javascript:/data: URLs."""
@@ -53,8 +152,31 @@ def sanitise_html(html: str) -> str:
 
 
 def render_body(source: str) -> str:
-    """Render a story body (Markdown) to sanitised HTML."""
-    return sanitise_html(_markdown.render(source or ""))
+    """Render a story body (Markdown) to sanitised HTML, with a placeholder for each photo."""
+    rendered = _EMPTY_PARAGRAPH.sub("", _markdown.render(source or ""))
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS | {"figure"},
+        attributes=ALLOWED_ATTRIBUTES | {"figure": set(_PLACEHOLDER_ATTRIBUTES)},
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def photo_refs(body_html: str) -> list[PhotoRef]:
+    """The photos a rendered body places, in order."""
+    return [_ref(match) for match in _PLACEHOLDER.finditer(body_html)]
+
+
+def _ref(match: re.Match[str]) -> PhotoRef:
+    ref, alt, caption = (html.unescape(group) for group in match.groups())
+    return PhotoRef(ref=ref, alt=alt, caption=caption)
+
+
+def fill_photos(body_html: str, figure: Callable[[PhotoRef], str]) -> str:
+    """The rendered body with each photo's placeholder replaced by `figure(ref)` (HTML the
+    caller has escaped; an empty string leaves the photo out)."""
+    return _PLACEHOLDER.sub(lambda match: figure(_ref(match)), body_html)
 
 
 def plain_text(source: str) -> str:

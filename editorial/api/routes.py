@@ -37,6 +37,23 @@ def _summary(card: queries.Card) -> dict[str, Any]:
     }
 
 
+def _image(role: str, picture: queries.LeadPhoto) -> dict[str, Any]:
+    """A public story's photo: its JPEG for any client, and every rendition by format."""
+    return {
+        "role": role,
+        "url": queries.absolute(picture.src),
+        "width": picture.width,
+        "height": picture.height,
+        "alt": picture.alt,
+        "caption": picture.caption,
+        "credit": picture.credit,
+        "renditions": [
+            {"type": mime, "url": queries.absolute(url), "width": width, "height": height}
+            for mime, url, width, height in picture.renditions
+        ],
+    }
+
+
 @bp.get("/stories")
 @public_page(vary=("page", "per_page", "section"))
 def stories():
@@ -53,6 +70,7 @@ def stories():
     total = queries.count(query)
     pages = max(1, -(-total // per_page))
     items = queries.cards(query, per_page, (page - 1) * per_page)
+    images = queries.story_images([card.id for card in items])
 
     def link(number: int) -> str | None:
         if not 1 <= number <= pages:
@@ -63,7 +81,11 @@ def stories():
         return queries.absolute(url_for("api.stories", **args))
 
     return jsonify(
-        stories=[_summary(card) for card in items],
+        stories=[
+            _summary(card)
+            | {"images": [_image(role, picture) for role, picture in images.get(card.id, [])]}
+            for card in items
+        ],
         page=page,
         per_page=per_page,
         pages=pages,
@@ -76,7 +98,7 @@ def stories():
 @bp.get("/stories/<int:story_id>")
 @public_page()
 def story(story_id: int):
-    """One public story with its body and notices; anything not public is 404."""
+    """One public story with its body, photos and notices; anything not public is 404."""
     found = queries.public_story_by_id(story_id)
     if found is None:
         abort(404, "No such story.")
@@ -88,6 +110,10 @@ def story(story_id: int):
             "authors": article.authors,
             "tags": [name for name, _url in article.tags],
             "word_count": article.word_count,
+            "images": [
+                *([_image("lead", article.lead)] if article.lead else []),
+                *(_image("body", picture) for picture in article.body_photos),
+            ],
             "corrections": [
                 {
                     "kind": "correction" if notice.is_correction else "update",

@@ -2,9 +2,10 @@
 
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
+from editorial.models.draft import EditorPresence, WorkingCopy
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
-from editorial.models.photo import Photo, PhotoTag, Rendition
+from editorial.models.photo import Photo, PhotoTag, Rendition, StoryPhoto
 from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
@@ -29,6 +30,7 @@ __all__ = [
     "Comment",
     "Correction",
     "Desk",
+    "EditorPresence",
     "EmailState",
     "Heartbeat",
     "LoginSession",
@@ -45,7 +47,9 @@ __all__ = [
     "SlugRedirect",
     "StaffRole",
     "Story",
+    "StoryPhoto",
     "Tag",
+    "WorkingCopy",
     "desk_members",
     "story_authors",
     "story_tags",

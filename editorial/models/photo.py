@@ -59,7 +59,7 @@ class Photo(Model):
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="photo",
         cascade="all, delete-orphan",
-        order_by="(Rendition.format, Rendition.width)",
+        order_by="(Rendition.crop, Rendition.format, Rendition.width)",
         lazy="raise",
     )
 
@@ -68,13 +68,20 @@ class Photo(Model):
 
 
 class Rendition(Model):
-    """One re-encoded, metadata-free file made from a photo: a format at a width."""
+    """One re-encoded, metadata-free file made from a photo: a format at a width, of the whole
+    frame (crop "") or of a crop around the focal point (imaging.CROPS: card, square, social).
+    Whoever lists a photo's whole-frame renditions filters on `crop == ""`."""
 
     __tablename__ = "renditions"
-    __table_args__ = (UniqueConstraint("photo_id", "format", "width"),)
+    __table_args__ = (UniqueConstraint("photo_id", "crop", "format", "width"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    crop: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # The focal point a crop was cut around: a crop whose point is not the photo's is stale,
+    # and the next renditions job cuts it again (None for the whole frame).
+    focal_x: Mapped[float | None] = mapped_column(Float)
+    focal_y: Mapped[float | None] = mapped_column(Float)
     format: Mapped[str] = mapped_column(String(10))  # avif, webp, jpeg
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
@@ -84,6 +91,25 @@ class Rendition(Model):
     size_bytes: Mapped[int] = mapped_column(Integer)
 
     photo: Mapped[Photo] = relationship(back_populates="renditions", lazy="raise")
+
+
+class StoryPhoto(Model):
+    """A photo a story's body places (`![alt](photo:N "caption")`), kept in step with the body
+    on every save, so "is this photo used, is it public" is one indexed lookup.
+
+    `photo_id` is what the body names, with no foreign key: a body may name a photo that does
+    not exist (yet); publishing refuses such a story (services.photos.story_photo_problems).
+    """
+
+    __tablename__ = "story_photos"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0, 1... in the body
+    photo_id: Mapped[int] = mapped_column(Integer, index=True)
+    alt: Mapped[str] = mapped_column(Text, default="")  # as written; blank: the photo's own
+    caption: Mapped[str] = mapped_column(Text, default="")
 
 
 class PhotoTag(Model):

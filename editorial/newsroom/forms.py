@@ -53,6 +53,7 @@ class StoryForm(FlaskForm):
     tags = StringField("Tags")
     embargo = StringField("Embargo", render_kw={"type": "datetime-local"})
     version = HiddenField()
+    draft = HiddenField()  # a new story's draft key (autosave), set by the editor's script
     is_correction = BooleanField("This is a correction")
     correction_note = TextAreaField("Correction note")
     update_note = TextAreaField("Update note")

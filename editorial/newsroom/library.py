@@ -17,7 +17,16 @@ from sqlalchemy.orm import aliased, joinedload
 from werkzeug.datastructures import MultiDict
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, Desk, Person, Photo, PhotoTag, Rendition, Story
+from editorial.models import (
+    AuditEvent,
+    Desk,
+    Person,
+    Photo,
+    PhotoTag,
+    Rendition,
+    Story,
+    StoryPhoto,
+)
 from editorial.newsroom.forms import FIRST_DAY, LAST_DAY, parse_int
 from editorial.newsroom.planning import day_bounds
 from editorial.services.slugs import tag_key
@@ -112,7 +121,11 @@ class Tile:
 
 
 def _used() -> ColumnElement[bool]:
-    return exists().where(Story.lead_photo_id == Photo.id)
+    """A story leads with the photo or places it in its body."""
+    return or_(
+        exists().where(Story.lead_photo_id == Photo.id),
+        exists().where(StoryPhoto.photo_id == Photo.id),
+    )
 
 
 def _matches(q: str) -> ColumnElement[bool] | None:
@@ -218,12 +231,12 @@ def filter_choices() -> dict[str, list[tuple[int, str]]]:
 
 
 def renditions(photo_id: int) -> list[Rendition]:
-    """The photo's renditions, by format and width."""
+    """The photo's renditions: the whole frame, then each crop, by format and width."""
     return list(
         db.session.scalars(
             select(Rendition)
             .where(Rendition.photo_id == photo_id)
-            .order_by(Rendition.format, Rendition.width)
+            .order_by(Rendition.crop, Rendition.format, Rendition.width)
         )
     )
 

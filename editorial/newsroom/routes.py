@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from editorial.newsroom import (  # noqa: F401  (the route modules register themselves)
     queries,
+    routes_autosave,
+    routes_focal,
     routes_history,
     routes_lists,
     routes_media,

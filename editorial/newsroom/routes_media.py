@@ -25,6 +25,7 @@ from editorial.extensions import csrf, db
 from editorial.models import Desk, Person, Photo, Rendition, Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, person, tz
+from editorial.newsroom.focal import FocalPanel, focal_panel
 from editorial.newsroom.forms import (
     PhotoDetailsForm,
     PhotoForm,
@@ -135,7 +136,7 @@ def media_thumbnail(photo_id: int):
     """The smallest JPEG rendition, for staff only (the public URL works only once published)."""
     key = db.session.scalar(
         select(Rendition.key)
-        .where(Rendition.photo_id == photo_id, Rendition.format == "jpeg")
+        .where(Rendition.photo_id == photo_id, Rendition.crop == "", Rendition.format == "jpeg")
         .order_by(Rendition.width)
         .limit(1)
     )
@@ -213,6 +214,7 @@ def render_photo(
     replace_form: ReplaceFileForm | None = None,
     replace_errors: dict[str, str] | None = None,
     refused_delete: bool = False,
+    focal: FocalPanel | None = None,
     status: int = 200,
 ):
     """A photo's page: its file, metadata, uses, renditions, history and forms."""
@@ -238,6 +240,7 @@ def render_photo(
         form=form,
         replace_form=replace_form,
         general_errors=general,
+        focal=focal or focal_panel(photo),
     ), status
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_required
 from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
@@ -12,6 +12,15 @@ from editorial.models import Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import csrf_problem, form_version, person, story_or_404, tz
 from editorial.newsroom.diff import story_diff
+from editorial.newsroom.editing import (
+    Editing,
+    changes_note,
+    differs,
+    my_copy,
+    my_new_drafts,
+    others_editing,
+    when,
+)
 from editorial.newsroom.forms import (
     StoryForm,
     correction_input,
@@ -20,13 +29,32 @@ from editorial.newsroom.forms import (
     story_form_data,
     story_input,
 )
+from editorial.services import drafts
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import StoryInput, create_story, save_story, validate
 from editorial.services.transitions import transition_story
+from editorial.site.queries import story_url
 from editorial.workflow import Action, StoryState, WorkflowError, allowed_actions, can_edit
 
 SUBMIT = "submit"
+SAVED_COPY = (
+    "editor_saved_copy"  # session: the working copy a save replaced (the script forgets it)
+)
+
+
+def saved_copy_marker() -> str:
+    """The key of the working copy the last save replaced, once: the editor's script then
+    drops its browser copy too."""
+    marker: str = session.pop(SAVED_COPY, "")
+    return marker
+
+
+def site_link(story: Story | None) -> str:
+    """The public URL of a published story ("View on site")."""
+    if story is None or story.state != StoryState.PUBLISHED:
+        return ""
+    return story_url(story.desk.slug, story.first_published_at, story.slug)
 
 
 def _can_submit(story: Story | None) -> bool:
@@ -44,8 +72,16 @@ def render_editor(
     message: str = "",
     status: int = 200,
     conflict: dict | None = None,
+    offers: list[dict] | None = None,
+    others: list[Editing] | None = None,
+    locked: bool = False,
+    restored: str = "",
 ) -> tuple[str, int]:
-    """The editor page, with errors beside their fields and the person's text as they sent it."""
+    """The editor page, with errors beside their fields and the person's text as they sent it.
+
+    `offers`: working copies to restore or discard; `others`: who else is editing (`locked`:
+    shown behind "Edit anyway"); `restored`: the time of the working copy in the form.
+    """
     general = []
     for name, text in (errors or {}).items():
         field = form._fields.get(name)
@@ -63,6 +99,17 @@ def render_editor(
         general_errors=general,
         conflict=conflict,
         status=status,
+        offers=offers or [],
+        others=others or [],
+        locked=locked,
+        restored=restored,
+        when=when,
+        changes=changes_note(story) if story is not None else None,
+        site_link=site_link(story),
+        saved_copy=saved_copy_marker(),
+        autosave_url=url_for(".autosave_story", story_id=story.id)
+        if story is not None
+        else url_for(".autosave_new"),
     )
     return html, status
 
@@ -93,7 +140,10 @@ def _submit_after_save(form: StoryForm, story: Story) -> Response | tuple[str, i
     return redirect(url_for(".story", story_id=story.id))
 
 
-def _after_save(form: StoryForm, story: Story, what: str) -> Response | tuple[str, int]:
+def _after_save(
+    form: StoryForm, story: Story, what: str, copy_key: str
+) -> Response | tuple[str, int]:
+    session[SAVED_COPY] = copy_key
     if request.form.get("action") == SUBMIT and _can_submit(story):
         return _submit_after_save(form, story)
     flash(f"{what} (version {story.version}).", "success")
@@ -112,21 +162,49 @@ def new_story():
     form.desk.choices = desk_choices(me)
     form.lead_photo.choices = photo_choices(None)
     if request.method == "GET":
-        form.byline.data = me.byline
-        if len(form.desk.choices) == 1:
-            form.desk.data = form.desk.choices[0][0]
-        return render_editor(form, None)
+        return _new_story_page(form)
     problem = csrf_problem()
     if problem:
         return render_editor(form, None, message=problem, status=400)
     data, errors = story_input(form, tz())
     if errors:
         return render_editor(form, None, errors=_all_errors(data, errors, None), status=422)
+    draft = form.draft.data or ""
+    copy_key = drafts.draft_key(draft) if drafts.DRAFT_KEY.fullmatch(draft) else ""
     try:
-        story = create_story(data, actor=me)
+        story = create_story(data, actor=me, working_copy=copy_key)
     except ValidationFailed as failed:
         return render_editor(form, None, errors=failed.errors, status=422)
-    return _after_save(form, story, "Draft saved")
+    return _after_save(form, story, "Draft saved", copy_key)
+
+
+def _new_story_page(form: StoryForm) -> tuple[str, int]:
+    """A blank editor, offering this person's never-saved drafts; ?restore=<key> fills one in."""
+    me = person()
+    wanted = request.args.get("restore", "")
+    chosen = (
+        my_copy(me.id, drafts.draft_key(wanted)) if drafts.DRAFT_KEY.fullmatch(wanted) else None
+    )
+    if chosen is not None:
+        form.process(data={**chosen.fields, "draft": wanted})
+        return render_editor(form, None, restored=when(chosen.saved_at))
+    copies = my_new_drafts(me.id)
+    form.byline.data = me.byline
+    choices = desk_choices(me)
+    if len(choices) == 1:
+        form.desk.data = choices[0][0]
+    offers = [
+        {
+            "when": when(c.saved_at),
+            "saved_at": c.saved_at,
+            "headline": str(c.fields.get("headline", "")).strip(),
+            "draft": c.key.removeprefix("new:"),
+            "restore_url": url_for(".new_story", restore=c.key.removeprefix("new:")),
+            "discard_url": url_for(".discard_new_copy"),
+        }
+        for c in copies
+    ]
+    return render_editor(form, None, offers=offers)
 
 
 @bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
@@ -142,7 +220,7 @@ def edit_story(story_id: int):
     form.desk.choices = desk_choices(me, story)
     form.lead_photo.choices = photo_choices(story)
     if request.method == "GET":
-        return render_editor(form, story)
+        return _edit_page(form, story)
     problem = csrf_problem()
     if problem:
         return render_editor(form, story, message=problem, status=400)
@@ -155,12 +233,46 @@ def edit_story(story_id: int):
     if errors:
         return render_editor(form, story, errors=_all_errors(data, errors, story), status=422)
     try:
-        save_story(story, data, actor=me, expected_version=expected, correction=correction)
+        save_story(
+            story,
+            data,
+            actor=me,
+            expected_version=expected,
+            correction=correction,
+            forget_copy=True,
+        )
     except ValidationFailed as failed:
         return render_editor(form, story, errors=failed.errors, status=422)
     except StaleStory as stale:
         return _conflict(form, story, data, stale)
-    return _after_save(form, story, "Saved")
+    return _after_save(form, story, "Saved", drafts.story_key(story.id))
+
+
+def _edit_page(form: StoryForm, story: Story) -> tuple[str, int]:
+    """The editor of a saved story: the offer of this person's working copy (?restore=1 puts
+    it in the form, on the version it started from), and who else is editing (behind "Edit
+    anyway", ?anyway=1)."""
+    me = person()
+    copy = my_copy(me.id, drafts.story_key(story.id))
+    others = others_editing(story.id, me.id)
+    locked = bool(others) and not request.args.get("anyway") and not request.args.get("restore")
+    if copy is not None and request.args.get("restore"):
+        form.process(data={**copy.fields, "version": str(copy.base_version)})
+        return render_editor(form, story, others=others, restored=when(copy.saved_at))
+    offers = []
+    # An autosave that lost the race to a save holds the saved text: nothing to offer.
+    if copy is not None and differs(copy.fields, form.data):
+        offers.append(
+            {
+                "when": when(copy.saved_at),
+                "saved_at": copy.saved_at,
+                "behind": copy.base_version != story.version,
+                "base_version": copy.base_version,
+                "restore_url": url_for(".edit_story", story_id=story.id, restore=1),
+                "discard_url": url_for(".discard_story_copy", story_id=story.id),
+            }
+        )
+    return render_editor(form, story, offers=offers, others=others, locked=locked)
 
 
 def _conflict(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
+from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -14,17 +15,22 @@ from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
 from editorial.extensions import db
-from editorial.models import Comment, Placement, Story
+from editorial.models import Comment, Desk, Placement, Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_or_404, tz
-from editorial.newsroom.forms import parse_local_time
+from editorial.newsroom.editing import changes_note, differs, my_copy, when
+from editorial.newsroom.forms import StoryForm, parse_local_time, story_form_data, story_input
+from editorial.newsroom.routes_stories import saved_copy_marker, site_link
+from editorial.rendering import render_body, slugify, word_count
 from editorial.services.comments import add_comment
+from editorial.services.drafts import story_key
 from editorial.services.errors import ValidationFailed
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import set_placement
+from editorial.services.stories import StoryInput, set_placement
 from editorial.services.transitions import transition_story
 from editorial.site import pages as site_pages
 from editorial.site import queries as site_queries
+from editorial.timeutil import utcnow
 from editorial.workflow import (
     HUMAN_ACTIONS,
     Action,
@@ -64,9 +70,18 @@ def render_story(
 ) -> tuple[str, int]:
     """The story page; `errors` maps an action (or 'comment') to its form's field errors."""
     me = person()
+    copy = my_copy(me.id, story_key(story.id))
+    if copy is not None and not differs(copy.fields, story_form_data(story, tz())):
+        copy = None  # what it holds was saved (an autosave that lost the race to a save)
     html = render_template(
         "newsroom/story.html",
+        changes=changes_note(story),
+        site_link=site_link(story),
+        saved_copy=saved_copy_marker(),
+        copy=copy,
+        copy_when=when(copy.saved_at) if copy is not None else "",
         story=story,
+        body_html=site_queries.body_with_photos(story.body_html, STAFF_MEDIA, warn=True)[0],
         actions=sorted(
             allowed_actions(me.actor, story.facts, workflow_policy()),
             key=lambda t: ACTION_ORDER.get(t.action, 0),
@@ -131,9 +146,8 @@ def act(story_id: int, name: str):
         )
     except NoteRequired as error:
         return fail("note", str(error))
-    except ValidationFailed as failed:
-        field, text = next(iter(failed.errors.items()))
-        return fail(field, text)
+    except ValidationFailed as failed:  # every reason at once (lead photo and body photos)
+        return fail(next(iter(failed.errors)), " ".join(failed.errors.values()))
     except WrongState as error:  # the story moved on: say so, and keep the note for a retry
         return render_story(story, status=409, message=str(error), values=values)
     flash(f"{action.label}: done. The story is now {story.facts.state.label.lower()}.", "success")
@@ -187,15 +201,80 @@ def _with_banner(html: str) -> str:
     return BODY_TAG.sub(lambda body: body.group(0) + str(banner), html, count=1)
 
 
-def _site_article(story: Story) -> str:
-    """The public article template filled as the site fills it."""
-    view = site_queries.article_of(story, media_base=STAFF_MEDIA)
+def _from_form(view: site_queries.Article, data: StoryInput) -> site_queries.Article:
+    """The article as the editor's form has it now (nothing saved)."""
+    slug = data.slug.strip() or slugify(data.headline)
+    desk = db.session.get(Desk, data.desk_id) if data.desk_id else None
+    desk_slug = desk.slug if desk is not None else view.card.desk_slug
+    card = replace(
+        view.card,
+        headline=" ".join(data.headline.split()),
+        standfirst=data.standfirst.strip(),
+        byline=" ".join(data.byline.split()),
+        dateline=" ".join(data.dateline.split()).upper(),
+        slug=slug,
+        desk_name=desk.name if desk is not None else view.card.desk_name,
+        desk_slug=desk_slug,
+        desk_url=site_queries.section_url(desk_slug) if desk_slug else "",
+        url=site_queries.story_url(desk_slug or "news", None, slug),
+    )
+    body_html, body_photos = site_queries.body_with_photos(
+        render_body(data.body), STAFF_MEDIA, warn=True
+    )
+    return replace(
+        view,
+        card=card,
+        body_html=body_html,
+        body_photos=body_photos,
+        word_count=word_count(data.body),
+        tags=[
+            (name, url_for("site.tag", tag_slug=slugify(name)))
+            for name in (" ".join(t.split()) for t in data.tags)
+            if name
+        ],
+        lead=site_queries.lead_photo(data.lead_photo_id, data.lead_caption, STAFF_MEDIA)
+        if data.lead_photo_id
+        else None,
+    )
+
+
+def _blank_article() -> site_queries.Article:
+    card = site_queries.Card(
+        id=0,
+        headline="",
+        standfirst="",
+        byline="",
+        dateline="",
+        url="",
+        desk_name="",
+        desk_slug="",
+        desk_url="",
+        published_at=utcnow(),
+        updated_at=None,
+        slug="",
+    )
+    return site_queries.Article(
+        card=card, body_html="", authors=[person().name], tags=[], notices=[], word_count=0
+    )
+
+
+def _site_article(story: Story | None, data: StoryInput | None = None) -> str:
+    """The public article template filled as the site fills it (with the form's text: `data`)."""
+    view = (
+        site_queries.article_of(story, media_base=STAFF_MEDIA, warn=True)
+        if story is not None
+        else _blank_article()
+    )
+    if data is not None:
+        view = _from_form(view, data)
+    exclude = story.id if story is not None else None
+    desk_id = data.desk_id if data is not None and data.desk_id else story.desk_id if story else 0
     html, _ = site_pages.render_page(
         "site/article.html",
         article=view,
-        more=site_queries.more_from_desk(story.desk_id, exclude=story.id, limit=5),
-        top=site_queries.top_news(site_pages.SIDEBAR_COUNT, exclude=story.id),
-        latest=site_queries.latest(site_pages.SIDEBAR_COUNT, exclude=story.id),
+        more=site_queries.more_from_desk(desk_id, exclude=exclude or 0, limit=5),
+        top=site_queries.top_news(site_pages.SIDEBAR_COUNT, exclude=exclude),
+        latest=site_queries.latest(site_pages.SIDEBAR_COUNT, exclude=exclude),
         current=view.card.desk_slug,
         canonical=view.card.url,
         jsonld=site_pages.news_article_jsonld(view),
@@ -209,6 +288,34 @@ def _site_article(story: Story) -> str:
 def preview(story_id: int) -> Response:
     """The story as readers will see it, whatever its state; only for those who can see it."""
     story = story_or_404(story_id, selectinload(Story.tags), selectinload(Story.corrections))
-    response = Response(_with_banner(_site_article(story)), mimetype="text/html")
+    return _preview_response(_site_article(story))
+
+
+def _preview_response(html: str) -> Response:
+    response = Response(_with_banner(html), mimetype="text/html")
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _form_input() -> StoryInput:
+    """The editor's fields as posted (parse errors only drop the field that fails)."""
+    form = StoryForm()
+    form.desk.choices = []
+    form.lead_photo.choices = []
+    data, _ = story_input(form, tz())
+    return data
+
+
+@bp.post("/stories/<int:story_id>/preview")
+@login_required
+def preview_form(story_id: int) -> Response:
+    """The editor's Preview: the text as it is in the form, not as last saved."""
+    story = story_or_404(story_id, selectinload(Story.tags), selectinload(Story.corrections))
+    return _preview_response(_site_article(story, _form_input()))
+
+
+@bp.post("/stories/new/preview")
+@login_required
+def preview_new() -> Response:
+    """Preview of a story never saved: the text in the form, as readers would see it."""
+    return _preview_response(_site_article(None, _form_input()))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -20,8 +21,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from editorial import imaging, mediastore
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Desk, Person, Photo, PhotoTag, Rendition, Story
+from editorial.models import Desk, Person, Photo, PhotoTag, Rendition, Story, StoryPhoto
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
+from editorial.rendering import PhotoRef, photo_refs
 from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
@@ -164,10 +166,13 @@ def queue_renditions(photo_id: int) -> bool:
 
 
 def make_renditions(photo_id: int) -> int:
-    """Make whatever renditions of the photo are missing; the number made (0 when complete).
+    """Make whatever renditions of the photo are missing or stale; the number made (0 when
+    complete). A crop is stale when it was cut around another focal point than the photo's.
 
     Safe to run twice, also at once: the files are named by their content (a second writer
-    writes the same bytes under the same name) and the rows are unique per format and width.
+    writes the same bytes under the same name) and the rows are unique per crop, format and
+    width. A focal point changed while this ran wins: the crops cut around the old one are not
+    saved (the change queued its own job).
     """
     photo = db.session.scalar(
         select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
@@ -176,21 +181,32 @@ def make_renditions(photo_id: int) -> int:
         return 0
     if photo.replacement_key is not None and not _take_replacement(photo):
         return 0
-    wanted = {
-        (fmt, width)
-        for fmt in imaging.rendition_formats()
-        for width in imaging.rendition_widths(photo.width)
-    }
+    focal = (photo.focal_x, photo.focal_y)
+    wanted = imaging.wanted_renditions(photo.width, photo.height)
     have = {
-        (r.format, r.width) for r in photo.renditions if (mediastore.renditions() / r.key).is_file()
+        (r.crop, r.format, r.width)
+        for r in photo.renditions
+        if (mediastore.renditions() / r.key).is_file()
+        and (r.crop == imaging.FULL or (r.focal_x, r.focal_y) == focal)
     }
-    made = 0
+    made, written, replaced = 0, [], []
     original = mediastore.originals() / photo.original_key
-    for encoded in imaging.encode_all(original, wanted - have):
-        _store(photo, encoded)
+    for encoded in imaging.encode_all(original, wanted - have, focal):
+        key, old = _store(photo, encoded, focal)
+        written.append(key)
+        replaced += [old] if old else []
         made += 1
     if photo.renditions_ready_at is None:
         photo.renditions_ready_at = utcnow()
+    if _focal_point_now(photo_id) != focal:
+        rollback()
+        kept = set(db.session.scalars(select(Rendition.key).where(Rendition.key.in_(written))))
+        _remove_renditions([key for key in written if key not in kept])
+        log.info("photo %s: focal point changed meanwhile; its own job cuts the crops", photo_id)
+        return 0
+    if replaced and stories_using(photo_id):
+        purge_public_cache()  # pages naming the old crops' files are stale with this commit
+    after_commit(lambda: _remove_renditions(replaced))
     try:
         commit()
     except IntegrityError:  # another worker stored the same renditions first: they are done
@@ -198,6 +214,15 @@ def make_renditions(photo_id: int) -> int:
         return 0
     log.info("photo %s: %d renditions made", photo_id, made)
     return made
+
+
+def _focal_point_now(photo_id: int) -> tuple[float, float] | None:
+    """The photo's focal point as committed, its row locked (PostgreSQL) until this commits:
+    a change of focal point waits, then queues a job that cuts its crops."""
+    row = db.session.execute(
+        select(Photo.focal_x, Photo.focal_y).where(Photo.id == photo_id).with_for_update()
+    ).one_or_none()
+    return None if row is None else (row.focal_x, row.focal_y)
 
 
 def _take_replacement(photo: Photo) -> bool:
@@ -250,38 +275,66 @@ def _take_replacement(photo: Photo) -> bool:
     return True
 
 
-def _store(photo: Photo, encoded: imaging.Encoded) -> None:
+def _store(
+    photo: Photo, encoded: imaging.Encoded, focal: tuple[float, float]
+) -> tuple[str, str | None]:
+    """Write the file and its row: its key, and the key of a file it replaces (a stale crop)."""
     # The photo's id is hashed in with the bytes: two uploads of one file are two photos, each
     # public or not on its own, so they must not share a rendition name (the names are unique,
     # and a clash read as "another worker made them" left the second photo processing for good).
     digest = hashlib.sha256(f"{photo.id}:".encode() + encoded.content).hexdigest()[:24]
-    key = f"{digest}-{encoded.width}.{'jpg' if encoded.format == 'jpeg' else encoded.format}"
+    extension = "jpg" if encoded.format == "jpeg" else encoded.format
+    suffix = f"{encoded.crop}-" if encoded.crop else ""
+    key = f"{digest}-{suffix}{encoded.width}.{extension}"
     mediastore.write_file(mediastore.renditions() / key, encoded.content)
     existing = next(
-        (r for r in photo.renditions if (r.format, r.width) == (encoded.format, encoded.width)),
+        (
+            r
+            for r in photo.renditions
+            if (r.crop, r.format, r.width) == (encoded.crop, encoded.format, encoded.width)
+        ),
         None,
     )
-    if existing is None:  # a row whose file went missing is rewritten in place
-        existing = Rendition(format=encoded.format, width=encoded.width)
+    if existing is None:  # a row whose file went missing, or a stale crop, is rewritten in place
+        existing = Rendition(crop=encoded.crop, format=encoded.format, width=encoded.width)
         photo.renditions.append(existing)
+    old = existing.key if existing.key not in (None, key) else None
     existing.height, existing.key, existing.size_bytes = (
         encoded.height,
         key,
         len(encoded.content),
     )
+    if encoded.crop:
+        existing.focal_x, existing.focal_y = focal
+    return key, old
+
+
+def _remove_renditions(keys: list[str]) -> None:
+    for key in keys:
+        (mediastore.renditions() / key).unlink(missing_ok=True)
 
 
 def photos_missing_renditions() -> list[int]:
-    """Photos uploaded (or replaced) a while ago whose renditions were never finished."""
+    """Photos uploaded (or replaced) a while ago whose renditions were never finished, and
+    photos whose crops are missing (made before crops existed) or stale (their job after a
+    change of focal point was lost)."""
     grace = timedelta(seconds=current_app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
     before = utcnow() - grace
+    crops = select(Rendition.id).where(
+        Rendition.photo_id == Photo.id, Rendition.crop != imaging.FULL
+    )
+    stale = crops.where(or_(Rendition.focal_x != Photo.focal_x, Rendition.focal_y != Photo.focal_y))
     return list(
         db.session.scalars(
             select(Photo.id)
             .where(
                 or_(
-                    Photo.renditions_ready_at.is_(None) & (Photo.created_at <= before),
-                    Photo.replacement_key.is_not(None) & (Photo.replaced_at <= before),
+                    and_(Photo.renditions_ready_at.is_(None), Photo.created_at <= before),
+                    and_(
+                        Photo.renditions_ready_at.is_not(None),
+                        or_(~crops.exists(), stale.exists()),
+                    ),
+                    and_(Photo.replacement_key.is_not(None), Photo.replaced_at <= before),
                 )
             )
             .order_by(Photo.id)
@@ -294,6 +347,55 @@ def requeue_missing_renditions() -> list[int]:
     missing = photos_missing_renditions()
     db.session.rollback()  # end the read first: on SQLite an open transaction holds the lock
     return [photo_id for photo_id in missing if queue_renditions(photo_id)]
+
+
+class PhotoFacts(Protocol):
+    """What deciding whether a photo may go public reads (a Photo, or the site's PhotoData)."""
+
+    @property
+    def credit(self) -> str: ...
+    @property
+    def alt_text(self) -> str: ...
+    @property
+    def renditions_ready_at(self) -> datetime | None: ...
+
+
+def shortcomings(photo: PhotoFacts | None, *, alt_given: bool = False) -> list[str]:
+    """What keeps a photo from a public page: none, no credit, no alt text (unless the story
+    gives its own), renditions not ready. Empty: it may go public."""
+    if photo is None:
+        return ["is not in the library (no such photo, or it was deleted)"]
+    return [
+        problem
+        for missing, problem in (
+            (not photo.credit.strip(), "has no credit"),
+            (not (alt_given or photo.alt_text.strip()), "has no alt text"),
+            (photo.renditions_ready_at is None, "is still being processed"),
+        )
+        if missing
+    ]
+
+
+def ref_problem(ref: PhotoRef, photo: PhotoFacts | None) -> str:
+    """One sentence on what is wrong with a photo the body places ("" when nothing is)."""
+    if ref.photo_id is None:
+        return (
+            f"“photo:{ref.ref}” in the body names no photo: write photo: and the photo's number"
+            ' from the library, e.g. ![Boats at dawn](photo:12 "Caption").'
+        )
+    problems = shortcomings(photo, alt_given=bool(ref.alt.strip()))
+    if not problems:
+        return ""
+    fix = (
+        f" Fix it on the photo's page (/newsroom/media/{ref.photo_id})."
+        if photo is not None
+        else " Choose a photo from the library."
+    )
+    return f"Photo {ref.photo_id} in the body {_and(problems)}.{fix}"
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def lead_photo_problems(photo_id: int | None) -> dict[str, str]:
@@ -319,13 +421,60 @@ def lead_photo_problems(photo_id: int | None) -> dict[str, str]:
     }
 
 
+def story_photo_problems(lead_photo_id: int | None, body_html: str) -> dict[str, str]:
+    """Why a story with this lead photo and rendered body may not go public yet: every photo
+    it shows needs its credit, alt text and renditions, and every photo it names must exist.
+    Lead problems under "lead_photo", the body's under "body" (empty: it may go public)."""
+    errors = lead_photo_problems(lead_photo_id)
+    refs = photo_refs(body_html)
+    ids = {ref.photo_id for ref in refs if ref.photo_id is not None}
+    found = (
+        {p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(ids)))} if ids else {}
+    )
+    seen: set[str] = set()
+    body = []
+    for ref in refs:
+        problem = ref_problem(ref, found.get(ref.photo_id or 0))
+        if problem and problem not in seen:
+            seen.add(problem)
+            body.append(problem)
+    if body:
+        errors["body"] = " ".join(body) + " Then try again."
+    return errors
+
+
+def record_body_photos(story_id: int, body_html: str) -> None:
+    """Keep the story's rows of placed photos in step with its rendered body (in the caller's
+    transaction, beside the UPDATE of the body)."""
+    db.session.execute(delete(StoryPhoto).where(StoryPhoto.story_id == story_id))
+    rows = [
+        {
+            "story_id": story_id,
+            "position": position,
+            "photo_id": ref.photo_id,
+            "alt": ref.alt,
+            "caption": ref.caption,
+        }
+        for position, ref in enumerate(photo_refs(body_html))
+        if ref.photo_id is not None
+    ]
+    if rows:
+        db.session.execute(insert(StoryPhoto), rows)
+
+
 # --- editing and deleting -----------------------------------------------------------------------
 
 
 def stories_using(photo_id: int) -> list[Story]:
-    """The stories leading with the photo (what keeps it from being deleted)."""
+    """The stories leading with the photo or placing it in their body (what keeps it from
+    being deleted)."""
+    in_body = select(StoryPhoto.story_id).where(StoryPhoto.photo_id == photo_id)
     return list(
-        db.session.scalars(select(Story).where(Story.lead_photo_id == photo_id).order_by(Story.id))
+        db.session.scalars(
+            select(Story)
+            .where(or_(Story.lead_photo_id == photo_id, Story.id.in_(in_body)))
+            .order_by(Story.id)
+        )
     )
 
 
@@ -343,7 +492,7 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
         for name, label in (("credit", "credit"), ("alt_text", "alt text")):
             if not fields[name] and name not in errors:
                 errors[name] = (
-                    f"A published or scheduled story leads with this photo: it needs its {label}."
+                    f"A published or scheduled story uses this photo: it needs its {label}."
                 )
     if errors:
         raise ValidationFailed(errors)
@@ -362,17 +511,56 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
     commit()
 
 
+def set_focal_point(photo: Photo, x_percent: float, y_percent: float, *, actor: Person) -> bool:
+    """Set where the crops centre, in percent from the left and from the top; queue the crops
+    cut again. False when the point was already there (nothing changes, nothing is queued)."""
+    errors = {
+        name: f"Enter a number from 0 to 100 (percent from the {edge})."
+        for name, edge, value in (
+            ("focal_x", "left edge", x_percent),
+            ("focal_y", "top edge", y_percent),
+        )
+        if not (math.isfinite(value) and 0 <= value <= 100)
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    # Stored as fractions, rounded to a tenth of a percent (what the field shows).
+    x, y = round(x_percent / 100, 4), round(y_percent / 100, 4)
+    before = (photo.focal_x, photo.focal_y)
+    result = db.session.execute(
+        update(Photo)
+        .where(Photo.id == photo.id, or_(Photo.focal_x != x, Photo.focal_y != y))
+        .values(focal_x=x, focal_y=y)
+    )
+    changed = cast(CursorResult[Any], result).rowcount
+    if not changed:
+        rollback()
+        return False
+    audit.record(
+        "photo.focal_point_set",
+        actor=actor,
+        subject_type="photo",
+        subject_id=photo.id,
+        data={"from": [before[0], before[1]], "to": [x, y]},
+    )
+    photo_id = photo.id
+    after_commit(lambda: queue_renditions(photo_id))
+    commit()
+    return True
+
+
 class PhotoInUse(Exception):
-    """The photo is the lead photo of these stories (ids), so it stays."""
+    """The photo leads these stories (ids) or is in their bodies, so it stays."""
 
     def __init__(self, story_ids: list[int]) -> None:
-        super().__init__(f"photo is the lead photo of stories {story_ids}")
+        super().__init__(f"photo is used by stories {story_ids}")
         self.story_ids = story_ids
 
 
 def delete_photo(photo: Photo, *, actor: Person) -> None:
     """Delete an unused photo, its renditions and their files; refuse (PhotoInUse) when a story
-    leads with it. The foreign key refuses too, should a story take it up meanwhile."""
+    leads with it or places it in its body. The lead's foreign key refuses too, should a story
+    take it up meanwhile."""
     if users := stories_using(photo.id):
         raise PhotoInUse([s.id for s in users])
     photo_id, original, pending = photo.id, photo.original_key, photo.replacement_key

@@ -1,7 +1,9 @@
 """Retention: rows that only grow and that nobody reads after a while are deleted.
 
 Windows (README, "Running it in production"): read notifications after 90 days (unread ones
-and those whose e-mail is still on its way are kept), revoked sign-in sessions after 30 days.
+and those whose e-mail is still on its way are kept), revoked sign-in sessions after 30 days,
+the editor's working copies (unsaved text nobody came back for) 60 days after their last
+autosave, and editor presence rows (stale after a minute) after a day.
 Live sessions are never pruned here (that would sign people out). Stories, revisions,
 corrections, comments and the audit log are the newsroom's record and are kept for good; the
 embedded broker's delivered messages are removed by tasks.tidy_embedded_broker.
@@ -20,7 +22,7 @@ from sqlalchemy import ColumnElement, CursorResult, delete, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from editorial.extensions import db
-from editorial.models import EmailState, LoginSession, Notification
+from editorial.models import EditorPresence, EmailState, LoginSession, Notification, WorkingCopy
 from editorial.services import commit
 from editorial.timeutil import utcnow
 
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 
 READ_NOTIFICATIONS_KEPT = timedelta(days=90)
 REVOKED_SESSIONS_KEPT = timedelta(days=30)
+WORKING_COPIES_KEPT = timedelta(days=60)
+PRESENCE_KEPT = timedelta(days=1)
 BATCH = 5000
 
 
@@ -44,6 +48,17 @@ def _delete_in_batches(id_column: InstrumentedAttribute[int], *where: ColumnElem
             return total
 
 
+def _delete_presence(before: datetime) -> int:
+    """One row per person and open story at most: a single delete."""
+    result = db.session.execute(
+        delete(EditorPresence)
+        .where(EditorPresence.seen_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    commit()
+    return cast(CursorResult[Any], result).rowcount
+
+
 def prune(now: datetime | None = None) -> dict[str, int]:
     """Delete what is past its window; how many rows of each kind went."""
     now = now or utcnow()
@@ -57,6 +72,10 @@ def prune(now: datetime | None = None) -> dict[str, int]:
         "sessions": _delete_in_batches(
             LoginSession.id, LoginSession.revoked_at < now - REVOKED_SESSIONS_KEPT
         ),
+        "working_copies": _delete_in_batches(
+            WorkingCopy.id, WorkingCopy.saved_at < now - WORKING_COPIES_KEPT
+        ),
+        "presence": _delete_presence(now - PRESENCE_KEPT),
     }
     if any(pruned.values()):
         log.info("retention: pruned %s", pruned)

@@ -25,11 +25,12 @@ from editorial.models import (
 from editorial.models.photo import CAPTION_MAX
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
-from editorial.services import audit, commit, rollback
+from editorial.services import audit, commit, drafts, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
+from editorial.services.photos import PUBLIC_STATES, record_body_photos, story_photo_problems
 from editorial.services.settings import workflow_policy
 from editorial.services.slugs import tag_problems, tags_for, with_free_slug
 from editorial.timeutil import utcnow
@@ -158,8 +159,11 @@ def _text_columns(data: StoryInput, *, byline: str) -> dict[str, Any]:
     }
 
 
-def create_story(data: StoryInput, *, actor: Person) -> Story:
-    """A new draft by `actor`, its first revision and its audit event."""
+def create_story(data: StoryInput, *, actor: Person, working_copy: str = "") -> Story:
+    """A new draft by `actor`, its first revision and its audit event.
+
+    `working_copy`: the key of the autosaved copy this save replaces (deleted with it).
+    """
     data = _clean(data)
     errors = validate(data, actor=actor)
     if errors:
@@ -183,6 +187,7 @@ def create_story(data: StoryInput, *, actor: Person) -> Story:
         return story
 
     story = with_free_slug(insert, data.slug or slugify(data.headline))
+    record_body_photos(story.id, story.body_html)
     revision = _add_revision(story, actor=actor, summary="Created")
     audit.record(
         "story.created",
@@ -192,6 +197,8 @@ def create_story(data: StoryInput, *, actor: Person) -> Story:
         data={"revision": revision.number},
     )
     story_id, actor_id = story.id, actor.id
+    if working_copy:
+        drafts.forget_copy(actor.id, working_copy)
     commit()
     log.info("story %s created by %s", story_id, actor_id)
     return story
@@ -213,8 +220,11 @@ def save_story(
     expected_version: int,
     correction: CorrectionInput | None = None,
     summary: str = "",
+    forget_copy: bool = False,
 ) -> Story:
     """Save an edit made from `expected_version`; refuse it if someone saved in between.
+
+    `forget_copy`: this save replaces the actor's autosaved working copy (deleted with it).
 
     Edits to approved or scheduled text by someone who could not have approved it send the
     story back to review and clear its schedule, so unapproved text is never published.
@@ -242,6 +252,11 @@ def save_story(
         values |= effect_values(REOPEN_EFFECTS, now)
     if state is StoryState.PUBLISHED:
         values["public_updated_at"] = now
+    if new_state in PUBLIC_STATES and (
+        problems := story_photo_problems(data.lead_photo_id, values["body_html"])
+    ):
+        # A published or scheduled story stays so: its photos must be fit to show now.
+        raise ValidationFailed(problems)
 
     def write(slug: str) -> tuple[str, bool]:
         claimed = db.session.execute(
@@ -258,6 +273,7 @@ def save_story(
         rollback()
         current = db.session.get(Story, story.id)
         raise StaleStory(story.id, expected_version, current.version if current else 0)
+    record_body_photos(story.id, values["body_html"])
     db.session.expire(story)
     story.tags = tags_for(data.tags)
     if old_slug != slug:
@@ -294,6 +310,8 @@ def save_story(
         )
     if state is StoryState.PUBLISHED:
         purge_public_cache()
+    if forget_copy:
+        drafts.forget_copy(actor.id, drafts.story_key(story.id))
     commit()
     return story
 

@@ -19,7 +19,7 @@ from editorial.services.cache import purge_public_cache
 from editorial.services.effects import transition_values
 from editorial.services.errors import ValidationFailed
 from editorial.services.notifications import notify_story_event
-from editorial.services.photos import lead_photo_problems
+from editorial.services.photos import story_photo_problems
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.timeutil import format_local, utcnow, zone
@@ -47,7 +47,9 @@ def transition_story(
     now = utcnow()
     if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):
         raise ValidationFailed(errors)
-    if rule.target in GOING_PUBLIC and (errors := lead_photo_problems(story.lead_photo_id)):
+    if rule.target in GOING_PUBLIC and (
+        errors := story_photo_problems(story.lead_photo_id, story.body_html)
+    ):
         raise ValidationFailed(errors)
     if Effect.AFTER_EMBARGO in rule.effects and story.embargo_at and story.embargo_at > now:
         raise WrongState("This story is under embargo; it cannot be published before then.")

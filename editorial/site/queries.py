@@ -11,20 +11,44 @@ ends before rendering.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import current_app, url_for
-from sqlalchemy import ColumnElement, Executable, Result, Select, bindparam, func, or_, select
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Result,
+    Select,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
+from editorial import imaging
 from editorial.database import READ_ONLY
 from editorial.extensions import db
-from editorial.models import Desk, Photo, Placement, Rendition, SlugRedirect, Story, Tag, story_tags
+from editorial.models import (
+    Desk,
+    Photo,
+    Placement,
+    Rendition,
+    SlugRedirect,
+    Story,
+    StoryPhoto,
+    Tag,
+    story_tags,
+)
+from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
+from editorial.services.photos import ref_problem
 from editorial.timeutil import UTCDateTime, utcnow, zone
 from editorial.workflow import StoryState
 
@@ -87,10 +111,15 @@ def release() -> None:
 
 @cache
 def _public_rendition() -> Select:
+    leads = select(Story.id).where(is_public(), Story.lead_photo_id == Rendition.photo_id)
+    in_body = (
+        select(StoryPhoto.story_id)
+        .join(Story, Story.id == StoryPhoto.story_id)
+        .where(is_public(), StoryPhoto.photo_id == Rendition.photo_id)
+    )
     return (
         select(Rendition.format)
-        .join(Story, Story.lead_photo_id == Rendition.photo_id)
-        .where(is_public(), Rendition.key == bindparam("rendition_key"))
+        .where(Rendition.key == bindparam("rendition_key"), or_(exists(leads), exists(in_body)))
         .limit(1)
     )
 
@@ -160,13 +189,18 @@ class Card:
 
 @dataclass(frozen=True)
 class Thumb:
-    """A listing's small photo: a JPEG <img> with its srcset, sized so the card never shifts."""
+    """A listing's small photo: the 3:2 card crop as a <picture> (AVIF, WebP, then a JPEG
+    <img> with its srcset), sized so the card never shifts; `square` are the 1:1 crop's
+    sources, for the small thumbnail beside a list item on phones."""
 
     alt: str
     width: int
     height: int
     src: str
     srcset: str
+    sources: list[tuple[str, str]]  # (MIME type, srcset) of the card crop, best format first
+    square: list[tuple[str, str]]  # the same of the square crop, JPEG last
+    square_size: tuple[int, int] | None
 
 
 CARD_COLUMNS = (
@@ -308,6 +342,8 @@ class LeadPhoto:
     src: str  # a JPEG every browser shows
     sources: list[tuple[str, str]]  # (MIME type, srcset), best format first
     social: tuple[str, int, int]  # (absolute URL, width, height) for og:image
+    # (MIME type, URL, width, height) of every rendition, best format first, narrowest first
+    renditions: tuple[tuple[str, str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -321,11 +357,19 @@ class Article:
     notices: list[Notice]
     word_count: int
     lead: LeadPhoto | None = None
+    body_photos: list[LeadPhoto] = field(default_factory=list)  # in the body's order
 
 
-def article_of(story: Story, media_base: str = "/media/") -> Article:
+def article_of(story: Story, media_base: str = "/media/", *, warn: bool = False) -> Article:
     """The article view of a story (any state: the newsroom preview may reuse it, with its
-    photos from a staff-only `media_base`, as the public URLs answer only once published)."""
+    photos from a staff-only `media_base`, as the public URLs answer only once published, and
+    `warn`: a photo of the body that cannot be shown says why instead of vanishing)."""
+    refs = photo_refs(story.body_html)
+    found = photo_data({story.lead_photo_id or 0} | _ref_ids(refs))
+    lead = found.get(story.lead_photo_id or 0)
+    body_html, body_photos = body_with_photos(
+        story.body_html, media_base, warn=warn, refs=refs, found=found
+    )
     first = story.first_published_at or story.published_at
     card = Card(
         id=story.id,
@@ -343,71 +387,269 @@ def article_of(story: Story, media_base: str = "/media/") -> Article:
     )
     return Article(
         card=card,
-        body_html=story.body_html,
+        body_html=body_html,
         authors=[a.name for a in story.authors],
         tags=[(t.name, url_for("site.tag", tag_slug=t.slug)) for t in story.tags],
         notices=[Notice(c.note, c.is_correction, c.created_at) for c in story.corrections],
         word_count=story.word_count,
-        lead=(
-            lead_photo(story.lead_photo_id, story.lead_caption, media_base)
-            if story.lead_photo_id
-            else None
-        ),
+        lead=_picture(lead, story.lead_caption, media_base) if lead and lead.renditions else None,
+        body_photos=body_photos,
     )
 
 
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+MIME_ORDER = {fmt: n for n, fmt in enumerate(MIME)}  # best first
 FALLBACK_WIDTH = 1024  # the <img src> for browsers without srcset
 SOCIAL_WIDTH = 1600  # og:image: large enough for a share card, not the 2048 master
 THUMB_WIDTH = 640  # a listing's <img src> for browsers without srcset
 
 
-def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
-    """A lead photo with its renditions (two queries), or None while it has none."""
-    photo = db.session.scalar(
-        select(Photo).options(selectinload(Photo.renditions)).where(Photo.id == photo_id)
+@dataclass(frozen=True)
+class RenditionFile:
+    """One rendition as a page needs it (read as columns: no ORM objects on the article path)."""
+
+    format: str
+    width: int
+    height: int
+    key: str
+
+
+@dataclass(frozen=True)
+class PhotoData:
+    """A photo's words and its renditions, read in one query."""
+
+    id: int
+    alt_text: str
+    caption: str
+    credit: str
+    renditions_ready_at: datetime | None
+    renditions: list[RenditionFile]  # the whole frames
+    # The 1200 x 630 share card around the focal point, once the crops are cut.
+    social: RenditionFile | None = None
+
+
+@cache
+def _photo_data_query() -> Select:
+    return (
+        select(
+            Photo.id,
+            Photo.alt_text,
+            Photo.caption,
+            Photo.credit,
+            Photo.renditions_ready_at,
+            Rendition.format,
+            Rendition.width,
+            Rendition.height,
+            Rendition.key,
+            Rendition.crop,
+        )
+        # The whole frames and the share card; the list crops are read by _thumb_query.
+        .outerjoin(
+            Rendition,
+            (Rendition.photo_id == Photo.id) & Rendition.crop.in_((imaging.FULL, "social")),
+        )
+        .where(Photo.id.in_(bindparam("photo_ids", expanding=True)))
     )
+
+
+def photo_data(photo_ids: Iterable[int]) -> dict[int, PhotoData]:
+    """The photos of these ids that exist, each with its renditions: one query (none when no
+    id is given, so an article without photos pays nothing)."""
+    ids = [photo_id for photo_id in set(photo_ids) if photo_id]
+    if not ids:
+        return {}
+    found: dict[int, PhotoData] = {}
+    for row in db.session.execute(_photo_data_query(), {"photo_ids": ids}):
+        photo = found.get(row.id)
+        if photo is None:
+            photo = found[row.id] = PhotoData(
+                row.id, row.alt_text, row.caption, row.credit, row.renditions_ready_at, []
+            )
+        if row.key is None:
+            continue
+        rendition = RenditionFile(row.format, row.width, row.height, row.key)
+        if row.crop == imaging.FULL:
+            photo.renditions.append(rendition)
+        else:
+            found[row.id] = replace(photo, social=rendition)
+    return found
+
+
+def _ref_ids(refs: Iterable[PhotoRef]) -> set[int]:
+    return {ref.photo_id for ref in refs if ref.photo_id is not None}
+
+
+def lead_photo(photo_id: int, caption: str = "", media_base: str = "/media/") -> LeadPhoto | None:
+    """A lead photo with its renditions (one query), or None while it has none."""
+    photo = photo_data([photo_id]).get(photo_id)
     if photo is None or not photo.renditions:
         return None
+    return _picture(photo, caption, media_base)
+
+
+def _picture(
+    photo: PhotoData, caption: str = "", media_base: str = "/media/", alt: str = ""
+) -> LeadPhoto:
+    """A photo whose renditions are loaded (at least one), as <picture> needs it."""
     by_format = _by_format(photo.renditions)
     jpegs = _jpegs(by_format)
     largest = jpegs[-1]
-    social = _best(jpegs, SOCIAL_WIDTH)
+    # A large whole-frame JPEG until the share card is cut (a photo uploaded before crops).
+    social = photo.social or _best(jpegs, SOCIAL_WIDTH)
+    ordered = sorted(by_format.items(), key=lambda item: MIME_ORDER[item[0]])
+    urls = {r.key: media_url(r.key, media_base) for r in [*photo.renditions, social]}
     return LeadPhoto(
-        alt=photo.alt_text,
+        alt=alt or photo.alt_text,
         caption=caption or photo.caption,
         credit=photo.credit,
         width=largest.width,
         height=largest.height,
-        src=media_url(_best(jpegs, FALLBACK_WIDTH).key, media_base),
+        src=urls[_best(jpegs, FALLBACK_WIDTH).key],
         sources=[
-            (MIME[fmt], _srcset(renditions, media_base))
-            for fmt, renditions in sorted(
-                by_format.items(), key=lambda item: list(MIME).index(item[0])
-            )
+            (MIME[fmt], ", ".join(f"{urls[r.key]} {r.width}w" for r in renditions))
+            for fmt, renditions in ordered
         ],
-        social=(absolute(media_url(social.key, media_base)), social.width, social.height),
+        social=(absolute(urls[social.key]), social.width, social.height),
+        renditions=tuple(
+            (MIME[fmt], urls[r.key], r.width, r.height)
+            for fmt, renditions in ordered
+            for r in renditions
+        ),
     )
 
 
-def _by_format(renditions: Iterable[Rendition]) -> dict[str, list[Rendition]]:
+def story_images(story_ids: list[int]) -> dict[int, list[tuple[str, LeadPhoto]]]:
+    """Per story (of those given, already public), its photos as ("lead" | "body", photo):
+    the lead first, then the body's in order; only photos with renditions. Three queries for
+    any number of stories (the API's list)."""
+    if not story_ids:
+        return {}
+    leads = db.session.execute(
+        select(Story.id, Story.lead_photo_id, Story.lead_caption).where(
+            Story.id.in_(story_ids), Story.lead_photo_id.is_not(None)
+        )
+    ).all()
+    placed = db.session.scalars(
+        select(StoryPhoto)
+        .where(StoryPhoto.story_id.in_(story_ids))
+        .order_by(StoryPhoto.story_id, StoryPhoto.position)
+    ).all()
+    found = {
+        photo.id: photo
+        for photo in photo_data(
+            {row.lead_photo_id for row in leads} | {row.photo_id for row in placed}
+        ).values()
+        if photo.renditions and photo.renditions_ready_at is not None
+    }
+    images: dict[int, list[tuple[str, LeadPhoto]]] = {}
+    for row in leads:
+        if (photo := found.get(row.lead_photo_id)) is not None:
+            images.setdefault(row.id, []).append(("lead", _picture(photo, row.lead_caption)))
+    for use in placed:
+        if (photo := found.get(use.photo_id)) is not None:
+            picture = _picture(photo, use.caption, alt=use.alt)
+            images.setdefault(use.story_id, []).append(("body", picture))
+    return images
+
+
+# The body's photos fill the column; below the fold, so lazy (the lead alone is eager).
+BODY_SIZES = "(min-width: 1000px) 680px, 100vw"
+
+
+def body_with_photos(
+    body_html: str,
+    media_base: str = "/media/",
+    *,
+    warn: bool = False,
+    refs: list[PhotoRef] | None = None,
+    found: dict[int, PhotoData] | None = None,
+) -> tuple[str, list[LeadPhoto]]:
+    """A rendered body with its photos' figures in place, and those photos in order. No query
+    for a body without photos, one for a body with any (none when the caller read `found`)."""
+    refs = photo_refs(body_html) if refs is None else refs
+    if not refs:
+        return body_html, []
+    if found is None:
+        found = photo_data(_ref_ids(refs))
+    shown: list[LeadPhoto] = []
+
+    def figure(ref: PhotoRef) -> str:
+        photo = found.get(ref.photo_id or 0)
+        if photo is None or not photo.renditions or photo.renditions_ready_at is None:
+            picture = None
+        else:
+            picture = _picture(photo, ref.caption, media_base, alt=ref.alt)
+        problem = ref_problem(ref, photo) if warn else ""
+        warning = (
+            Markup('<p class="photo-warning" role="alert"><strong>Photo:</strong> {}</p>').format(
+                problem
+            )
+            if problem
+            else Markup("")
+        )
+        if picture is None:
+            return str(warning)
+        shown.append(picture)
+        return str(warning + figure_html(picture))
+
+    return fill_photos(body_html, figure), shown
+
+
+def figure_html(picture: LeadPhoto, sizes: str = BODY_SIZES) -> Markup:
+    """A body photo's <figure>: <picture> with a <source> per modern format, the JPEG <img>
+    with its srcset, size (no layout shift) and lazy loading; caption and credit below.
+    Every value is escaped here (f-strings: Markup.format costs a page several of these)."""
+    size = escape(sizes)
+    sources = "".join(
+        f'<source type="{escape(mime)}" srcset="{escape(srcset)}" sizes="{size}">'
+        for mime, srcset in picture.sources
+        if mime != "image/jpeg"
+    )
+    jpeg_srcset = next((srcset for mime, srcset in picture.sources if mime == "image/jpeg"), "")
+    img = (
+        f'<img src="{escape(picture.src)}" srcset="{escape(jpeg_srcset)}" sizes="{size}"'
+        f' width="{picture.width:d}" height="{picture.height:d}" alt="{escape(picture.alt)}"'
+        ' loading="lazy" decoding="async">'
+    )
+    caption = ""
+    if picture.caption or picture.credit:
+        credit = f' <span class="credit">{escape(picture.credit)}</span>' if picture.credit else ""
+        caption = f"<figcaption>{escape(picture.caption)}{credit}</figcaption>"
+    return Markup(f'<figure class="body-photo"><picture>{sources}{img}</picture>{caption}</figure>')
+
+
+# The thumbnails' query reads Rendition rows; the article's, RenditionFile columns.
+AnyRendition = Rendition | RenditionFile
+
+
+def _by_format(renditions: Iterable[AnyRendition]) -> dict[str, list[AnyRendition]]:
     """Renditions per format, narrowest first."""
-    by_format: dict[str, list[Rendition]] = {}
+    by_format: dict[str, list[AnyRendition]] = {}
     for rendition in sorted(renditions, key=lambda r: r.width):
         by_format.setdefault(rendition.format, []).append(rendition)
     return by_format
 
 
-def _jpegs(by_format: dict[str, list[Rendition]]) -> list[Rendition]:
+def _jpegs(by_format: dict[str, list[AnyRendition]]) -> list[AnyRendition]:
     return by_format.get("jpeg") or next(iter(by_format.values()))
 
 
-def _best(renditions: list[Rendition], limit: int) -> Rendition:
+def _best(renditions: list[AnyRendition], limit: int) -> AnyRendition:
     """The widest rendition up to `limit` (the narrowest if all are wider)."""
     return next((r for r in reversed(renditions) if r.width <= limit), renditions[0])
 
 
-def _srcset(renditions: list[Rendition], media_base: str = "/media/") -> str:
+def _sources(
+    by_format: dict[str, list[AnyRendition]], media_base: str = "/media/"
+) -> list[tuple[str, str]]:
+    """(MIME type, srcset) per format, best first (the order of <source> elements)."""
+    return [
+        (MIME[fmt], _srcset(renditions, media_base))
+        for fmt, renditions in sorted(by_format.items(), key=lambda item: MIME_ORDER[item[0]])
+    ]
+
+
+def _srcset(renditions: list[AnyRendition], media_base: str = "/media/") -> str:
     return ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions)
 
 
@@ -420,14 +662,15 @@ def _thumb_query() -> Select:
         .where(
             is_public(),
             Photo.renditions_ready_at.is_not(None),
-            Rendition.format == "jpeg",
+            Rendition.crop.in_(("card", "square")),
             Story.id.in_(bindparam("story_ids", expanding=True)),
         )
     )
 
 
 def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
-    """The lists again, each public card with its lead photo's thumbnail: one query for all."""
+    """The lists again, each public card with its lead photo's thumbnail (its card and square
+    crops): one query for all. A photo whose crops are not cut yet shows none for now."""
     ids = {card.id for cards in lists for card in cards}
     rows = db.session.execute(_thumb_query(), {NOW: utcnow(), "story_ids": list(ids)})
     alts: dict[int, str] = {}
@@ -435,18 +678,29 @@ def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
     for story_id, alt, rendition in rows:
         alts[story_id] = alt
         renditions.setdefault(story_id, []).append(rendition)
-    thumbs = {story_id: _thumb(alts[story_id], found) for story_id, found in renditions.items()}
+    thumbs = {
+        story_id: thumb
+        for story_id, found in renditions.items()
+        if (thumb := _thumb(alts[story_id], found)) is not None
+    }
     return [[replace(card, thumb=thumbs.get(card.id)) for card in cards] for cards in lists]
 
 
-def _thumb(alt: str, renditions: list[Rendition]) -> Thumb:
-    jpegs = _jpegs(_by_format(renditions))
+def _thumb(alt: str, renditions: list[Rendition]) -> Thumb | None:
+    card = _by_format(r for r in renditions if r.crop == "card")
+    if not card:
+        return None
+    square = _by_format(r for r in renditions if r.crop == "square")
+    jpegs, square_jpegs = _jpegs(card), (_jpegs(square) if square else [])
     return Thumb(
         alt=alt,
         width=jpegs[-1].width,
         height=jpegs[-1].height,
         src=media_url(_best(jpegs, THUMB_WIDTH).key),
         srcset=_srcset(jpegs),
+        sources=_sources(card),
+        square=_sources(square),
+        square_size=(square_jpegs[-1].width, square_jpegs[-1].height) if square_jpegs else None,
     )
 
 
@@ -458,6 +712,7 @@ def feed_images(story_ids: list[int]) -> dict[int, tuple[str, int, int]]:
         .join(Rendition, Rendition.photo_id == Story.lead_photo_id)
         .where(
             Story.id.in_(story_ids),
+            Rendition.crop == imaging.FULL,
             Rendition.format == "jpeg",
             Rendition.width <= FALLBACK_WIDTH,
         )

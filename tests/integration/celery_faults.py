@@ -6,8 +6,9 @@ step of publishing replaced, chosen by EDITORIAL_FAULT:
 - `pause`: after the claiming UPDATE, before the commit, append the claimed ids as a line to
   EDITORIAL_FAULT_MARKER and hang (the test SIGKILLs the worker there); concurrent wake-ups
   may each claim part of the due stories, so each claim adds its own line.
-- `pause-renditions`: after the third rendition file of a photo is written, before anything is
-  committed, write the photo's id to EDITORIAL_FAULT_MARKER and hang (SIGKILLed there).
+- `pause-renditions`: after the third rendition file of a photo is written (whole frame or
+  crop), before anything is committed, write the photo's id to EDITORIAL_FAULT_MARKER and hang
+  (SIGKILLed there).
 
 Database errors are not injected here: the tests make the database itself fail (a trigger,
 tests/dbfaults.py), so the worker's own handling of the error is what runs.
@@ -44,13 +45,14 @@ _store = photos._store
 _stored = 0
 
 
-def _faulty_store(photo, encoded) -> None:
+def _faulty_store(photo, encoded, focal):
     global _stored
-    _store(photo, encoded)
+    stored = _store(photo, encoded, focal)
     _stored += 1
     if FAULT == "pause-renditions" and _stored == 3:
         MARKER.write_text(str(photo.id))
         time.sleep(600)
+    return stored
 
 
 photos._store = _faulty_store

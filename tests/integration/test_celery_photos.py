@@ -1,5 +1,6 @@
-"""Renditions made by a real `celery worker` (Redis, PostgreSQL), and finished exactly once
-after a worker is SIGKILLed in the middle of a photo (TRUST 32)."""
+"""Renditions (whole frames and crops) made by a real `celery worker` (Redis, PostgreSQL), and
+finished exactly once after a worker is SIGKILLed in the middle of a photo, or in the middle of
+cutting its crops again after a change of focal point (TRUST 32)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from tests.integration.conftest import wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
-EXPECTED = len(imaging.rendition_formats()) * 4  # 320, 640, 1024 and the original's 1100
+# Whole frames at 320, 640, 1024 and the original's 1100; 3:2 cards at 320, 640, 1024; squares
+# at 160 and 320 (each in every format); one JPEG share card.
+EXPECTED = len(imaging.rendition_formats()) * (4 + 3 + 2) + 1
 
 
 def _upload(actor: Person) -> int:
@@ -76,6 +79,47 @@ def test_a_worker_killed_mid_photo_leaves_it_to_beat_which_finishes_it_once(
     )
     wait_until(lambda: _ready(photo_id), 60, "the renditions after the restart")
     assert _count(photo_id) == EXPECTED  # one row per format and width (a unique key)
+    names = {p.name for p in mediastore.renditions().iterdir() if not p.name.startswith(".")}
+    keys = set(db.session.scalars(select(Rendition.key).where(Rendition.photo_id == photo_id)))
+    assert keys <= names
+
+
+def _crop_points(photo_id: int) -> set[tuple[float | None, float | None]]:
+    db.session.rollback()
+    query = select(Rendition.focal_x, Rendition.focal_y).where(
+        Rendition.photo_id == photo_id, Rendition.crop != ""
+    )
+    return {(x, y) for x, y in db.session.execute(query)}
+
+
+def test_a_worker_killed_while_recutting_crops_leaves_them_to_beat(
+    live_app: Flask, make: Factory, celery_procs, tmp_path: Path
+) -> None:
+    reporter = make.reporter(make.desk())
+    first = celery_procs.worker(env={"EDITORIAL_INSTANCE": str(tmp_path)})
+    photo_id = _upload(reporter)
+    wait_until(lambda: _ready(photo_id), 60, "the renditions")
+    first.kill()
+
+    marker = tmp_path / "paused"
+    env = {
+        "EDITORIAL_INSTANCE": str(tmp_path),
+        "EDITORIAL_FAULT": "pause-renditions",
+        "EDITORIAL_FAULT_MARKER": str(marker),
+    }
+    paused = celery_procs.worker(app="tests.integration.celery_faults.celery_app", env=env)
+    photos.set_focal_point(db.session.get(Photo, photo_id), 80, 25, actor=reporter)
+    wait_until(marker.exists, 60, "the worker to pause mid-crops")
+    paused.kill()
+    assert _crop_points(photo_id) == {(0.5, 0.5)}  # nothing was committed
+    assert photos.photos_missing_renditions() == [photo_id]  # stale crops: beat will see them
+
+    celery_procs.worker(
+        beat=True,
+        env={"EDITORIAL_INSTANCE": str(tmp_path), "PHOTO_RENDITIONS_GRACE_SECONDS": "1"},
+    )
+    wait_until(lambda: _crop_points(photo_id) == {(0.8, 0.25)}, 60, "the crops after the restart")
+    assert _count(photo_id) == EXPECTED  # each crop rewritten in place, none twice
     names = {p.name for p in mediastore.renditions().iterdir() if not p.name.startswith(".")}
     keys = set(db.session.scalars(select(Rendition.key).where(Rendition.photo_id == photo_id)))
     assert keys <= names

@@ -11,7 +11,7 @@ from flask import Flask
 from editorial.celery_app import BEAT_SCHEDULE_DEFAULTS
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import EmailState, LoginSession, Notification
+from editorial.models import EditorPresence, EmailState, LoginSession, Notification, WorkingCopy
 from editorial.services.staff import start_session
 from editorial.tasks import prune_old_rows, tidy_embedded_broker
 from editorial.timeutil import utcnow
@@ -55,13 +55,41 @@ def test_old_read_notifications_and_revoked_sessions_go(any_app: Flask, make: Fa
     old_revoked = _session(person, 45)
     live = {_session(person, 3), _session(person, None)}  # recently revoked; signed in
 
-    assert prune_old_rows.run() == {"notifications": 1, "sessions": 1}
-    assert prune_old_rows.run() == {"notifications": 0, "sessions": 0}  # twice is safe
+    nothing = {"working_copies": 0, "presence": 0}
+    assert prune_old_rows.run() == {"notifications": 1, "sessions": 1, **nothing}
+    assert prune_old_rows.run() == {"notifications": 0, "sessions": 0, **nothing}  # twice is safe
     db.session.expire_all()
     assert set(db.session.scalars(sa.select(Notification.id))) == kept
     assert set(db.session.scalars(sa.select(LoginSession.id))) == live
     assert db.session.get(Notification, old_read) is None
     assert db.session.get(LoginSession, old_revoked) is None
+
+
+def test_old_working_copies_and_presence_go(any_app: Flask, make: Factory) -> None:
+    desk = make.desk()
+    person = make.reporter(desk)
+    story = make.story(person, desk)
+    now = utcnow()
+    for n, days in enumerate((61, 59)):
+        db.session.add(
+            WorkingCopy(
+                person_id=person.id,
+                key=f"new:draft-key-{n}",
+                fields={"body": "unsaved"},
+                saved_at=now - timedelta(days=days),
+            )
+        )
+    db.session.add(
+        EditorPresence(
+            story_id=story.id, person_id=person.id, since=now, seen_at=now - timedelta(days=2)
+        )
+    )
+    db.session.commit()
+    pruned = prune_old_rows.run()
+    assert (pruned["working_copies"], pruned["presence"]) == (1, 1)
+    db.session.expire_all()
+    assert list(db.session.scalars(sa.select(WorkingCopy.key))) == ["new:draft-key-1"]
+    assert prune_old_rows.run()["working_copies"] == 0
 
 
 def test_beat_runs_the_retention_tasks() -> None:

@@ -96,11 +96,18 @@ def _readback(encoded: imaging.Encoded) -> Image.Image:
     return image
 
 
-def _all_renditions(path: Path) -> list[imaging.Encoded]:
+def _all_renditions(path: Path, *, crops: bool = True) -> list[imaging.Encoded]:
+    """Every rendition a photo gets (its crops too, unless `crops` is false)."""
     with Image.open(path) as original:
-        width = imaging.ImageOps.exif_transpose(original).width
-    wanted = {(f, w) for f in imaging.rendition_formats() for w in imaging.rendition_widths(width)}
+        width, height = imaging.ImageOps.exif_transpose(original).size
+    wanted = imaging.wanted_renditions(width, height)
+    if not crops:
+        wanted = {item for item in wanted if item[0] == imaging.FULL}
     return list(imaging.encode_all(path, wanted))
+
+
+def _middle(image: Image.Image) -> tuple[int, int]:
+    return image.width // 2, image.height // 2
 
 
 def test_renditions_carry_no_gps_serial_xmp_or_profile(tmp_path: Path) -> None:
@@ -113,6 +120,7 @@ def test_renditions_carry_no_gps_serial_xmp_or_profile(tmp_path: Path) -> None:
 
     renditions = _all_renditions(path)
     assert {r.format for r in renditions} == set(imaging.rendition_formats())
+    assert {r.crop for r in renditions} == {imaging.FULL, *imaging.CROPS}
     for encoded in renditions:
         image = _readback(encoded)
         assert not image.getexif(), encoded.format
@@ -127,7 +135,7 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     image.paste((255, 0, 0), (0, 0, 100, 100))
     buffer = io.BytesIO()
     image.save(buffer, "PNG", exif=photokit.exif_bytes(orientation=6))
-    for encoded in _all_renditions(_file(tmp_path, buffer.getvalue(), "turned.png")):
+    for encoded in _all_renditions(_file(tmp_path, buffer.getvalue(), "turned.png"), crops=False):
         shown = _readback(encoded).convert("RGB")
         assert shown.size == (100, 300)
         red, _green, blue = shown.getpixel((50, 20))  # the top after turning: the red third
@@ -139,14 +147,15 @@ def test_cmyk_jpeg_comes_out_in_rgb_with_its_colours(tmp_path: Path) -> None:
     for encoded in _all_renditions(_file(tmp_path, cyan)):
         shown = _readback(encoded)
         assert shown.mode == "RGB"
-        red, green, blue = shown.getpixel((200, 150))
+        red, green, blue = shown.getpixel(_middle(shown))
         assert red < 40 and green > 200 and blue > 200, (encoded.format, (red, green, blue))
 
 
 def test_16_bit_grey_png_is_scaled_not_clipped(tmp_path: Path) -> None:
     grey = photokit.png((300, 200), mode="I;16", color=40000)  # 40000 / 65535: about 61 %
     for encoded in _all_renditions(_file(tmp_path, grey, "scan.png")):
-        red, green, blue = _readback(encoded).convert("RGB").getpixel((150, 100))
+        shown = _readback(encoded).convert("RGB")
+        red, green, blue = shown.getpixel(_middle(shown))
         assert 145 <= red <= 167 and red == green == blue, encoded.format
 
 

@@ -30,16 +30,21 @@ def _upload(uploader: Person, size: tuple[int, int] = (1100, 700)) -> Photo:
     return photos.upload_photo(io.BytesIO(content), photos.PhotoInput(), actor=uploader)
 
 
-def _renditions(photo_id: int) -> dict[tuple[str, int], str]:
+def _renditions(photo_id: int) -> dict[tuple[str, str, int], str]:
     db.session.expire_all()
     rows = db.session.scalars(select(Rendition).where(Rendition.photo_id == photo_id))
-    return {(r.format, r.width): r.key for r in rows}
+    return {(r.crop, r.format, r.width): r.key for r in rows}
+
+
+# 1100 x 700: whole frames at 320, 640, 1024, 1100; cards (3:2) at 320, 640, 1024; squares at
+# 160, 320, in every format; one 1100 x 578 share card in JPEG.
+EXPECTED = len(imaging.rendition_formats()) * (4 + 3 + 2) + 1
 
 
 def test_running_twice_changes_nothing(uploader: Person) -> None:
     photo = _upload(uploader)  # Celery runs eagerly in the tests: made on upload
     made = _renditions(photo.id)
-    assert len(made) == len(imaging.rendition_formats()) * 4  # 320, 640, 1024, 1100
+    assert len(made) == EXPECTED == len(imaging.wanted_renditions(1100, 700))
     files = sorted(p.name for p in mediastore.renditions().iterdir())
     assert photos.make_renditions(photo.id) == 0
     assert _renditions(photo.id) == made
@@ -48,18 +53,18 @@ def test_running_twice_changes_nothing(uploader: Person) -> None:
 
 def test_a_missing_file_is_made_again(uploader: Person) -> None:
     photo = _upload(uploader)
-    key = _renditions(photo.id)[("jpeg", 640)]
+    key = _renditions(photo.id)[("", "jpeg", 640)]
     (mediastore.renditions() / key).unlink()
     assert photos.make_renditions(photo.id) == 1
-    assert (mediastore.renditions() / _renditions(photo.id)[("jpeg", 640)]).is_file()
+    assert (mediastore.renditions() / _renditions(photo.id)[("", "jpeg", 640)]).is_file()
 
 
 def test_keys_are_content_hashes(uploader: Person) -> None:
     photo = _upload(uploader)
-    for (fmt, width), key in _renditions(photo.id).items():
-        digest, rest = key.split("-")
+    for (crop, fmt, width), key in _renditions(photo.id).items():
+        digest, rest = key.split("-", 1)
         extension = "jpg" if fmt == "jpeg" else fmt
-        assert rest == f"{width}.{extension}" and len(digest) == 24
+        assert rest == f"{crop}-{width}.{extension}".lstrip("-") and len(digest) == 24
         assert int(digest, 16) >= 0  # hexadecimal
 
 
@@ -79,7 +84,7 @@ def test_a_lost_job_is_queued_again_by_the_beat_job(uploader: Person) -> None:
 
     assert photos.photos_missing_renditions() == [photo.id]
     assert photos.requeue_missing_renditions() == [photo.id]  # eager: made at once
-    assert len(_renditions(photo.id)) == len(imaging.rendition_formats()) * 4
+    assert len(_renditions(photo.id)) == EXPECTED
     assert db.session.get(Photo, photo.id).renditions_ready_at is not None
     assert photos.photos_missing_renditions() == []
 

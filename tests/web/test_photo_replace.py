@@ -75,7 +75,7 @@ def test_the_page_shows_metadata_uses_renditions_and_history(
     assert "<dt>Credit</dt><dd>Star</dd>" in html and "<dt>Desk</dt><dd>No desk</dd>" in html
     assert f'href="/newsroom/stories/{story.id}"' in html
     for r in db.session.scalars(select(Rendition).where(Rendition.photo_id == photo.id)):
-        assert f"<td>{r.format.upper()}</td><td>{r.width} px</td>" in html
+        assert f"<td>{r.format.upper()}</td><td>{r.width} px</td>" in html, r.key
     assert "Uploaded (JPEG, 700 \u00d7 500), by Shirin Sultana" in html
     assert "Edited: alt text, credit, by Shirin Sultana" in html
     assert ">New file</label>" in html and ">Replace file</button>" in html

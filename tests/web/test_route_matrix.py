@@ -61,6 +61,12 @@ ACCESS = {
         endpoint: SIGNED_IN
         for endpoint in (
             "newsroom.act",
+            "newsroom.autosave_new",
+            "newsroom.autosave_story",
+            "newsroom.discard_new_copy",
+            "newsroom.discard_story_copy",
+            "newsroom.preview_form",
+            "newsroom.preview_new",
             "newsroom.budget",
             "newsroom.calendar",
             "newsroom.comments",
@@ -84,6 +90,7 @@ ACCESS = {
             "newsroom.replace_media",
             "newsroom.restore",
             "newsroom.search",
+            "newsroom.set_photo_focal_point",
             "newsroom.story",
             "newsroom.upload_media",
         )

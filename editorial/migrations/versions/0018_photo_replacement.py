@@ -1,7 +1,7 @@
 """photo library: replacement files, photo tags, and the history index
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0022
 Create Date: 2026-12-01 17:10:00
 
 A replaced photo keeps its old renditions until the worker has made the new ones
@@ -16,7 +16,7 @@ from alembic import op
 import editorial.timeutil
 
 revision = "0018"
-down_revision = "0017"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,200 @@
+"""The editor in Chromium: autosave and restore after closing the tab, the browser's own copy
+when the newsroom cannot be reached, Ctrl+S, the leave-page warning, presence between two
+browsers, the live count, and axe with the script running."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import (
+    AXE,
+    EDITOR,
+    REPORTER,
+    click_and_wait,
+    expect,
+    goto,
+    need,
+    screenshot,
+    sign_in,
+    sign_out,
+)
+from tests.browser.test_accessibility import describe, run_axe
+
+pytestmark = pytest.mark.browser
+
+AUTOSAVE_WAIT_MS = 20_000  # the script waits for a 3 s pause in typing (10 s at most)
+RESTORE = re.compile(r"Restore your unsaved changes from \d\d:\d\d")
+
+
+def new_story(page: Any, headline: str, body: str) -> None:
+    goto(page, "/newsroom/stories/new")
+    page.get_by_label("Headline", exact=True).fill(headline)
+    page.get_by_label("Desk", exact=True).select_option(label="City")
+    page.get_by_label("Body", exact=True).fill(body)
+
+
+def kept(page: Any) -> None:
+    expect(page.locator("#autosave-status")).to_contain_text(
+        "All changes kept as your working copy", timeout=AUTOSAVE_WAIT_MS
+    )
+
+
+def test_type_wait_close_the_tab_reopen_restore(new_context: Callable[..., Any]) -> None:
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, REPORTER)
+    headline = f"Ferry fares rise {uuid.uuid4().hex[:6]}"
+    new_story(page, headline, "The first paragraph, typed and never saved.")
+    expect(page.locator("#editor-count")).to_have_text("7 words · 43 characters")
+    kept(page)
+    page.close()  # no Save: the tab is simply closed
+
+    page = context.new_page()
+    goto(page, "/newsroom/stories/new")
+    offer = page.get_by_role("link", name=RESTORE).first
+    expect(offer).to_be_visible()
+    expect(page.get_by_text(headline).first).to_be_visible()
+    screenshot(page, "editor-restore-offer")
+    click_and_wait(page, offer)
+    expect(page.get_by_label("Headline", exact=True)).to_have_value(headline)
+    expect(page.get_by_label("Body", exact=True)).to_have_value(
+        "The first paragraph, typed and never saved."
+    )
+    click_and_wait(page, page.get_by_role("button", name="Save draft", exact=True))
+    expect(page.get_by_text("Draft saved")).to_be_visible()
+    goto(page, "/newsroom/stories/new")
+    expect(page.get_by_text(headline)).to_have_count(0)  # the save cleared the working copy
+
+
+def test_without_the_server_the_text_stays_in_the_browser(
+    new_context: Callable[..., Any],
+) -> None:
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, REPORTER)
+    new_story(page, "A draft saved once", "Saved text.")
+    click_and_wait(page, page.get_by_role("button", name="Save draft", exact=True))
+    edit_url = page.url
+    context.route("**/autosave", lambda route: route.abort())  # a patchy connection
+    page.get_by_label("Body", exact=True).fill("Saved text.\n\nTyped on a dead connection.")
+    expect(page.locator("#autosave-status")).to_contain_text(
+        "Not saved — kept in this browser", timeout=AUTOSAVE_WAIT_MS
+    )
+    page.close()
+    context.unroute("**/autosave")
+
+    page = context.new_page()
+    goto(page, edit_url)
+    restore = page.get_by_role("button", name=RESTORE)
+    expect(restore).to_be_visible()
+    restore.click()
+    expect(page.get_by_label("Body", exact=True)).to_have_value(
+        "Saved text.\n\nTyped on a dead connection."
+    )
+    kept(page)  # and now the server has it too
+
+
+def test_ctrl_s_saves_and_the_leave_page_warning(new_context: Callable[..., Any]) -> None:
+    page = new_context().new_page()
+    sign_in(page, REPORTER)
+    new_story(page, "Saved with the keyboard", "Body text.")
+    with page.expect_navigation():
+        page.get_by_label("Body", exact=True).press("Control+s")
+    expect(page.get_by_text("Draft saved")).to_be_visible()
+    expect(page.get_by_label("Headline", exact=True)).to_have_value("Saved with the keyboard")
+
+    # Changed since the save: leaving asks first (and staying keeps the text).
+    page.get_by_label("Body", exact=True).fill("Body text, changed.")
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    expect(page.get_by_label("Body", exact=True)).to_have_value("Body text, changed.")
+
+
+def test_no_warning_after_a_save(new_context: Callable[..., Any]) -> None:
+    page = new_context().new_page()
+    sign_in(page, REPORTER)
+    new_story(page, "Saved, then closed", "Body text.")
+    click_and_wait(page, page.get_by_role("button", name="Save draft", exact=True))
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+    assert dialogs == []
+
+
+def test_signed_out_mid_edit_then_restored_after_signing_in(
+    new_context: Callable[..., Any],
+) -> None:
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, REPORTER)
+    new_story(page, "Written across a sign-out", "Saved text.")
+    click_and_wait(page, page.get_by_role("button", name="Save draft", exact=True))
+    edit_url = page.url
+    other = context.new_page()  # the session ends elsewhere (another tab signs out)
+    goto(other, "/newsroom/")
+    sign_out(other)
+    page.get_by_label("Body", exact=True).fill("Saved text.\n\nTyped after the session ended.")
+    expect(page.locator("#autosave-status")).to_contain_text(
+        "You have been signed out", timeout=AUTOSAVE_WAIT_MS
+    )
+    page.close()
+    sign_in(other, REPORTER)
+    goto(other, edit_url)
+    other.get_by_role("button", name=RESTORE).click()
+    expect(other.get_by_label("Body", exact=True)).to_have_value(
+        "Saved text.\n\nTyped after the session ended."
+    )
+    kept(other)
+
+
+def test_two_browsers_see_each_other(new_context: Callable[..., Any]) -> None:
+    reporter = new_context().new_page()
+    sign_in(reporter, REPORTER)
+    new_story(reporter, "Two people at once", "The reporter's text.")
+    click_and_wait(reporter, reporter.get_by_role("button", name="Save draft", exact=True))
+    edit_url = reporter.url
+
+    editor = new_context().new_page()
+    sign_in(editor, EDITOR)
+    goto(editor, edit_url)
+    expect(editor.get_by_text("Shirin Sultana is editing (since")).to_be_visible()
+    expect(editor.get_by_label("Body", exact=True)).to_be_disabled()
+    screenshot(editor, "editor-soft-lock")
+    if AXE.is_file():
+        violations = run_axe(editor)
+        assert not violations, describe(violations)
+    click_and_wait(editor, editor.get_by_role("link", name="Edit anyway", exact=True))
+    expect(editor.get_by_label("Body", exact=True)).to_be_enabled()
+    editor.get_by_label("Standfirst", exact=True).fill("The editor's standfirst.")
+
+    # The reporter learns of it with their next autosave; both keep their own text.
+    reporter.get_by_label("Body", exact=True).fill("The reporter's text, longer.")
+    expect(reporter.get_by_text("Nasreen Akter is editing (since")).to_be_visible(
+        timeout=AUTOSAVE_WAIT_MS
+    )
+    expect(editor.get_by_label("Standfirst", exact=True)).to_have_value("The editor's standfirst.")
+
+
+def test_axe_on_the_editor_with_its_script_running(new_context: Callable[..., Any]) -> None:
+    need("axe-core", AXE.is_file(), "./scripts/test-deps installs it from npm")
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, REPORTER)
+    new_story(page, "Checked by axe", "Words to count.")
+    kept(page)
+    page.close()
+    page = context.new_page()
+    goto(page, "/newsroom/stories/new")
+    expect(page.get_by_role("link", name=RESTORE).first).to_be_visible()
+    page.get_by_label("Body", exact=True).fill("Words to count, and the status shown.")
+    expect(page.locator("#editor-count")).to_be_visible()
+    violations = run_axe(page)
+    assert not violations, describe(violations)
