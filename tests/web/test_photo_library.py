@@ -15,7 +15,7 @@ from markupsafe import escape
 from sqlalchemy import func, select, update
 
 from editorial.extensions import db
-from editorial.models import Person, Photo, PhotoTag, Story
+from editorial.models import Person, Photo, PhotoTag, Story, StoryPhoto
 from editorial.newsroom import library
 from editorial.services import photos
 from editorial.services.photo_tags import tag_names
@@ -239,3 +239,15 @@ def test_bad_tags_are_refused_and_everything_kept(
     assert response.status_code == 422 and str(escape(says)) in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Photo, photo.id).caption == "Kept"
+
+
+def test_a_photo_placed_in_a_body_counts_as_used(
+    web: FlaskClient, nr: Newsroom, make: Factory
+) -> None:
+    placed = _photo(nr.reporter, caption="In the body")
+    spare = _photo(nr.reporter, caption="Spare")
+    story = make.story(nr.reporter, nr.desk)
+    db.session.add(StoryPhoto(story_id=story.id, position=0, photo_id=placed.id))
+    db.session.commit()
+    assert shown(web, "use=used") == {placed.id}
+    assert shown(web, "use=unused") == {spare.id}
