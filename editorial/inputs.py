@@ -44,7 +44,10 @@ def _clean(value: Any) -> Any:
 
 # Views that take a file: their body may be this config value plus the form around the file;
 # every other request keeps MAX_CONTENT_LENGTH. Decided from the URL, before the body is read.
-LARGE_BODIES = {"newsroom.upload_media": "PHOTO_MAX_BYTES"}
+LARGE_BODIES = {
+    "newsroom.upload_media": "PHOTO_MAX_BYTES",
+    "newsroom.replace_media": "PHOTO_MAX_BYTES",
+}
 FORM_ALLOWANCE = 1024 * 1024
 
 

@@ -6,7 +6,7 @@ from editorial.models.draft import EditorPresence, WorkingCopy
 from editorial.models.live import LiveEntry
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
-from editorial.models.photo import Photo, Rendition, StoryPhoto
+from editorial.models.photo import Photo, PhotoTag, Rendition, StoryPhoto
 from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
@@ -40,6 +40,7 @@ __all__ = [
     "Notification",
     "Person",
     "Photo",
+    "PhotoTag",
     "Placement",
     "Rendition",
     "Revision",

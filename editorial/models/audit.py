@@ -22,6 +22,8 @@ class AuditEvent(Model):
     __table_args__ = (
         Index("ix_audit_events_story_id_at", "story_id", "at"),
         Index("ix_audit_events_at", "at"),
+        # A photo's (or person's) history on its page.
+        Index("ix_audit_events_subject", "subject_type", "subject_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from editorial.extensions import Model
@@ -24,6 +24,8 @@ class Photo(Model):
     """A library item. The original file is never served: readers get renditions only."""
 
     __tablename__ = "photos"
+    # The library's grid, newest first (a page of 20,000 photos: an index walk, not a sort).
+    __table_args__ = (Index("ix_photos_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # SHA-256 of the original's bytes; the original lives at originals/<original_key>.
@@ -47,6 +49,10 @@ class Photo(Model):
     # Set once every rendition exists; until then the newsroom shows "processing" and the
     # beat job re-queues the photo (a worker may have died mid-way).
     renditions_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A new original waiting for its renditions (originals/<replacement_key>): until the worker
+    # has made them, stories keep showing the old ones; then one commit swaps them.
+    replacement_key: Mapped[str | None] = mapped_column(String(80))
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     desk: Mapped[Desk | None] = relationship(lazy="raise")
     uploaded_by: Mapped[Person] = relationship(lazy="raise")
@@ -104,3 +110,17 @@ class StoryPhoto(Model):
     photo_id: Mapped[int] = mapped_column(Integer, index=True)
     alt: Mapped[str] = mapped_column(Text, default="")  # as written; blank: the photo's own
     caption: Mapped[str] = mapped_column(Text, default="")
+
+
+class PhotoTag(Model):
+    """A word the picture desk files a photo under, for the library's search. Newsroom only:
+    a vocabulary apart from the stories' public tags, so no tag page ever hints at a photo."""
+
+    __tablename__ = "photo_tags"
+    __table_args__ = (UniqueConstraint("photo_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    # tag_key(name): "Dhaka", "dhaka" and "Dhaka!" are one tag.
+    key: Mapped[str] = mapped_column(String(80), index=True)

@@ -17,6 +17,7 @@ from wtforms import (
     BooleanField,
     FileField,
     HiddenField,
+    MultipleFileField,
     SelectField,
     StringField,
     TextAreaField,
@@ -67,16 +68,23 @@ class PhotoDetailsForm(FlaskForm):
     caption = TextAreaField("Caption")
     credit = StringField("Credit")
     alt_text = StringField("Alt text")
+    tags = StringField("Tags")
+
+
+PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"
 
 
 class PhotoForm(PhotoDetailsForm):
-    """The upload form of the photo library: the file and its words."""
+    """The upload form of the photo library: the files (one or several) and their words."""
 
-    photo = FileField(
-        "Photo",
-        render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"},
-    )
+    photo = MultipleFileField("Photo", render_kw={"accept": PHOTO_TYPES})
     desk = SelectField("Desk", choices=[], validate_choice=False)
+
+
+class ReplaceFileForm(FlaskForm):
+    """A new original for a photo, on its page."""
+
+    photo = FileField("New file", render_kw={"accept": PHOTO_TYPES})
 
 
 def desk_choices(person: Person, story: Story | None = None) -> list[tuple[str, str]]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,18 +15,36 @@ from flask import (
 )
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from editorial.errors import render_error
 from editorial.extensions import csrf, db
-from editorial.models import Person, Photo, Rendition, Story
+from editorial.models import Desk, Person, Photo, Rendition, Story
 from editorial.newsroom.blueprint import bp
-from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, person
+from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, person, tz
 from editorial.newsroom.focal import FocalPanel, focal_panel
-from editorial.newsroom.forms import PhotoDetailsForm, PhotoForm, desk_choices, parse_int
+from editorial.newsroom.forms import (
+    PhotoDetailsForm,
+    PhotoForm,
+    ReplaceFileForm,
+    desk_choices,
+    parse_int,
+)
+from editorial.newsroom.library import (
+    USES,
+    describe_event,
+    filter_choices,
+    history,
+    library,
+    library_filters,
+    renditions,
+    searched_for,
+)
 from editorial.newsroom.visibility import visible_condition
 from editorial.services.errors import ValidationFailed
+from editorial.services.photo_files import Batch, Incoming, replace_photo_file, upload_photos
+from editorial.services.photo_tags import split_tags, tag_names
 from editorial.services.photos import (
     PhotoInput,
     PhotoInUse,
@@ -34,44 +52,8 @@ from editorial.services.photos import (
     edit_photo,
     stories_using,
     too_big_message,
-    upload_photo,
 )
 from editorial.storage import RENDITIONS, media_store
-
-LIBRARY_SIZE = 60  # the newest photos in the grid; search and filters come with the full library
-
-
-@dataclass(frozen=True)
-class Tile:
-    """One photo in the grid, read as columns (no Photo objects reach the template)."""
-
-    id: int
-    caption: str
-    credit: str
-    alt_text: str
-    width: int
-    height: int
-    uploader: str
-    ready: bool
-
-
-def library() -> list[Tile]:
-    rows = db.session.execute(
-        select(
-            Photo.id,
-            Photo.caption,
-            Photo.credit,
-            Photo.alt_text,
-            Photo.width,
-            Photo.height,
-            Person.name,
-            Photo.renditions_ready_at.is_not(None),
-        )
-        .join(Person, Person.id == Photo.uploaded_by_id)
-        .order_by(Photo.created_at.desc(), Photo.id.desc())
-        .limit(LIBRARY_SIZE)
-    )
-    return [Tile(*row) for row in rows]
 
 
 def _place_errors(form: FlaskForm, errors: dict[str, str] | None) -> list[str]:
@@ -83,10 +65,38 @@ def _place_errors(form: FlaskForm, errors: dict[str, str] | None) -> list[str]:
     return [m for n, m in (errors or {}).items() if n not in form._fields]
 
 
-def render_library(form: PhotoForm, *, errors: dict[str, str] | None = None, status: int = 200):
+def render_library(
+    form: PhotoForm,
+    *,
+    errors: dict[str, str] | None = None,
+    batch: Batch | None = None,
+    status: int = 200,
+):
+    """The library: the upload form (with any refusals) above one page of the grid."""
     general = _place_errors(form, errors)
+    if batch is not None and batch.refused:
+        form.photo.errors = [f"“{r.name}” was not uploaded: {r.message}" for r in batch.refused]
+    filters, filter_errors = library_filters(request.args)
+    if filter_errors:
+        status = max(status, 400)
+    photos, has_next = library(filters, tz())  # a value that did not parse is left out
+    choices = filter_choices()
+    names = {kind: dict(pairs) for kind, pairs in choices.items()}
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "newsroom/media.html", form=form, photos=library(), general_errors=general
+        "newsroom/media.html",
+        form=form,
+        photos=photos,
+        has_next=has_next,
+        filters=filters,
+        filter_errors=filter_errors,
+        searched=searched_for(filters, names),
+        choices=choices,
+        uses=USES,
+        args=args,
+        page=filters.page,
+        general_errors=general,
+        batch=batch,
     ), status
 
 
@@ -95,6 +105,22 @@ def _form(*, received: bool = True) -> PhotoForm:
     form = PhotoForm() if received else PhotoForm(formdata=None)
     form.desk.choices = [("", "No desk"), *desk_choices(person())]
     return form
+
+
+def _wants_json() -> bool:
+    """upload.js sends each file on its own and asks for JSON (to show progress per file)."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _json_answer(
+    *, errors: dict[str, str] | None = None, batch: Batch | None = None, status: int
+) -> tuple[Response, int]:
+    uploaded = [
+        {"id": p.id, "url": url_for(".photo_page", photo_id=p.id)}
+        for p in (batch.photos if batch else [])
+    ]
+    refused = [{"name": r.name, "message": r.message} for r in (batch.refused if batch else [])]
+    return jsonify(uploaded=uploaded, refused=refused, errors=errors or {}), status
 
 
 @bp.get("/media/")
@@ -134,23 +160,42 @@ def media_file(key: str):
 @login_required
 @csrf.exempt  # checked inside the view: a refused token keeps what was typed
 def upload_media():
-    """Upload one photo; a refusal shows the form again with the reason and what was typed."""
+    """Upload one photo or several; each refused file is named with its reason, the others
+    are kept, and the form keeps what was typed."""
     form = _form()
     if problem := csrf_problem():
+        if _wants_json():
+            return _json_answer(errors={"general": problem}, status=400)
         return render_library(form, errors={"general": problem}, status=400)
     data = PhotoInput(
         caption=form.caption.data or "",
         credit=form.credit.data or "",
         alt_text=form.alt_text.data or "",
+        tags=split_tags(form.tags.data or ""),
         desk_id=parse_int(form.desk.data),
     )
-    upload = request.files.get("photo")
+    files = [
+        Incoming(f.filename or "", f.stream) for f in request.files.getlist("photo") if f.filename
+    ]
     try:
-        photo = upload_photo(upload.stream if upload else None, data, actor=person())
+        batch = upload_photos(files, data, actor=person())
     except ValidationFailed as failed:
+        if _wants_json():
+            return _json_answer(errors=failed.errors, status=422)
         return render_library(form, errors=failed.errors, status=422)
-    flash(f"Photo {photo.id} uploaded; its renditions are being made.", "success")
+    status = 422 if batch.refused else 200
+    for photo in batch.photos:  # upload.js goes to the library after the last file: shown there
+        flash(f"Photo {photo.id} uploaded; its renditions are being made.", "success")
+    if _wants_json():
+        return _json_answer(batch=batch, status=status)
+    if batch.refused:
+        return render_library(form, batch=batch, status=status)
     return redirect(url_for(".media"))
+
+
+def _details(photo: Photo) -> PhotoDetailsForm:
+    """The details form as the photo has them (not from the request)."""
+    return PhotoDetailsForm(formdata=None, obj=photo, tags=", ".join(tag_names(photo.id)))
 
 
 def _photo_or_404(photo_id: int) -> Photo:
@@ -165,26 +210,34 @@ def render_photo(
     form: PhotoDetailsForm,
     *,
     errors: dict[str, str] | None = None,
+    replace_form: ReplaceFileForm | None = None,
+    replace_errors: dict[str, str] | None = None,
     refused_delete: bool = False,
     focal: FocalPanel | None = None,
     status: int = 200,
 ):
+    """A photo's page: its file, metadata, uses, renditions, history and forms."""
     general = _place_errors(form, errors)
+    replace_form = replace_form or ReplaceFileForm(formdata=None, prefix="replace")
+    general += _place_errors(replace_form, replace_errors)
     visible = visible_condition(person())
     users = [
         (story, bool(db.session.scalar(select(Story.id).where(Story.id == story.id, visible))))
         for story in stories_using(photo.id)
     ]
+    events = history(photo.id)
     return render_template(
         "newsroom/photo.html",
         photo=photo,
         uploader=db.session.get(Person, photo.uploaded_by_id),
-        renditions=db.session.scalar(
-            select(func.count(Rendition.id)).where(Rendition.photo_id == photo.id)
-        ),
+        desk=db.session.get(Desk, photo.desk_id) if photo.desk_id else None,
+        tags=tag_names(photo.id),
+        renditions=renditions(photo.id),
         users=users,
+        history=[(event, describe_event(event)) for event in events],
         refused_delete=refused_delete,
         form=form,
+        replace_form=replace_form,
         general_errors=general,
         focal=focal or focal_panel(photo),
     ), status
@@ -194,7 +247,7 @@ def render_photo(
 @login_required
 def photo_page(photo_id: int):
     photo = _photo_or_404(photo_id)
-    return render_photo(photo, PhotoDetailsForm(obj=photo))
+    return render_photo(photo, _details(photo))
 
 
 @bp.post("/media/<int:photo_id>")
@@ -209,6 +262,7 @@ def edit_photo_details(photo_id: int):
         caption=form.caption.data or "",
         credit=form.credit.data or "",
         alt_text=form.alt_text.data or "",
+        tags=split_tags(form.tags.data or ""),
     )
     try:
         edit_photo(photo, data, actor=person())
@@ -226,17 +280,55 @@ def remove_photo(photo_id: int):
         delete_photo(photo, actor=person())
     except PhotoInUse:
         photo = _photo_or_404(photo_id)
-        form = PhotoDetailsForm(formdata=None, obj=photo)
+        form = _details(photo)
         return render_photo(photo, form, refused_delete=True, status=409)
     flash(f"Photo {photo_id} deleted.", "success")
     return redirect(url_for(".media"))
+
+
+@bp.post("/media/<int:photo_id>/replace")
+@login_required
+@csrf.exempt  # checked inside the view, to say so on the photo's page
+def replace_media(photo_id: int):
+    """A new original for the photo; a refusal says why and keeps the page as it was."""
+    photo = _photo_or_404(photo_id)
+    details = _details(photo)
+    replace_form = ReplaceFileForm(prefix="replace")
+    if problem := csrf_problem():
+        return render_photo(
+            photo, details, replace_form=replace_form, errors={"general": problem}, status=400
+        )
+    upload = request.files.get(replace_form.photo.name)
+    try:
+        replace_photo_file(
+            photo, upload.stream if upload and upload.filename else None, actor=person()
+        )
+    except ValidationFailed as failed:
+        db.session.expire_all()
+        photo = _photo_or_404(photo_id)
+        errors = {"photo": failed.errors.get("photo") or " ".join(failed.errors.values())}
+        return render_photo(
+            photo, details, replace_form=replace_form, replace_errors=errors, status=422
+        )
+    flash(
+        "New file received. Its renditions are being made; stories show the old ones until then.",
+        "success",
+    )
+    return redirect(url_for(".photo_page", photo_id=photo_id))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge):
     """An upload past the cap is refused from its Content-Length, before the body is read (so
     the typed fields cannot be kept: they were never received)."""
+    message = too_big_message(current_app.config["PHOTO_MAX_BYTES"])
+    if request.endpoint == "newsroom.replace_media":
+        photo = _photo_or_404(int((request.view_args or {})["photo_id"]))
+        details = _details(photo)
+        return render_photo(photo, details, replace_errors={"photo": message}, status=413)
     if request.endpoint != "newsroom.upload_media":
         return render_error(413, error.description or "")
-    message = too_big_message(current_app.config["PHOTO_MAX_BYTES"])
+    message += " Several photos: upload them a few at a time."
+    if _wants_json():
+        return _json_answer(errors={"photo": message}, status=413)
     return render_library(_form(received=False), errors={"photo": message}, status=413)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
@@ -15,17 +15,19 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from editorial import imaging, mediastore
 from editorial import storage as media
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Desk, Person, Photo, Rendition, Story, StoryPhoto
+from editorial.models import Desk, Person, Photo, PhotoTag, Rendition, Story, StoryPhoto
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
 from editorial.rendering import PhotoRef, photo_refs
 from editorial.services import after_commit, audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
+from editorial.services.photo_tags import photo_tag_problems, set_tags
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
 
@@ -44,31 +46,81 @@ class PhotoInput:
     credit: str = ""
     alt_text: str = ""
     desk_id: int | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 def _field_problems(data: PhotoInput) -> dict[str, str]:
     limits = {"caption": CAPTION_MAX, "credit": CREDIT_MAX, "alt_text": ALT_MAX}
-    return {
+    problems = {
         name: f"At most {limit} characters, please."
         for name, limit in limits.items()
         if len(getattr(data, name)) > limit
     }
+    if tags := photo_tag_problems(data.tags):
+        problems["tags"] = tags
+    return problems
 
 
-def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -> Photo:
-    """Keep the original privately, record the photo and queue its renditions.
-
-    Refusals raise ValidationFailed with the problem under "photo" (the file) or the field's
-    name, so the form can be shown again with everything else as typed.
-    """
+def input_problems(data: PhotoInput) -> dict[str, str]:
+    """What is wrong with the words and desk typed beside an upload (empty: nothing)."""
     errors = _field_problems(data)
     if data.desk_id is not None and db.session.get(Desk, data.desk_id) is None:
         errors["desk"] = "Choose one of the desks offered."
+    return errors
+
+
+def upload_photo(
+    stream: IO[bytes] | None, data: PhotoInput, *, actor: Person, file_first: bool = False
+) -> Photo:
+    """Keep the original privately, record the photo and queue its renditions.
+
+    What was typed wins over the file's own caption and credit; with `file_first` (one of
+    several files) the file's own win and the typed words fill in where it has none.
+    Refusals raise ValidationFailed with the problem under "photo" (the file) or the field's
+    name, so the form can be shown again with everything else as typed.
+    """
+    errors = input_problems(data)
     if stream is None:
         errors["photo"] = "Choose a photo to upload."
     if errors:
         raise ValidationFailed(errors)
     assert stream is not None
+    key, found, digest, size = receive_original(stream)
+    typed = (data.caption.strip(), data.credit.strip())
+    embedded = (found.caption[:CAPTION_MAX], found.credit[:CREDIT_MAX])
+    first, second = (embedded, typed) if file_first else (typed, embedded)
+    photo = Photo(
+        content_hash=digest,
+        original_key=key,
+        format=found.format,
+        size_bytes=size,
+        width=found.width,
+        height=found.height,
+        caption=first[0] or second[0],
+        credit=first[1] or second[1],
+        alt_text=data.alt_text.strip(),
+        desk_id=data.desk_id,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    set_tags(photo.id, data.tags)
+    audit.record(
+        "photo.uploaded",
+        actor=actor,
+        subject_type="photo",
+        subject_id=photo.id,
+        data={"format": found.format, "width": found.width, "height": found.height},
+    )
+    photo_id = photo.id
+    after_commit(lambda: queue_renditions(photo_id))
+    commit()
+    return photo
+
+
+def receive_original(stream: IO[bytes]) -> tuple[str, imaging.Inspected, str, int]:
+    """Store an upload as a private original after judging it by decoding: (its key, what it
+    is, its SHA-256, its size). A refusal is ValidationFailed under "photo", nothing kept."""
     staged, digest, size = _receive(stream)
     try:
         found = imaging.inspect(staged, current_app.config["PHOTO_MAX_PIXELS"])
@@ -81,32 +133,7 @@ def upload_photo(stream: IO[bytes] | None, data: PhotoInput, *, actor: Person) -
     except media.StoreUnavailable:
         log.exception("photo upload refused: the media store failed")
         raise ValidationFailed({"photo": STORE_DOWN}) from None
-    photo = Photo(
-        content_hash=digest,
-        original_key=key,
-        format=found.format,
-        size_bytes=size,
-        width=found.width,
-        height=found.height,
-        caption=data.caption.strip() or found.caption[:CAPTION_MAX],
-        credit=data.credit.strip() or found.credit[:CREDIT_MAX],
-        alt_text=data.alt_text.strip(),
-        desk_id=data.desk_id,
-        uploaded_by_id=actor.id,
-    )
-    db.session.add(photo)
-    db.session.flush()
-    audit.record(
-        "photo.uploaded",
-        actor=actor,
-        subject_type="photo",
-        subject_id=photo.id,
-        data={"format": found.format, "width": found.width, "height": found.height},
-    )
-    photo_id = photo.id
-    after_commit(lambda: queue_renditions(photo_id))
-    commit()
-    return photo
+    return key, found, digest, size
 
 
 def _receive(stream: IO[bytes]) -> tuple[Path, str, int]:
@@ -162,6 +189,8 @@ def make_renditions(photo_id: int) -> int:
     )
     if photo is None:
         return 0
+    if photo.replacement_key is not None and not _take_replacement(photo):
+        return 0
     focal = (photo.focal_x, photo.focal_y)
     wanted = imaging.wanted_renditions(photo.width, photo.height)
     store = media.media_store()
@@ -209,6 +238,58 @@ def _focal_point_now(photo_id: int) -> tuple[float, float] | None:
     return None if row is None else (row.focal_x, row.focal_y)
 
 
+def _take_replacement(photo: Photo) -> bool:
+    """Start swapping in the photo's new original, inside the transaction that will also hold
+    its new renditions: the old rows go (their files only after the commit), so a worker killed
+    mid-way leaves the old renditions serving and the replacement still waiting. False when
+    there is nothing to make: another worker took the replacement first, or its file is gone
+    (the photo then keeps its original)."""
+    new_key, old_key = photo.replacement_key, photo.original_key
+    assert new_key is not None
+    try:
+        with media.media_store().local_copy(media.ORIGINALS, new_key) as staged:
+            found = imaging.inspect(staged, current_app.config["PHOTO_MAX_PIXELS"])
+            size = staged.stat().st_size
+    except (OSError, imaging.BadImage):
+        # The file went missing: keep the old one, say so. (A store that is away raises
+        # StoreUnavailable: the job fails and beat queues the replacement again.)
+        log.error("photo %s: replacement %s unreadable; the original stays", photo.id, new_key)
+        db.session.execute(
+            update(Photo)
+            .where(Photo.id == photo.id, Photo.replacement_key == new_key)
+            .values(replacement_key=None)
+            .execution_options(synchronize_session="fetch")
+        )
+        commit()
+        return False
+    claimed = db.session.execute(
+        update(Photo)
+        .where(Photo.id == photo.id, Photo.replacement_key == new_key)
+        .values(
+            original_key=new_key,
+            content_hash=new_key.partition(".")[0],
+            format=found.format,
+            size_bytes=size,
+            width=found.width,
+            height=found.height,
+            replacement_key=None,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if cast(CursorResult[Any], claimed).rowcount != 1:
+        rollback()
+        return False
+    retired = [r.key for r in photo.renditions]
+    db.session.execute(delete(Rendition).where(Rendition.photo_id == photo.id))
+    for rendition in photo.renditions:
+        db.session.expunge(rendition)
+    set_committed_value(photo, "renditions", [])
+    if stories_using(photo.id):  # cached pages name the old files, which are about to go
+        purge_public_cache()
+    after_commit(lambda: _remove_files(old_key, retired))
+    return True
+
+
 def _store(
     photo: Photo, encoded: imaging.Encoded, focal: tuple[float, float]
 ) -> tuple[str, str | None]:
@@ -251,9 +332,9 @@ def _remove_renditions(keys: list[str]) -> None:
 
 
 def photos_missing_renditions() -> list[int]:
-    """Photos uploaded a while ago whose renditions were never finished, and photos whose
-    crops are missing (made before crops existed) or stale (their job after a change of focal
-    point was lost)."""
+    """Photos uploaded (or replaced) a while ago whose renditions were never finished, and
+    photos whose crops are missing (made before crops existed) or stale (their job after a
+    change of focal point was lost)."""
     grace = timedelta(seconds=current_app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
     before = utcnow() - grace
     crops = select(Rendition.id).where(
@@ -270,6 +351,7 @@ def photos_missing_renditions() -> list[int]:
                         Photo.renditions_ready_at.is_not(None),
                         or_(~crops.exists(), stale.exists()),
                     ),
+                    and_(Photo.replacement_key.is_not(None), Photo.replaced_at <= before),
                 )
             )
             .order_by(Photo.id)
@@ -438,6 +520,8 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
     changed = sorted(name for name, value in fields.items() if getattr(photo, name) != value)
     for name in changed:
         setattr(photo, name, fields[name])
+    if set_tags(photo.id, data.tags):
+        changed.append("tags")
     audit.record(
         "photo.edited",
         actor=actor,
@@ -500,13 +584,16 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
     take it up meanwhile."""
     if users := stories_using(photo.id):
         raise PhotoInUse([s.id for s in users])
-    photo_id, original = photo.id, photo.original_key
+    photo_id, original, pending = photo.id, photo.original_key, photo.replacement_key
     keys = list(db.session.scalars(select(Rendition.key).where(Rendition.photo_id == photo_id)))
     audit.record("photo.deleted", actor=actor, subject_type="photo", subject_id=photo_id)
     try:
         db.session.execute(delete(Rendition).where(Rendition.photo_id == photo_id))
+        db.session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id))
         db.session.execute(delete(Photo).where(Photo.id == photo_id))
         after_commit(lambda: _remove_files(original, keys))
+        if pending is not None:  # a replacement that never got its renditions
+            after_commit(lambda: remove_original_if_unused(pending))
         commit()
     except IntegrityError:
         rollback()
@@ -514,10 +601,16 @@ def delete_photo(photo: Photo, *, actor: Person) -> None:
 
 
 def _remove_files(original: str, keys: list[str]) -> None:
-    # The original is named by its content: another photo row may share it (a re-upload).
+    remove_original_if_unused(original)
     store = media.media_store()
-    if db.session.scalar(select(Photo.id).where(Photo.original_key == original).limit(1)) is None:
-        store.delete(media.ORIGINALS, original)
     for key in keys:
         store.delete(media.RENDITIONS, key)
     store.unpublish(keys)  # a public copy left by a story that dropped the photo
+
+
+def remove_original_if_unused(key: str) -> None:
+    """Remove an original file unless a photo still names it. It is named by its content, so
+    another photo (a re-upload of the same file) may share it, or be waiting to swap it in."""
+    sharing = or_(Photo.original_key == key, Photo.replacement_key == key)
+    if db.session.scalar(select(Photo.id).where(sharing).limit(1)) is None:
+        media.media_store().delete(media.ORIGINALS, key)

@@ -396,6 +396,21 @@ def open_editor(page: Any) -> None:
     page.get_by_label("Headline", exact=True).wait_for()
 
 
+def open_media(page: Any) -> None:
+    """The photo library, through the navigation's Media link."""
+    open_newsroom(page)
+    nav = page.get_by_role("navigation", name="Newsroom")
+    click_and_wait(page, nav.get_by_role("link", name="Media", exact=True))
+    page.get_by_label("Photo", exact=True).wait_for()
+
+
+def open_photo(page: Any) -> None:
+    """The first photo's page in the library (the demo newsroom has photos)."""
+    open_media(page)
+    click_and_wait(page, page.get_by_role("link", name=re.compile(r"^Photo \d+: details$")).first)
+    page.get_by_role("heading", name="History", exact=True).wait_for()
+
+
 PAGES: dict[str, Callable[[Any], None]] = {
     "homepage": open_homepage,
     "article": open_article,
@@ -403,4 +418,6 @@ PAGES: dict[str, Callable[[Any], None]] = {
     "sign-in": open_sign_in,
     "newsroom": open_newsroom,
     "editor": open_editor,
+    "media": open_media,
+    "photo": open_photo,
 }

@@ -52,6 +52,7 @@ EXCLUDED: dict[str, str] = {
     # Its text fields and its hostile files (SVG, polyglot, truncated, bombs, oversize) are
     # tested in tests/web/test_photo_upload.py; the fuzz does not generate files yet.
     "newsroom.upload_media": "a file upload: bad files are tested in test_photo_upload.py",
+    "newsroom.replace_media": "a file upload: bad files are tested in test_photo_replace.py",
     # The editor's script posts JSON, which the fuzz does not send: malformed bodies, wrong
     # types, control characters, oversize text and missing keys are in tests/web/test_autosave.py.
     "newsroom.autosave_story": "JSON for editor.js: bad bodies are tested in test_autosave.py",

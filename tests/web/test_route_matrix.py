@@ -94,6 +94,7 @@ ACCESS = {
             "newsroom.photo_page",
             "newsroom.read_notification",
             "newsroom.remove_photo",
+            "newsroom.replace_media",
             "newsroom.restore",
             "newsroom.search",
             "newsroom.set_photo_focal_point",
