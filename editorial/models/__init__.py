@@ -2,6 +2,7 @@
 
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
+from editorial.models.desktools import FRONT_PAGE_ID, FrontPage, HouseStyle
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailState, Notification
 from editorial.models.photo import Photo, Rendition
@@ -23,6 +24,7 @@ from editorial.models.story import (
 
 __all__ = [
     "BODY_MAX",
+    "FRONT_PAGE_ID",
     "HEADLINE_MAX",
     "PERSON_ACCESS",
     "AuditEvent",
@@ -30,7 +32,9 @@ __all__ = [
     "Correction",
     "Desk",
     "EmailState",
+    "FrontPage",
     "Heartbeat",
+    "HouseStyle",
     "LoginSession",
     "MetricCounter",
     "Notification",

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from editorial.newsroom import (  # noqa: F401  (the route modules register themselves)
     queries,
+    routes_frontpage,
     routes_history,
     routes_lists,
     routes_media,
@@ -18,7 +19,7 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
 from editorial.newsroom.blueprint import bp
 from editorial.templating import newsroom_zone
 from editorial.timeutil import format_local, utcnow
-from editorial.workflow import StoryState
+from editorial.workflow import StoryState, can_edit_front_page
 
 
 def unread_notifications() -> int:
@@ -33,7 +34,10 @@ def unread_notifications() -> int:
 
 @bp.app_context_processor
 def _newsroom_context() -> dict[str, object]:
-    return {"unread_notifications": unread_notifications}
+    return {
+        "unread_notifications": unread_notifications,
+        "can_edit_front_page": can_edit_front_page,
+    }
 
 
 @bp.app_template_filter("as_state")

@@ -34,6 +34,7 @@ from editorial.workflow import (
     can_edit,
     can_place,
     check,
+    is_placeable,
 )
 
 NOTE_MAX = 5000
@@ -73,6 +74,8 @@ def render_story(
         ),
         can_edit=can_edit(me.actor, story.facts),
         can_place=can_place(me.actor, story.facts),
+        placeable=is_placeable(story.facts),
+        embargo_holds=story.facts.embargoed,
         comments=_comments(story),
         errors=errors or {},
         values=values or {},

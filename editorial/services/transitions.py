@@ -23,7 +23,7 @@ from editorial.services.photos import lead_photo_problems
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.timeutil import format_local, utcnow, zone
-from editorial.workflow import Action, Effect, StoryState, WrongState, check
+from editorial.workflow import Action, Effect, Embargoed, StoryState, WrongState, check
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +43,17 @@ def transition_story(
     publish_at: datetime | None = None,
 ) -> Story:
     """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
-    rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+    try:
+        rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+    except Embargoed:
+        raise WrongState(embargo_message(story)) from None
     now = utcnow()
     if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):
         raise ValidationFailed(errors)
     if rule.target in GOING_PUBLIC and (errors := lead_photo_problems(story.lead_photo_id)):
         raise ValidationFailed(errors)
     if Effect.AFTER_EMBARGO in rule.effects and story.embargo_at and story.embargo_at > now:
-        raise WrongState("This story is under embargo; it cannot be published before then.")
+        raise WrongState(embargo_message(story))
     if Effect.SET_SCHEDULE in rule.effects:
         publish_at = _checked_publish_time(story, publish_at, now)
     values = transition_values(rule, now, publish_at)
@@ -128,6 +131,15 @@ def _checked_publish_time(story: Story, publish_at: datetime | None, now: dateti
             }
         )
     return publish_at
+
+
+def embargo_message(story: Story) -> str:
+    """Why Publish now is refused while an embargo holds, saying until when."""
+    until = _local(story.embargo_at) if story.embargo_at else "its embargo lifts"
+    return (
+        f"This story is under embargo until {until}; it cannot be published before then. "
+        "Schedule it for that time or later."
+    )
 
 
 def _local(value: datetime) -> str:
