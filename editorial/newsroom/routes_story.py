@@ -20,9 +20,10 @@ from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_o
 from editorial.newsroom.forms import parse_local_time
 from editorial.services.comments import add_comment
 from editorial.services.errors import ValidationFailed
+from editorial.services.housestyle import style_failures
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import set_placement
-from editorial.services.transitions import transition_story
+from editorial.services.transitions import STYLE_CHECKED, transition_story
 from editorial.site import pages as site_pages
 from editorial.site import queries as site_queries
 from editorial.workflow import (
@@ -76,6 +77,8 @@ def render_story(
         can_place=can_place(me.actor, story.facts),
         placeable=is_placeable(story.facts),
         embargo_holds=story.facts.embargoed,
+        style_failures=style_failures(story),
+        STYLE_CHECKED=STYLE_CHECKED,
         comments=_comments(story),
         errors=errors or {},
         values=values or {},
@@ -111,7 +114,15 @@ def act(story_id: int, name: str):
     expected = form_version()
     note = request.form.get("note", "")
     raw_time = request.form.get("publish_at", "")
-    values = {"note": note, "publish_at": raw_time, "action": action.value}
+    style_override = request.form.get("style_override") == "1"
+    style_note = request.form.get("style_note", "")
+    values = {
+        "note": note,
+        "publish_at": raw_time,
+        "action": action.value,
+        "style_override": "1" if style_override else "",
+        "style_note": style_note,
+    }
 
     def fail(field: str, text: str, status: int = 400) -> tuple[str, int]:
         return render_story(
@@ -130,7 +141,14 @@ def act(story_id: int, name: str):
             return fail("publish_at", str(error))
     try:
         transition_story(
-            story, action, actor=me, note=note, expected_version=expected, publish_at=publish_at
+            story,
+            action,
+            actor=me,
+            note=note,
+            expected_version=expected,
+            publish_at=publish_at,
+            style_override=style_override,
+            style_note=style_note,
         )
     except NoteRequired as error:
         return fail("note", str(error))

@@ -18,6 +18,7 @@ from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import transition_values
 from editorial.services.errors import ValidationFailed
+from editorial.services.housestyle import check_house_style
 from editorial.services.notifications import notify_story_event
 from editorial.services.photos import lead_photo_problems
 from editorial.services.publishing import queue_publish
@@ -31,6 +32,8 @@ MAX_SCHEDULE_AHEAD = timedelta(days=366)
 # Publishing or scheduling: from here on, readers may see the story (and its photos) without
 # anyone checking it again, so a photo that would show broken or uncredited is refused now.
 GOING_PUBLIC = frozenset({StoryState.PUBLISHED, StoryState.SCHEDULED})
+# The editor's two ways out to readers run the desk's house-style checklist.
+STYLE_CHECKED = frozenset({Action.PUBLISH, Action.SCHEDULE})
 
 
 def transition_story(
@@ -41,8 +44,13 @@ def transition_story(
     note: str = "",
     expected_version: int | None = None,
     publish_at: datetime | None = None,
+    style_override: bool = False,
+    style_note: str = "",
 ) -> Story:
-    """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
+    """Move a story along the workflow, atomically: exactly one of two racing requests wins.
+
+    Publish now and Schedule run the desk's house-style checklist first; `style_override` with
+    a `style_note` goes ahead anyway (audited)."""
     try:
         rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
     except Embargoed:
@@ -56,6 +64,10 @@ def transition_story(
         raise WrongState(embargo_message(story))
     if Effect.SET_SCHEDULE in rule.effects:
         publish_at = _checked_publish_time(story, publish_at, now)
+    if action in STYLE_CHECKED:
+        check_house_style(
+            story, actor=actor, action=action.value, override=style_override, note=style_note
+        )
     values = transition_values(rule, now, publish_at)
 
     story_id, facts = story.id, story.facts

@@ -95,6 +95,7 @@ ACCESS = {
             "admin.audit_log",
             "admin.desk_edit",
             "admin.desk_list",
+            "admin.desk_style",
             "admin.index",
             "admin.site_settings",
             "admin.staff_deactivate",
