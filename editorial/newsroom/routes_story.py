@@ -18,7 +18,7 @@ from editorial.models import Comment, Placement, Story
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_or_404, tz
 from editorial.newsroom.forms import parse_local_time
-from editorial.services.comments import add_comment
+from editorial.services.comments import add_comment, mention_problems
 from editorial.services.errors import ValidationFailed
 from editorial.services.housestyle import style_failures
 from editorial.services.settings import workflow_policy
@@ -193,6 +193,8 @@ def comments(story_id: int):
             story, status=400, errors={"comment": {"comment": message}}, values={"comment": text}
         )
     flash("Comment added.", "success")
+    for problem in mention_problems(text, story):
+        flash(problem, "warning")
     return redirect(url_for(".story", story_id=story.id, _anchor=f"comment-{comment.id}"))
 
 
