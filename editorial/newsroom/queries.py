@@ -229,6 +229,7 @@ class FrontPageRow:
 
     id: int
     headline: str
+    desk_id: int
     desk_name: str
     state: StoryState
     publish_at: datetime | None
@@ -248,6 +249,7 @@ def front_page_rows(ids: list[int]) -> list[FrontPageRow]:
                 Story.publish_at,
                 Story.published_at,
                 Story.front_position,
+                Story.desk_id,
                 Desk.name.label("desk_name"),
             )
             .join(Desk, Desk.id == Story.desk_id)
@@ -258,6 +260,7 @@ def front_page_rows(ids: list[int]) -> list[FrontPageRow]:
         FrontPageRow(
             id=row.id,
             headline=row.headline,
+            desk_id=row.desk_id,
             desk_name=row.desk_name,
             state=StoryState(row.state),
             publish_at=row.publish_at,

@@ -43,6 +43,7 @@ def _render(
         notice=notice,
         typed=typed or {},
         errors=errors or {},
+        my_desks=person().actor.desk_ids,
         StoryState=StoryState,
     )
     return html, status

@@ -33,7 +33,9 @@ def open_front_page(page: Any) -> list[str]:
 
 
 def headlines(page: Any) -> list[str]:
-    return page.locator("table.front-page tbody td:nth-child(2) a").all_inner_texts()
+    return page.locator(
+        "table.front-page tbody td:nth-child(2) :is(a, span.headline)"
+    ).all_inner_texts()
 
 
 def reader_front(page: Any) -> tuple[str, list[str]]:

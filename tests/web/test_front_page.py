@@ -167,7 +167,9 @@ def test_only_desk_editors_arrange(client: FlaskClient, nr: Newsroom, make: Fact
         assert post_form(client, PATH, {"version": "0"}).status_code == 403
         assert 'href="/newsroom/front-page"' not in client.get("/newsroom/").get_data(as_text=True)
     login(client, nr.other_editor)  # any desk's editor: the homepage is shared
-    assert client.get(PATH).status_code == 200
+    screen = client.get(PATH)
+    assert screen.status_code == 200 and "Alpha" in screen.get_data(as_text=True)
+    assert not re.search(r"/newsroom/stories/\d", screen.get_data(as_text=True))  # none theirs
     assert 'href="/newsroom/front-page"' in client.get("/newsroom/").get_data(as_text=True)
 
 
