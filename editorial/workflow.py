@@ -117,6 +117,7 @@ class Effect(StrEnum):
     CLEAR_SCHEDULE = "clear_schedule"  # publish_at: none
     CLEAR_FAILURE = "clear_failure"  # a failed scheduled publish is forgotten
     STAMP_PUBLISHED = "stamp_published"  # published_at now; first_published_at kept or now
+    LEAVE_FRONT_PAGE = "leave_front_page"  # out of Top News and its slot (no longer to be public)
 
 
 S = StoryState
@@ -128,7 +129,9 @@ AUTHOR_EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 # it (the four-eyes rule), the story goes back to review and loses its schedule.
 APPROVAL_STATES = frozenset({S.APPROVED, S.SCHEDULED})
 REOPENED_STATE = S.SUBMITTED
-REOPEN_EFFECTS = frozenset({E.CLEAR_SCHEDULE})
+REOPEN_EFFECTS = frozenset({E.CLEAR_SCHEDULE, E.LEAVE_FRONT_PAGE})
+# Top News and the lead take only stories that are or will be public.
+FRONT_PAGE_STATES = frozenset({S.APPROVED, S.SCHEDULED, S.PUBLISHED})
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ NOT_SPIKED = frozenset(S) - {S.SPIKED}
 STARTED = (C.LIVE, C.ENDED)  # an ended story's entries can still be fixed, pinned or removed
 PUBLISHING = (E.AFTER_EMBARGO, E.STAMP_PUBLISHED, E.CLEAR_FAILURE)
 UNSCHEDULING = (E.CLEAR_SCHEDULE, E.CLEAR_FAILURE)
+LEAVING = (*UNSCHEDULING, E.LEAVE_FRONT_PAGE)
 
 # fmt: off
 # The workflow, one row per action; check it against PRODUCT.md.
@@ -199,15 +203,15 @@ UNSCHEDULING = (E.CLEAR_SCHEDULE, E.CLEAR_FAILURE)
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.SUBMIT,            {S.DRAFT, S.CHANGES_REQUESTED},     S.SUBMITTED,         Who.AUTHOR, False, "story.submitted",           {E.NEEDS_TEXT, E.MARK_SUBMITTED}),
     _t(Action.RECALL,            {S.SUBMITTED},                      S.DRAFT,             Who.AUTHOR, False, "story.recalled"),
-    _t(Action.REQUEST_CHANGES,   {S.SUBMITTED, S.APPROVED},          S.CHANGES_REQUESTED, Who.EDITOR, True,  "story.changes_requested",   UNSCHEDULING),
+    _t(Action.REQUEST_CHANGES,   {S.SUBMITTED, S.APPROVED},          S.CHANGES_REQUESTED, Who.EDITOR, True,  "story.changes_requested",   LEAVING),
     _t(Action.APPROVE,           {S.SUBMITTED},                      S.APPROVED,          Who.EDITOR, False, "story.approved",            four_eyes=True),
     _t(Action.SCHEDULE,          {S.APPROVED, S.SCHEDULED},          S.SCHEDULED,         Who.EDITOR, False, "story.scheduled",           {E.SET_SCHEDULE, E.CLEAR_FAILURE}),
     _t(Action.UNSCHEDULE,        {S.SCHEDULED},                      S.APPROVED,          Who.EDITOR, False, "story.unscheduled",         UNSCHEDULING),
     _t(Action.PUBLISH,           {S.APPROVED, S.SCHEDULED},          S.PUBLISHED,         Who.EDITOR, False, "story.published",           PUBLISHING),
     _t(Action.PUBLISH_SCHEDULED, {S.SCHEDULED},                      S.PUBLISHED,         Who.SYSTEM, False, "story.published.scheduled", PUBLISHING),
-    _t(Action.WITHDRAW,          {S.PUBLISHED},                      S.WITHDRAWN,         Who.EDITOR, True,  "story.withdrawn"),
+    _t(Action.WITHDRAW,          {S.PUBLISHED},                      S.WITHDRAWN,         Who.EDITOR, True,  "story.withdrawn",           {E.LEAVE_FRONT_PAGE}),
     _t(Action.REPUBLISH,         {S.WITHDRAWN},                      S.PUBLISHED,         Who.EDITOR, False, "story.republished",         PUBLISHING),
-    _t(Action.SPIKE,             UNPUBLISHED,                        S.SPIKED,            Who.EDITOR, True,  "story.spiked",              UNSCHEDULING, own_draft_only=True),
+    _t(Action.SPIKE,             UNPUBLISHED,                        S.SPIKED,            Who.EDITOR, True,  "story.spiked",              LEAVING, own_draft_only=True),
     _t(Action.RESTORE,           {S.SPIKED},                         S.DRAFT,             Who.EDITOR, False, "story.restored"),
     # Live coverage: the story keeps its state; authors and the desk's editors keep it going.
     #   action                  from                                 to    who         note?  audit event                  coverage
@@ -244,6 +248,10 @@ class NoteRequired(WorkflowError):
     """The action needs a note and none was given (HTTP 400, form error)."""
 
 
+class Embargoed(WrongState):
+    """The action publishes, and the story's embargo has not lifted (HTTP 409)."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """What the workflow needs to know about a person: id, roles and desks."""
@@ -265,6 +273,7 @@ class StoryFacts:
     author_ids: frozenset[int]
     was_submitted: bool = False
     coverage: Coverage = Coverage.NONE
+    embargoed: bool = False  # under an embargo that has not lifted yet
 
 
 @dataclass(frozen=True)
@@ -307,6 +316,17 @@ def can_comment(actor: Actor, story: StoryFacts) -> bool:
 def can_place(actor: Actor, story: StoryFacts) -> bool:
     """Placement (Top News) is an editor's call."""
     return actor.edits_desk(story.desk_id)
+
+
+def is_placeable(story: StoryFacts) -> bool:
+    """Whether the story may go into Top News: it is, or will be, public."""
+    return story.state in FRONT_PAGE_STATES
+
+
+def can_edit_front_page(actor: Actor) -> bool:
+    """The front page (the lead and the order of Top News) is every desk editor's call: the
+    desk editors share one homepage, whichever desk they edit."""
+    return Role.DESK_EDITOR in actor.roles and bool(actor.desk_ids)
 
 
 def keeps_approval(actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY) -> bool:
@@ -358,6 +378,8 @@ def check(
         )
     if story.coverage not in rule.coverage:
         raise WrongState(COVERAGE_REFUSALS[story.coverage])
+    if E.AFTER_EMBARGO in rule.effects and story.embargoed:
+        raise Embargoed("This story is under embargo; it cannot be published before it lifts.")
     if rule.needs_note and not note.strip():
         raise NoteRequired(f"{rule.action.label} needs a note explaining why.")
     return rule

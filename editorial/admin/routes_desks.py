@@ -7,12 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
+from editorial import style
 from editorial.admin.blueprint import bp
 from editorial.admin.common import actor, desk_or_404, show_errors
 from editorial.admin.forms import DeskForm, RenameDeskForm
 from editorial.extensions import db
 from editorial.models import Desk, Person
-from editorial.services import desks
+from editorial.services import desks, housestyle
 from editorial.services.errors import ValidationFailed
 
 
@@ -61,3 +62,28 @@ def _active_members(desk_id: int) -> list[Person]:
             .order_by(Person.name, Person.id)
         )
     )
+
+
+@bp.route("/desks/<int:desk_id>/style", methods=["GET", "POST"])
+def desk_style(desk_id: int) -> BaseResponse | tuple[str, int]:
+    """The desk's house-style checklist, which Publish and Schedule run."""
+    desk = desk_or_404(desk_id)
+    settings = housestyle.desk_style(desk.id)
+    errors: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    if request.method == "POST":
+        typed = {name: request.form.get(name, "") for name in (*style.CHECKS, *style.NUMBERS)}
+        settings, errors = style.parse_settings(typed)
+        if not errors:
+            housestyle.set_house_style(desk, settings, actor=actor())
+            flash(f"The {desk.name} desk's house style is saved.", "success")
+            return redirect(url_for("admin.desk_style", desk_id=desk.id))
+    html = render_template(
+        "admin/desk_style.html",
+        desk=desk,
+        settings=settings,
+        typed=typed,
+        errors=errors,
+        limits=style.NUMBERS,
+    )
+    return html, 400 if errors else 200

@@ -2,6 +2,7 @@
 
 from editorial.models.audit import AuditEvent
 from editorial.models.desk import Desk, desk_members
+from editorial.models.desktools import FRONT_PAGE_ID, FrontPage, HouseStyle
 from editorial.models.draft import EditorPresence, WorkingCopy
 from editorial.models.live import LiveEntry
 from editorial.models.loading import PERSON_ACCESS
@@ -25,6 +26,7 @@ from editorial.models.story import (
 
 __all__ = [
     "BODY_MAX",
+    "FRONT_PAGE_ID",
     "HEADLINE_MAX",
     "PERSON_ACCESS",
     "AuditEvent",
@@ -33,7 +35,9 @@ __all__ = [
     "Desk",
     "EditorPresence",
     "EmailState",
+    "FrontPage",
     "Heartbeat",
+    "HouseStyle",
     "LiveEntry",
     "LoginSession",
     "MetricCounter",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -93,6 +94,8 @@ class Story(Model):
     desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"))
     state: Mapped[StoryState] = mapped_column(String(20), default=StoryState.DRAFT)
     placement: Mapped[Placement] = mapped_column(String(10), default=Placement.NONE)
+    # The story's slot in Top News, chosen on the front page (0 leads); none: not ordered yet.
+    front_position: Mapped[int | None] = mapped_column(Integer)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     # Optimistic concurrency: every change bumps it; forms carry the version they started from.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -145,6 +148,7 @@ class Story(Model):
             author_ids=frozenset(a.id for a in self.authors),
             was_submitted=self.was_submitted,
             coverage=self.coverage,
+            embargoed=self.embargo_at is not None and self.embargo_at > utcnow(),
         )
 
     @property
@@ -229,3 +233,14 @@ class Comment(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[Person] = relationship(lazy="raise")
+
+
+def front_page_order() -> tuple[ColumnElement, ...]:
+    """ORDER BY for Top News: the chosen slots in order (0 leads), then the stories nobody has
+    ordered yet, newest first (with no slots at all, that is the whole rule)."""
+    return (
+        Story.front_position.is_(None),
+        Story.front_position.asc(),
+        Story.published_at.desc(),
+        Story.id.desc(),
+    )

@@ -67,16 +67,17 @@ class CalendarEntry:
 
 
 def calendar_entries(
-    person: Person, first: date, tz: ZoneInfo, per_day: int
+    person: Person, first: date, tz: ZoneInfo, per_day: int, until: date | None = None
 ) -> tuple[dict[date, list[CalendarEntry]], dict[date, int]]:
-    """The first `per_day` scheduled and published stories of each day of a local month, in
-    time order, and how many each day has.
+    """The first `per_day` scheduled and published stories of each local day from `first` to
+    `until` (exclusive; default: the end of `first`'s month), in time order, and how many each
+    day has. The calendar asks for its whole grid, adjacent months' days included.
 
     A month holds thousands; the grid shows a few a day. Each row gets the index of its local
     day from the day boundaries (computed here, so the zone's rules apply), and a window
     function keeps each day's first rows and its count: a few hundred rows leave the database.
     """
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    following = until or (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     days = [first + timedelta(days=n) for n in range((following - first).days)]
     bounds = [day_bounds(day, tz)[0] for day in days] + [day_bounds(following, tz)[0]]
     at = case((Story.state == StoryState.PUBLISHED, Story.published_at), else_=Story.publish_at)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, or_, select, union_all
 
 from editorial.extensions import db
-from editorial.models import Notification, Person, Story, desk_members, story_authors
+from editorial.models import Desk, Notification, Person, Story, desk_members, story_authors
 from editorial.newsroom.rows import StoryRow, by_state, in_order, story_rows
 from editorial.newsroom.visibility import (
     WRITING_ROLES,
@@ -221,3 +221,51 @@ def notifications(person: Person, page: int) -> tuple[list[Notification], bool]:
         )
     )
     return rows[:NOTIFICATIONS_PAGE], len(rows) > NOTIFICATIONS_PAGE
+
+
+@dataclass(frozen=True)
+class FrontPageRow:
+    """A Top News story as the front-page screen lists it."""
+
+    id: int
+    headline: str
+    desk_id: int
+    desk_name: str
+    state: StoryState
+    publish_at: datetime | None
+    published_at: datetime | None
+    is_ordered: bool
+
+
+def front_page_rows(ids: list[int]) -> list[FrontPageRow]:
+    """The named stories, in the order given (one SELECT)."""
+    found = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Story.id,
+                Story.headline,
+                Story.state,
+                Story.publish_at,
+                Story.published_at,
+                Story.front_position,
+                Story.desk_id,
+                Desk.name.label("desk_name"),
+            )
+            .join(Desk, Desk.id == Story.desk_id)
+            .where(Story.id.in_(ids))
+        )
+    }
+    return [
+        FrontPageRow(
+            id=row.id,
+            headline=row.headline,
+            desk_id=row.desk_id,
+            desk_name=row.desk_name,
+            state=StoryState(row.state),
+            publish_at=row.publish_at,
+            published_at=row.published_at,
+            is_ordered=row.front_position is not None,
+        )
+        for row in (found[i] for i in ids if i in found)
+    ]

@@ -11,6 +11,7 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
     queries,
     routes_autosave,
     routes_focal,
+    routes_frontpage,
     routes_history,
     routes_lists,
     routes_live,
@@ -19,9 +20,18 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
     routes_story,
 )
 from editorial.newsroom.blueprint import bp
+from editorial.newsroom.forms import desk_choices
 from editorial.templating import newsroom_zone
 from editorial.timeutil import format_local, utcnow
-from editorial.workflow import StoryState
+from editorial.workflow import StoryState, can_edit_front_page
+
+
+def can_file_story() -> bool:
+    """Whether the signed-in person is on a desk to file to (else no New story leads into an
+    editor that can only say so)."""
+    if not current_user.is_authenticated:
+        return False
+    return bool(desk_choices(current_user))
 
 
 def unread_notifications() -> int:
@@ -36,7 +46,11 @@ def unread_notifications() -> int:
 
 @bp.app_context_processor
 def _newsroom_context() -> dict[str, object]:
-    return {"unread_notifications": unread_notifications}
+    return {
+        "unread_notifications": unread_notifications,
+        "can_edit_front_page": can_edit_front_page,
+        "can_file_story": can_file_story,
+    }
 
 
 @bp.app_template_filter("as_state")

@@ -78,9 +78,12 @@ def calendar():
     """Scheduled and published stories per day of a month, as a grid."""
     today = _today()
     first, error = parse_month(request.args.get("month"), today)
-    by_day, totals = planning.calendar_entries(person(), first, tz(), CALENDAR_PER_DAY)
     weeks = calendar_module.Calendar(firstweekday=calendar_module.SUNDAY).monthdatescalendar(
         first.year, first.month
+    )
+    # The whole grid: the days of the months either side show their stories too.
+    by_day, totals = planning.calendar_entries(
+        person(), weeks[0][0], tz(), CALENDAR_PER_DAY, until=weeks[-1][-1] + timedelta(days=1)
     )
     last_month = (first - timedelta(days=1)).replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)

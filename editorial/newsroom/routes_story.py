@@ -23,12 +23,13 @@ from editorial.newsroom.forms import StoryForm, parse_local_time, story_form_dat
 from editorial.newsroom.live import live_panel
 from editorial.newsroom.routes_stories import saved_copy_marker, site_link
 from editorial.rendering import render_body, slugify, word_count
-from editorial.services.comments import add_comment
+from editorial.services.comments import add_comment, mention_problems
 from editorial.services.drafts import story_key
 from editorial.services.errors import ValidationFailed
+from editorial.services.housestyle import style_failures
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import StoryInput, set_placement
-from editorial.services.transitions import transition_story
+from editorial.services.transitions import STYLE_CHECKED, transition_story
 from editorial.site import pages as site_pages
 from editorial.site import queries as site_queries
 from editorial.timeutil import utcnow
@@ -41,6 +42,7 @@ from editorial.workflow import (
     can_edit,
     can_place,
     check,
+    is_placeable,
 )
 
 NOTE_MAX = 5000
@@ -89,6 +91,10 @@ def render_story(
         ),
         can_edit=can_edit(me.actor, story.facts),
         can_place=can_place(me.actor, story.facts),
+        placeable=is_placeable(story.facts),
+        embargo_holds=story.facts.embargoed,
+        style_failures=style_failures(story),
+        STYLE_CHECKED=STYLE_CHECKED,
         comments=_comments(story),
         live=live_panel(story, me),
         errors=errors or {},
@@ -125,7 +131,15 @@ def act(story_id: int, name: str):
     expected = form_version()
     note = request.form.get("note", "")
     raw_time = request.form.get("publish_at", "")
-    values = {"note": note, "publish_at": raw_time, "action": action.value}
+    style_override = request.form.get("style_override") == "1"
+    style_note = request.form.get("style_note", "")
+    values = {
+        "note": note,
+        "publish_at": raw_time,
+        "action": action.value,
+        "style_override": "1" if style_override else "",
+        "style_note": style_note,
+    }
 
     def fail(field: str, text: str, status: int = 400) -> tuple[str, int]:
         return render_story(
@@ -144,7 +158,14 @@ def act(story_id: int, name: str):
             return fail("publish_at", str(error))
     try:
         transition_story(
-            story, action, actor=me, note=note, expected_version=expected, publish_at=publish_at
+            story,
+            action,
+            actor=me,
+            note=note,
+            expected_version=expected,
+            publish_at=publish_at,
+            style_override=style_override,
+            style_note=style_note,
         )
     except NoteRequired as error:
         return fail("note", str(error))
@@ -188,6 +209,8 @@ def comments(story_id: int):
             story, status=400, errors={"comment": {"comment": message}}, values={"comment": text}
         )
     flash("Comment added.", "success")
+    for problem in mention_problems(text, story):
+        flash(problem, "warning")
     return redirect(url_for(".story", story_id=story.id, _anchor=f"comment-{comment.id}"))
 
 

@@ -47,7 +47,48 @@ def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
 
 def mentioned_people(body: str, story: Story) -> list[Person]:
     """People named as @email or @first.last (their e-mail's local part) who can see the story."""
-    handles = list(dict.fromkeys(m.lower() for m in MENTION.findall(body)))[:MAX_MENTIONS]
+    return [p for p in _people_named(_handles(body)) if can_view(p.actor, story.facts)]
+
+
+def _handles(body: str) -> list[str]:
+    """The distinct @handles of a text, lower case, without a sentence's closing full stop."""
+    return list(
+        dict.fromkeys(
+            m.group(1).lower().rstrip(".")
+            for m in MENTION.finditer(body)
+            # "info@example.com" in running text is an address, not a mention.
+            if m.start() == 0 or not body[m.start() - 1].isalnum()
+        )
+    )[:MAX_MENTIONS]
+
+
+def mention_problems(body: str, story: Story) -> list[str]:
+    """What the writer should hear about their @mentions: handles that name nobody, and people
+    named who cannot see the story (neither was told)."""
+    handles = _handles(body)
+    if not handles:
+        return []
+    people = _people_named(handles)
+    problems = []
+    for handle in handles:
+        named = [p for p in people if _answers_to(p, handle)]
+        if not named:
+            problems.append(
+                f"Nobody in the newsroom answers to @{handle}, so nobody was told. Check the "
+                "spelling: @ and a colleague's e-mail or its first part, e.g. @rahim.uddin."
+            )
+        elif not any(can_view(p.actor, story.facts) for p in named):
+            problems.append(f"@{handle} cannot see this story, so they were not told.")
+    return problems
+
+
+def _answers_to(person: Person, handle: str) -> bool:
+    email = person.email.lower()
+    return email == handle or email.startswith(f"{handle}@")
+
+
+def _people_named(handles: list[str]) -> list[Person]:
+    """Active staff whose e-mail, or its local part, is one of the handles."""
     if not handles:
         return []
     email = func.lower(Person.email)
@@ -59,4 +100,4 @@ def mentioned_people(body: str, story: Story) -> list[Person]:
             or_(email.in_(handles), *(email.startswith(f"{h}@", autoescape=True) for h in handles)),
         )
     )
-    return [person for person in candidates if can_view(person.actor, story.facts)]
+    return list(candidates)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
 
-from editorial.models import Story
+from editorial.models import Placement, Story
 from editorial.workflow import Effect, Transition
 
 Writer = Callable[[datetime, datetime | None], dict[str, Any]]
@@ -25,6 +25,10 @@ WRITES: dict[Effect, Writer] = {
     Effect.SET_SCHEDULE: lambda _now, at: {"publish_at": at},
     Effect.CLEAR_SCHEDULE: lambda _now, _at: {"publish_at": None},
     Effect.CLEAR_FAILURE: lambda _now, _at: {"publish_failed_at": None, "publish_error": ""},
+    Effect.LEAVE_FRONT_PAGE: lambda _now, _at: {
+        "placement": Placement.NONE,
+        "front_position": None,
+    },
     Effect.STAMP_PUBLISHED: lambda now, _at: {
         "published_at": now,
         "first_published_at": func.coalesce(Story.first_published_at, now),

@@ -26,8 +26,23 @@ class StaleStory(Exception):
         self.current_version = current_version
 
 
+class StaleFrontPage(Exception):
+    """Someone else reordered the front page since this person opened it (HTTP 409)."""
+
+    def __init__(self, expected_version: int, current_version: int) -> None:
+        super().__init__(
+            "Someone else changed the front page since you opened it (you had version "
+            f"{expected_version}, it is now version {current_version}). Your order was not "
+            "saved: the page below shows the front page as it is now, with your order kept in "
+            "the form; check it and save again."
+        )
+        self.expected_version = expected_version
+        self.current_version = current_version
+
+
 __all__ = [
     "NoteRequired",
+    "StaleFrontPage",
     "StaleStory",
     "TransitionNotAllowed",
     "ValidationFailed",

@@ -40,9 +40,11 @@ from editorial.workflow import (
     Action,
     StoryState,
     TransitionNotAllowed,
+    WrongState,
     can_edit,
     can_place,
     can_view,
+    is_placeable,
     reopens_review,
 )
 
@@ -363,13 +365,28 @@ def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story
     before, placement = Placement(story.placement), Placement(placement)
     if before is placement:
         return story
+    if placement is Placement.TOP and not is_placeable(story.facts):
+        raise WrongState(
+            f"This story is {StoryState(story.state).label.lower()}; Top News takes only "
+            "stories that are approved, scheduled or published."
+        )
     # Like every change, placement bumps the version, so a form opened before it sees a conflict.
-    db.session.execute(
+    # A story placed anew has no slot yet: it follows the ordered ones until an editor orders it.
+    claimed = db.session.execute(
         update(Story)
-        .where(Story.id == story.id)
-        .values(placement=placement, modified_at=utcnow(), version=Story.version + 1)
+        .where(Story.id == story.id, Story.state == story.state)
+        .values(
+            placement=placement,
+            front_position=None,
+            modified_at=utcnow(),
+            version=Story.version + 1,
+        )
+        .returning(Story.id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    if not claimed:
+        rollback()
+        raise WrongState("Someone else changed this story first; reload it and try again.")
     db.session.expire(story)
     audit.record(
         "story.placed", actor=actor, story_id=story.id, data={"before": before, "after": placement}

@@ -18,12 +18,21 @@ from editorial.services import after_commit, audit, commit, public_media, rollba
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import transition_values
 from editorial.services.errors import ValidationFailed
+from editorial.services.housestyle import check_house_style
 from editorial.services.notifications import notify_story_event
 from editorial.services.photos import story_photo_problems
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.timeutil import format_local, utcnow, zone
-from editorial.workflow import LIVE_ACTIONS, Action, Effect, StoryState, WrongState, check
+from editorial.workflow import (
+    LIVE_ACTIONS,
+    Action,
+    Effect,
+    Embargoed,
+    StoryState,
+    WrongState,
+    check,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +40,8 @@ MAX_SCHEDULE_AHEAD = timedelta(days=366)
 # Publishing or scheduling: from here on, readers may see the story (and its photos) without
 # anyone checking it again, so a photo that would show broken or uncredited is refused now.
 GOING_PUBLIC = frozenset({StoryState.PUBLISHED, StoryState.SCHEDULED})
+# The editor's two ways out to readers run the desk's house-style checklist.
+STYLE_CHECKED = frozenset({Action.PUBLISH, Action.SCHEDULE})
 
 
 def transition_story(
@@ -41,11 +52,19 @@ def transition_story(
     note: str = "",
     expected_version: int | None = None,
     publish_at: datetime | None = None,
+    style_override: bool = False,
+    style_note: str = "",
 ) -> Story:
-    """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
+    """Move a story along the workflow, atomically: exactly one of two racing requests wins.
+
+    Publish now and Schedule run the desk's house-style checklist first; `style_override` with
+    a `style_note` goes ahead anyway (audited)."""
     if action in LIVE_ACTIONS:
         raise ValueError(f"{action} keeps the story's state: editorial.services.live does it")
-    rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+    try:
+        rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+    except Embargoed:
+        raise WrongState(embargo_message(story)) from None
     now = utcnow()
     if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):
         raise ValidationFailed(errors)
@@ -54,9 +73,13 @@ def transition_story(
     ):
         raise ValidationFailed(errors)
     if Effect.AFTER_EMBARGO in rule.effects and story.embargo_at and story.embargo_at > now:
-        raise WrongState("This story is under embargo; it cannot be published before then.")
+        raise WrongState(embargo_message(story))
     if Effect.SET_SCHEDULE in rule.effects:
         publish_at = _checked_publish_time(story, publish_at, now)
+    if action in STYLE_CHECKED:
+        check_house_style(
+            story, actor=actor, action=action.value, override=style_override, note=style_note
+        )
     values = transition_values(rule, now, publish_at)
 
     story_id, facts = story.id, story.facts
@@ -133,6 +156,15 @@ def _checked_publish_time(story: Story, publish_at: datetime | None, now: dateti
             }
         )
     return publish_at
+
+
+def embargo_message(story: Story) -> str:
+    """Why Publish now is refused while an embargo holds, saying until when."""
+    until = _local(story.embargo_at) if story.embargo_at else "its embargo lifts"
+    return (
+        f"This story is under embargo until {until}; it cannot be published before then. "
+        "Schedule it for that time or later."
+    )
 
 
 def _local(value: datetime) -> str:

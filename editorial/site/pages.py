@@ -107,7 +107,16 @@ def page_url(number: int) -> str:
 @public_page()
 def home():
     """Lead story, Top News, Latest News and a block per desk."""
-    top = queries.top_news(TOP_COUNT + 1)
+    return home_page()
+
+
+def home_page(order: list[int] | None = None, **extra: Any) -> tuple[str, int]:
+    """The homepage; with `order` (story ids, the lead first), as it would be in that order
+    (the newsroom's front-page preview: the same template, the same public stories)."""
+    if order is None:
+        top = queries.top_news(TOP_COUNT + 1)
+    else:
+        top = queries.arranged(queries.top_news(queries.TOP_NEWS_MAX), order)[: TOP_COUNT + 1]
     latest = queries.latest(LATEST_COUNT)
     sections = queries.sections()
     desk_cards = [queries.cards(queries.desk_stories(s.id), BLOCK_COUNT) for s in sections]
@@ -122,6 +131,7 @@ def home():
         latest=latest,
         blocks=[(section, cards) for section, cards in blocks if cards],
         is_home=True,
+        **extra,
     )
 
 

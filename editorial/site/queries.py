@@ -43,6 +43,7 @@ from editorial.models import (
     Tag,
     story_tags,
 )
+from editorial.models.story import front_page_order
 from editorial.public import NOW, is_public, photo_is_public
 from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
@@ -54,6 +55,7 @@ from editorial.workflow import StoryState
 T = TypeVar("T")
 
 PAGE_SIZE = 20
+TOP_NEWS_MAX = 200  # the most Top News stories a front-page preview arranges
 # First path segments that belong to other parts of the app: a desk with one of these slugs
 # gets its section at /section/<slug>/ instead of /<slug>/.
 RESERVED_SLUGS = frozenset(
@@ -248,11 +250,23 @@ def latest(limit: int, *, exclude: int | None = None) -> list[Card]:
 
 
 def top_news(limit: int, *, exclude: int | None = None) -> list[Card]:
-    """Stories editors placed in Top News, newest first."""
-    query = card_query().where(Story.placement == Placement.TOP)
+    """Stories editors placed in Top News, in front-page order (the lead first)."""
+    query = (
+        card_query()
+        .where(Story.placement == Placement.TOP)
+        .order_by(None)
+        .order_by(*front_page_order())
+    )
     if exclude:
         query = query.where(Story.id != exclude)
     return cards(query, limit)
+
+
+def arranged(top: list[Card], order: list[int]) -> list[Card]:
+    """Top News in a proposed order: the stories `order` names first, as it names them, then
+    the rest as they were (what saving that order would give)."""
+    rank = {story_id: index for index, story_id in enumerate(order)}
+    return sorted(top, key=lambda card: rank.get(card.id, len(rank)))
 
 
 def desk_stories(desk_id: int) -> Select:

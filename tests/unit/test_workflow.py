@@ -175,15 +175,16 @@ UNSCHEDULING = {E.CLEAR_SCHEDULE, E.CLEAR_FAILURE}
 EFFECTS = {
     A.SUBMIT: {E.NEEDS_TEXT, E.MARK_SUBMITTED},  # "a headline and a body to submit"
     A.RECALL: set(),
-    A.REQUEST_CHANGES: UNSCHEDULING,
+    A.REQUEST_CHANGES: UNSCHEDULING | {E.LEAVE_FRONT_PAGE},  # no longer to be public: not placed
     A.APPROVE: set(),
     A.SCHEDULE: {E.SET_SCHEDULE, E.CLEAR_FAILURE},  # rescheduling gives a failed one a new go
     A.UNSCHEDULE: UNSCHEDULING,
     A.PUBLISH: PUBLISHING,
     A.PUBLISH_SCHEDULED: PUBLISHING,
-    A.WITHDRAW: set(),  # the story keeps its publication times (it was public then)
+    # The story keeps its publication times (it was public then), and drops off the front page.
+    A.WITHDRAW: {E.LEAVE_FRONT_PAGE},
     A.REPUBLISH: PUBLISHING,
-    A.SPIKE: UNSCHEDULING,
+    A.SPIKE: UNSCHEDULING | {E.LEAVE_FRONT_PAGE},
     A.RESTORE: set(),
 } | {a: set() for a in LIVE}
 CONTRACT_LABELS = {
@@ -456,7 +457,7 @@ def test_an_edit_reopens_review_only_of_approved_text_by_someone_who_could_not_a
         want = state in {S.APPROVED, S.SCHEDULED} and not could_approve
         assert reopens_review(actor, story) is want, state
     assert REOPENED_STATE is S.SUBMITTED
-    assert {E.CLEAR_SCHEDULE} == REOPEN_EFFECTS
+    assert {E.CLEAR_SCHEDULE, E.LEAVE_FRONT_PAGE} == REOPEN_EFFECTS
 
 
 # --- reporters' spike ---------------------------------------------------------------------------
