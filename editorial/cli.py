@@ -42,6 +42,7 @@ def staff_create(
     byline: str,
 ) -> None:
     """Create a member of staff."""
+    from editorial.models.loading import load_access
     from editorial.services.staff import create_person
 
     try:
@@ -55,6 +56,7 @@ def staff_create(
         )
     except ValidationFailed as failed:
         _fail(failed)
+    load_access(person)
     click.echo(f"created {person.email} ({', '.join(sorted(r.value for r in person.roles))})")
 
 

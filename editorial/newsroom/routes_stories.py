@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from editorial.extensions import csrf
 from editorial.models import Story
+from editorial.models.loading import STORY_WHOLE, actor_of, facts_of, load_whole
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import csrf_problem, form_version, person, story_or_404, tz
 from editorial.newsroom.diff import story_diff
@@ -32,7 +33,7 @@ SUBMIT = "submit"
 def _can_submit(story: Story | None) -> bool:
     if story is None:
         return True
-    actions = allowed_actions(person().actor, story.facts, workflow_policy())
+    actions = allowed_actions(actor_of(person()), facts_of(story), workflow_policy())
     return any(t.action is Action.SUBMIT for t in actions)
 
 
@@ -53,6 +54,8 @@ def render_editor(
             field.errors = [*field.errors, text]
         else:
             general.append(text)
+    if story is not None:
+        load_whole(story)  # also after a failed save's rollback expired it
     html = render_template(
         "newsroom/editor.html",
         form=form,
@@ -97,7 +100,7 @@ def _after_save(form: StoryForm, story: Story, what: str) -> Response | tuple[st
     if request.form.get("action") == SUBMIT and _can_submit(story):
         return _submit_after_save(form, story)
     flash(f"{what} (version {story.version}).", "success")
-    if can_edit(person().actor, story.facts):
+    if can_edit(actor_of(person()), facts_of(story)):
         return redirect(url_for(".edit_story", story_id=story.id))
     return redirect(url_for(".story", story_id=story.id))
 
@@ -135,7 +138,7 @@ def new_story():
 def edit_story(story_id: int):
     """Edit a story; saving over a newer version shows the conflict, never overwrites."""
     me = person()
-    story = story_or_404(story_id)
+    story = story_or_404(story_id, *STORY_WHOLE)
     if not can_edit(me.actor, story.facts):
         abort(403, "You cannot edit this story in its current state.")
     form = StoryForm() if request.method == "POST" else StoryForm(data=story_form_data(story, tz()))

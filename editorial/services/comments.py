@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from editorial.extensions import db
 from editorial.models import PERSON_ACCESS, Comment, Person, Story
+from editorial.models.loading import actor_of, facts_of
 from editorial.services import audit, commit
 from editorial.services.errors import ValidationFailed
 from editorial.services.notifications import notify_mentions
@@ -21,7 +22,7 @@ MAX_MENTIONS = 20
 
 def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
     """A newsroom comment; @mentions notify the people named who can see the story."""
-    if not can_comment(actor.actor, story.facts):
+    if not can_comment(actor_of(actor), facts_of(story)):
         raise TransitionNotAllowed("You cannot comment on this story.")
     body = body.strip()
     if not body:
@@ -59,4 +60,5 @@ def mentioned_people(body: str, story: Story) -> list[Person]:
             or_(email.in_(handles), *(email.startswith(f"{h}@", autoescape=True) for h in handles)),
         )
     )
-    return [person for person in candidates if can_view(person.actor, story.facts)]
+    facts = facts_of(story)
+    return [person for person in candidates if can_view(person.actor, facts)]

@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from editorial.extensions import db
 from editorial.models import Person, Story
+from editorial.models.loading import actor_of, facts_of
 from editorial.services import after_commit, audit, commit, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import transition_values
@@ -43,7 +44,7 @@ def transition_story(
     publish_at: datetime | None = None,
 ) -> Story:
     """Move a story along the workflow, atomically: exactly one of two racing requests wins."""
-    rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+    rule = check(action, actor_of(actor), facts_of(story), note=note, policy=workflow_policy())
     now = utcnow()
     if Effect.NEEDS_TEXT in rule.effects and (errors := validate_for_submit(story)):
         raise ValidationFailed(errors)
@@ -55,7 +56,7 @@ def transition_story(
         publish_at = _checked_publish_time(story, publish_at, now)
     values = transition_values(rule, now, publish_at)
 
-    story_id, facts = story.id, story.facts
+    story_id, facts = story.id, facts_of(story)
     # The row must still be what check() judged: a reporter's spike of a never-submitted draft
     # must not land on the same story submitted a moment ago, nor a check for one desk on another.
     conditions = [

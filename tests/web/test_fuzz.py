@@ -36,6 +36,7 @@ from editorial import PACKAGE, create_app
 from editorial.extensions import db
 from editorial.inputs import strip_controls
 from editorial.models import Person
+from editorial.models.loading import load_access
 from editorial.services import accounts, lockout, staff
 from editorial.services.comments import add_comment
 from editorial.services.photos import PhotoInput, upload_photo
@@ -151,6 +152,7 @@ class World:
 
 
 def _identity(person: Person) -> tuple:
+    load_access(person)
     return (
         person.is_active,
         person.name,
