@@ -186,8 +186,9 @@ def _audience(audience: str, story: Story) -> list[Person]:
 
 
 def _by(actor: Person | None, note: str) -> str:
-    by = actor.name if actor else "The scheduler"
-    return f"{by}: {note}" if note else f"By {by}."
+    if actor is None:
+        return f"The scheduler: {note}" if note else "Published by the scheduler."
+    return f"{actor.name}: {note}" if note else f"By {actor.name}."
 
 
 def notify_mentions(
