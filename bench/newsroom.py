@@ -51,6 +51,7 @@ from editorial.models import (  # noqa: E402
     desk_members,
     story_authors,
 )
+from editorial.models.loading import actor_of  # noqa: E402
 from editorial.searchtext import document  # noqa: E402
 from editorial.services.staff import start_session  # noqa: E402
 from editorial.workflow import Role, StoryState  # noqa: E402
@@ -393,7 +394,7 @@ def existing(app) -> dict:
             .order_by(desk_members.c.person_id)
             .limit(1)
         )
-        desks = db.session.get(Person, editor_id).actor.desk_ids
+        desks = actor_of(db.session.get(Person, editor_id)).desk_ids
         sample = list(
             db.session.scalars(
                 sa.select(Revision.story_id).distinct().order_by(Revision.story_id.desc()).limit(50)

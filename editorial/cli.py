@@ -43,6 +43,7 @@ def staff_create(
     byline: str,
 ) -> None:
     """Create a member of staff."""
+    from editorial.models.loading import load_access
     from editorial.services.staff import create_person
 
     try:
@@ -56,6 +57,7 @@ def staff_create(
         )
     except ValidationFailed as failed:
         _fail(failed)
+    load_access(person)
     click.echo(f"created {person.email} ({', '.join(sorted(r.value for r in person.roles))})")
 
 

@@ -33,6 +33,7 @@ from editorial.models import (
     story_authors,
     story_tags,
 )
+from editorial.models.loading import load_missing
 from editorial.rendering import render_body, slugify
 from editorial.services import audit, commit
 from editorial.services.cache import purge_public_cache
@@ -104,6 +105,7 @@ def write(
 
 def advance(story, editor: str, to: str, *, note: str = "", hours_ago: float | None = None):
     """Move a demo story along the workflow as a real editor would."""
+    load_missing(story, "authors")
     author = story.authors[0]
     editor_person = person(editor)
     steps = {
@@ -715,6 +717,7 @@ def _live(story: Story, entries: list[str]) -> None:
 
 def _correct(story: Story, note: str) -> None:
     """A published correction: the text fixed, a notice added, 'Updated' shown."""
+    load_missing(story, "tags")
     data = StoryInput(
         headline=story.headline,
         standfirst=story.standfirst,

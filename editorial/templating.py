@@ -12,6 +12,7 @@ from flask import Flask, current_app, g, url_for
 
 from editorial.services.settings import site_tagline
 from editorial.timeutil import format_local, utcnow, zone
+from editorial.wording import event_words, the_newsroom
 from editorial.workflow import Action, Role, StoryState
 
 # Lists format hundreds of times a page: look the zone up once per name, not once per cell.
@@ -57,6 +58,8 @@ def _context() -> dict[str, Any]:
         "Action": Action,
         "Role": Role,
         "site_name": current_app.config["SITE_NAME"],
+        "the_newsroom": the_newsroom(current_app.config["SITE_NAME"]),
+        "event_words": event_words,
         "site_tagline": _Lazy(site_tagline),
         "masthead_date": masthead_date,
         "story_url": story_url,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Desk, Person
+from editorial.models.loading import PERSON_ACCESS
 from editorial.services.errors import ValidationFailed
 
 PER_PAGE = 25
@@ -27,7 +28,12 @@ def actor() -> Person:
 def person_or_404(person_id: int) -> Person:
     if person_id > MAX_ID:
         abort(404, "There is no such member of staff.")
-    return db.get_or_404(Person, person_id, description="There is no such member of staff.")
+    person: Person | None = db.session.scalar(
+        select(Person).options(*PERSON_ACCESS).where(Person.id == person_id)
+    )
+    if person is None:
+        abort(404, "There is no such member of staff.")
+    return person
 
 
 def desk_or_404(desk_id: int) -> Desk:

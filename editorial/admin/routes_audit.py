@@ -17,24 +17,7 @@ from editorial.admin.forms import AuditFilterForm, options
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person
 from editorial.services import audit
-
-ACTION_LABELS = {
-    "staff.created": "Created an account",
-    "staff.updated": "Changed a person",
-    "staff.deactivated": "Deactivated an account",
-    "staff.reactivated": "Reactivated an account",
-    "staff.invitation_sent": "Sent an invitation",
-    "staff.invitation_accepted": "Accepted the invitation",
-    "staff.password_reset_sent": "Sent a password reset link",
-    "staff.password_reset_requested": "Asked for a password reset",
-    "staff.password_reset": "Reset their password by e-mail link",
-    "staff.password_changed": "Changed their password",
-    "staff.profile_updated": "Updated their account settings",
-    "staff.signed_in": "Signed in",
-    "desk.created": "Created a desk",
-    "desk.renamed": "Renamed a desk",
-    "site.settings_changed": "Changed the site settings",
-}
+from editorial.wording import event_words as action_label
 
 
 @bp.get("/audit")
@@ -97,13 +80,6 @@ def audit_changes(event: AuditEvent) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def action_label(action: str) -> str:
-    """A sentence for the log; story actions read from the workflow's own names."""
-    if action in ACTION_LABELS:
-        return ACTION_LABELS[action]
-    return action.split(".", 1)[-1].replace("_", " ").capitalize()
 
 
 @bp.context_processor

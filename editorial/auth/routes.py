@@ -35,6 +35,7 @@ from editorial.redirects import local_path
 from editorial.services import accounts, staff
 from editorial.services.errors import ValidationFailed
 from editorial.tokens import LinkKind, LinkRefused
+from editorial.wording import the_newsroom
 
 FAILED = "That email and password do not match an active account."
 ACCOUNT_THROTTLED = (
@@ -216,7 +217,7 @@ def _set_password_page(token: str, kind: LinkKind):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.redeem_link(token, kind, form.password.data or "")
+            holder = accounts.redeem_link(token, kind, form.password.data or "")
         except LinkRefused as refused:
             return _link_refused(refused, kind)
         except ValidationFailed as failed:
@@ -227,7 +228,16 @@ def _set_password_page(token: str, kind: LinkKind):
                 staff.end_session(current_user.session_token)
             logout_user()
             session.clear()
-            flash("Your password is set. Sign in with your e-mail address and it.", "success")
+            if kind is LinkKind.INVITE:  # the new colleague is in: no second form to fill
+                staff.start_session(holder, user_agent=request.headers.get("User-Agent", ""))
+                login_user(holder)
+                site = the_newsroom(current_app.config["SITE_NAME"])
+                flash(f"Your password is set. Welcome to {site}.", "success")
+                return redirect(url_for("newsroom.home"))
+            flash(
+                "Your password is set. Sign in with your e-mail address and your new password.",
+                "success",
+            )
             return redirect(url_for("auth.login"))
     return _no_referrer(
         render_template(

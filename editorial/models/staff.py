@@ -34,14 +34,13 @@ class Person(Model, UserMixin):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Roles and desks make the person's workflow Actor, read on one person at a time (the
-    # signed-in person, a story's author) and after every commit has expired it: those loads
-    # stay lazy ("select"). Queries that list people load them explicitly (PERSON_ACCESS).
+    # Roles and desks make the person's workflow Actor: a query that needs it loads them
+    # (models/loading.py: PERSON_ACCESS, SIGNED_IN; a service: actor_of).
     role_rows: Mapped[list[StaffRole]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", lazy="select"
+        back_populates="person", cascade="all, delete-orphan", lazy="raise"
     )
     desks: Mapped[list[Desk]] = relationship(
-        secondary="desk_members", back_populates="members", lazy="select", order_by="Desk.name"
+        secondary="desk_members", back_populates="members", lazy="raise", order_by="Desk.name"
     )
 
     # Set by the login loader: the token of the sign-in session this request belongs to.
@@ -56,6 +55,10 @@ class Person(Model, UserMixin):
 
     @property
     def roles(self) -> frozenset[Role]:
+        # A column first: once a commit or rollback has expired this person (the signed-in
+        # one, say), that reloads it with the loader options of the query that loaded it;
+        # reading the relationship first would raise.
+        _ = self.id
         return frozenset(Role(r.role) for r in self.role_rows)
 
     def set_roles(self, roles: set[Role]) -> None:

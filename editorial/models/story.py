@@ -123,19 +123,18 @@ class Story(Model):
     live_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     live_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Desk, authors, tags and notices are what one story is (its workflow facts, its editor
-    # form, its article), read on one story at a time, also after a commit has expired it:
-    # those stay lazy ("select"). Lists read columns instead, or load them explicitly.
-    desk: Mapped[Desk] = relationship(lazy="select")
+    # Desk, authors, tags and notices: a query that reads them loads them
+    # (models/loading.py: STORY_FACTS, STORY_CARD, STORY_WHOLE; a service: facts_of).
+    desk: Mapped[Desk] = relationship(lazy="raise")
     authors: Mapped[list[Person]] = relationship(
-        secondary=story_authors, lazy="select", order_by="Person.name"
+        secondary=story_authors, lazy="raise", order_by="Person.name"
     )
-    tags: Mapped[list[Tag]] = relationship(secondary=story_tags, lazy="select", order_by="Tag.name")
+    tags: Mapped[list[Tag]] = relationship(secondary=story_tags, lazy="raise", order_by="Tag.name")
     corrections: Mapped[list[Correction]] = relationship(
         back_populates="story",
         order_by="Correction.created_at",
         cascade="all, delete-orphan",
-        lazy="select",
+        lazy="raise",
     )
     lead_photo: Mapped[Photo | None] = relationship(lazy="raise")
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import abort
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Revision, Story
+from editorial.models.loading import actor_of, facts_of
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import form_version, person, story_or_404
 from editorial.newsroom.diff import story_diff
@@ -75,7 +76,7 @@ def render_history(story: Story, *, status: int = 200, message: str = "") -> tup
         story=story,
         revisions=revisions,
         events=_audit_trail(story),
-        can_edit=can_edit(person().actor, story.facts),
+        can_edit=can_edit(actor_of(person()), facts_of(story)),
         message=message,
     )
     return html, status

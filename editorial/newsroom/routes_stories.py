@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from editorial.extensions import csrf
 from editorial.models import Story
+from editorial.models.loading import STORY_WHOLE, actor_of, facts_of, load_whole
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import csrf_problem, form_version, person, story_or_404, tz
 from editorial.newsroom.diff import story_diff
@@ -61,7 +62,7 @@ def site_link(story: Story | None) -> str:
 def _can_submit(story: Story | None) -> bool:
     if story is None:
         return True
-    actions = allowed_actions(person().actor, story.facts, workflow_policy())
+    actions = allowed_actions(actor_of(person()), facts_of(story), workflow_policy())
     return any(t.action is Action.SUBMIT for t in actions)
 
 
@@ -90,6 +91,8 @@ def render_editor(
             field.errors = [*field.errors, text]
         else:
             general.append(text)
+    if story is not None:
+        load_whole(story)  # also after a failed save's rollback expired it
     html = render_template(
         "newsroom/editor.html",
         form=form,
@@ -161,7 +164,7 @@ def _after_save(
     if request.form.get("action") == SUBMIT and _can_submit(story):
         return _submit_after_save(form, story)
     flash(f"{what} (version {story.version}).", "success")
-    if can_edit(person().actor, story.facts):
+    if can_edit(actor_of(person()), facts_of(story)):
         return redirect(url_for(".edit_story", story_id=story.id))
     return redirect(url_for(".story", story_id=story.id))
 
@@ -227,7 +230,7 @@ def _new_story_page(form: StoryForm) -> tuple[str, int]:
 def edit_story(story_id: int):
     """Edit a story; saving over a newer version shows the conflict, never overwrites."""
     me = person()
-    story = story_or_404(story_id)
+    story = story_or_404(story_id, *STORY_WHOLE)
     if not can_edit(me.actor, story.facts):
         abort(403, "You cannot edit this story in its current state.")
     form = StoryForm() if request.method == "POST" else StoryForm(data=story_form_data(story, tz()))

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from editorial.extensions import db
 from editorial.models import Comment, Desk, Placement, Story
+from editorial.models.loading import STORY_WHOLE, load_whole
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_or_404, tz
 from editorial.newsroom.editing import changes_note, differs, my_copy, when
@@ -73,6 +74,7 @@ def render_story(
 ) -> tuple[str, int]:
     """The story page; `errors` maps an action (or 'comment') to its form's field errors."""
     me = person()
+    load_whole(story)  # also after a failed action's rollback expired it
     copy = my_copy(me.id, story_key(story.id))
     if copy is not None and not differs(copy.fields, story_form_data(story, tz())):
         copy = None  # what it holds was saved (an autosave that lost the race to a save)
@@ -109,7 +111,7 @@ def render_story(
 @login_required
 def story(story_id: int):
     """A story as the newsroom sees it, with the actions this person may take."""
-    return render_story(story_or_404(story_id))
+    return render_story(story_or_404(story_id, *STORY_WHOLE))
 
 
 @bp.post("/stories/<int:story_id>/actions/<name>")

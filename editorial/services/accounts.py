@@ -32,11 +32,12 @@ from editorial.tokens import (
     make_token,
     read_token,
 )
+from editorial.wording import the_newsroom
 
 log = logging.getLogger(__name__)
 
 SUBJECTS = {
-    LinkKind.INVITE: "You are invited to the {site} newsroom",
+    LinkKind.INVITE: "You are invited to {newsroom}",
     LinkKind.RESET: "Reset your {site} newsroom password",
     LinkKind.UNLOCK: "Your {site} newsroom account is locked",
 }
@@ -148,7 +149,7 @@ def deliver_account_email(person_id: int, kind: str) -> bool:
     }
     send_message(
         to=person.email,
-        subject=SUBJECTS[link_kind].format(site=site),
+        subject=SUBJECTS[link_kind].format(site=site, newsroom=the_newsroom(site)),
         text=render_template(f"email/account_{link_kind.value}.txt", **context),
         html=render_template(f"email/account_{link_kind.value}.html", **context),
     )

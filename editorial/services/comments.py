@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from editorial.extensions import db
 from editorial.models import PERSON_ACCESS, Comment, Person, Story
+from editorial.models.loading import actor_of, facts_of
 from editorial.services import audit, commit
 from editorial.services.errors import ValidationFailed
 from editorial.services.notifications import notify_mentions
@@ -21,7 +22,7 @@ MAX_MENTIONS = 20
 
 def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
     """A newsroom comment; @mentions notify the people named who can see the story."""
-    if not can_comment(actor.actor, story.facts):
+    if not can_comment(actor_of(actor), facts_of(story)):
         raise TransitionNotAllowed("You cannot comment on this story.")
     body = body.strip()
     if not body:
@@ -47,7 +48,8 @@ def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
 
 def mentioned_people(body: str, story: Story) -> list[Person]:
     """People named as @email or @first.last (their e-mail's local part) who can see the story."""
-    return [p for p in _people_named(_handles(body)) if can_view(p.actor, story.facts)]
+    facts = facts_of(story)
+    return [p for p in _people_named(_handles(body)) if can_view(p.actor, facts)]
 
 
 def _handles(body: str) -> list[str]:
@@ -69,6 +71,7 @@ def mention_problems(body: str, story: Story) -> list[str]:
     if not handles:
         return []
     people = _people_named(handles)
+    facts = facts_of(story)
     problems = []
     for handle in handles:
         named = [p for p in people if _answers_to(p, handle)]
@@ -77,7 +80,7 @@ def mention_problems(body: str, story: Story) -> list[str]:
                 f"Nobody in the newsroom answers to @{handle}, so nobody was told. Check the "
                 "spelling: @ and a colleague's e-mail or its first part, e.g. @rahim.uddin."
             )
-        elif not any(can_view(p.actor, story.facts) for p in named):
+        elif not any(can_view(p.actor, facts) for p in named):
             problems.append(f"@{handle} cannot see this story, so they were not told.")
     return problems
 

@@ -14,6 +14,7 @@ from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.mail import is_transient, new_message_id, send_message
 from editorial.models import Comment, EmailState, Notification, Person, Story
+from editorial.models.loading import load_missing
 from editorial.services import after_commit, counters
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role
@@ -179,12 +180,15 @@ def notify_story_events(action: Action, stories: Iterable[Story]) -> list[int]:
 
 
 def _audience(audience: str, story: Story) -> list[Person]:
+    if audience != "desk_editors":
+        load_missing(story, "authors")
     return desk_editors(story.desk_id) if audience == "desk_editors" else list(story.authors)
 
 
 def _by(actor: Person | None, note: str) -> str:
-    by = actor.name if actor else "The scheduler"
-    return f"{by}: {note}" if note else f"By {by}."
+    if actor is None:
+        return f"The scheduler: {note}" if note else "Published by the scheduler."
+    return f"{actor.name}: {note}" if note else f"By {actor.name}."
 
 
 def notify_mentions(

@@ -8,10 +8,10 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, false, func, select, update
-from sqlalchemy.orm import joinedload
 
 from editorial.extensions import db
-from editorial.models import PERSON_ACCESS, Desk, LoginSession, Person, StaffRole
+from editorial.models import Desk, LoginSession, Person, StaffRole
+from editorial.models.loading import PERSON_ACCESS, SIGNED_IN, load_access
 from editorial.services import audit, commit
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
@@ -79,10 +79,15 @@ def start_session(person: Person, *, user_agent: str = "") -> str:
 
 def load_session(token: str) -> Person | None:
     """The person behind a live session token; None if revoked or the person is inactive."""
-    row = db.session.scalar(
-        select(LoginSession)
-        .options(joinedload(LoginSession.person).options(*PERSON_ACCESS))
-        .where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
+    # Read on every request: the session, the person, their roles and desks in one SELECT.
+    row = (
+        db.session.scalars(
+            select(LoginSession)
+            .options(*SIGNED_IN)
+            .where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
+        )
+        .unique()
+        .first()
     )
     if row is None or not row.person.is_active:
         return None
@@ -221,6 +226,7 @@ def active_admin_count() -> int:
 
 def deactivate(person: Person, *, actor: Person | None) -> None:
     """Deactivate an account: sign-in refused, every live session ends now."""
+    load_access(person)
     if person.is_admin and person.is_active:
         lock_admins()
         if active_admin_count() <= 1:
@@ -274,6 +280,7 @@ def update_person(
     one; when roles or desks shrink, the person's sessions also end (a demoted editor cannot
     go on with yesterday's session), except the actor's own current one.
     """
+    load_access(person)
     errors: dict[str, str] = {}
     if not (name or "").strip():
         errors["name"] = "Enter the person's name."
@@ -313,6 +320,7 @@ def reactivate(person: Person, *, actor: Person | None) -> None:
     """Let a deactivated person sign in again (their old sessions stay ended)."""
     if person.is_active:
         return
+    load_access(person)
     before = describe(person)
     person.is_active = True
     audit.record(

@@ -22,6 +22,7 @@ from editorial.models import (
     SlugRedirect,
     Story,
 )
+from editorial.models.loading import actor_of, facts_of, load_missing
 from editorial.models.photo import CAPTION_MAX
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
@@ -106,7 +107,7 @@ def validate(data: StoryInput, *, actor: Person, story: Story | None = None) -> 
     desk = db.session.get(Desk, data.desk_id) if data.desk_id else None
     if desk is None:
         errors["desk"] = "Choose a desk."
-    elif desk.id not in actor.actor.desk_ids and (story is None or story.desk_id != desk.id):
+    elif desk.id not in actor_of(actor).desk_ids and (story is None or story.desk_id != desk.id):
         errors["desk"] = f"You are not on the {desk.name} desk; choose one of your desks."
     if problem := tag_problems(data.tags):
         errors["tags"] = problem
@@ -231,7 +232,7 @@ def save_story(
     Edits to approved or scheduled text by someone who could not have approved it send the
     story back to review and clear its schedule, so unapproved text is never published.
     """
-    if not can_edit(actor.actor, story.facts):
+    if not can_edit(actor_of(actor), facts_of(story)):
         raise TransitionNotAllowed("You may not edit this story in its current state.")
     data = _clean(data)
     errors = validate(data, actor=actor, story=story)
@@ -243,7 +244,7 @@ def save_story(
     now = utcnow()
     old_slug, state = story.slug, StoryState(story.state)
     old_lead = story.lead_photo_id
-    reopen = reopens_review(actor.actor, story.facts, workflow_policy())
+    reopen = reopens_review(actor_of(actor), facts_of(story), workflow_policy())
     new_state = REOPENED_STATE if reopen else state
     values = {
         **_text_columns(data, byline=story.byline),
@@ -278,6 +279,7 @@ def save_story(
         raise StaleStory(story.id, expected_version, current.version if current else 0)
     old_body = record_body_photos(story.id, values["body_html"])
     db.session.expire(story)
+    load_missing(story, "tags")  # replacing a collection reads the old one
     story.tags = tags_for(data.tags)
     if old_slug != slug:
         _move_slug(story, old_slug, slug)
@@ -336,6 +338,7 @@ def restore_revision(
     """Make an old revision the current text; itself a new revision."""
     if revision.story_id != story.id:
         raise TransitionNotAllowed("That revision belongs to another story.")
+    load_missing(story, "tags")
     data = StoryInput(
         headline=revision.headline,
         standfirst=revision.standfirst,
@@ -360,7 +363,7 @@ def restore_revision(
 
 def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story:
     """Put a story in Top News, or take it out."""
-    if not can_place(actor.actor, story.facts):
+    if not can_place(actor_of(actor), facts_of(story)):
         raise TransitionNotAllowed("Only the desk's editors place stories.")
     before, placement = Placement(story.placement), Placement(placement)
     if before is placement:
@@ -400,6 +403,6 @@ def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story
 def visible_story(story_id: int, person: Person) -> Story | None:
     """The story if this person may see it in the newsroom; None means 404, never a glimpse."""
     story = db.session.get(Story, story_id)
-    if story is None or not can_view(person.actor, story.facts):
+    if story is None or not can_view(actor_of(person), facts_of(story)):
         return None
     return story

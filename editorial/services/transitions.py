@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from editorial.extensions import db
 from editorial.models import Person, Story
+from editorial.models.loading import actor_of, facts_of
 from editorial.services import after_commit, audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import transition_values
@@ -62,7 +63,7 @@ def transition_story(
     if action in LIVE_ACTIONS:
         raise ValueError(f"{action} keeps the story's state: editorial.services.live does it")
     try:
-        rule = check(action, actor.actor, story.facts, note=note, policy=workflow_policy())
+        rule = check(action, actor_of(actor), facts_of(story), note=note, policy=workflow_policy())
     except Embargoed:
         raise WrongState(embargo_message(story)) from None
     now = utcnow()
@@ -82,7 +83,7 @@ def transition_story(
         )
     values = transition_values(rule, now, publish_at)
 
-    story_id, facts = story.id, story.facts
+    story_id, facts = story.id, facts_of(story)
     # The row must still be what check() judged: a reporter's spike of a never-submitted draft
     # must not land on the same story submitted a moment ago, nor a check for one desk on another.
     conditions = [

@@ -14,6 +14,7 @@ from flask import Flask
 
 from editorial.extensions import db
 from editorial.models import Person, Revision, Story
+from editorial.models.loading import STORY_CARD
 from editorial.services.comments import add_comment
 from editorial.services.stories import StoryInput, create_story, save_story
 from editorial.services.transitions import transition_story
@@ -111,7 +112,11 @@ def assert_consistent(app: Flask) -> None:
 def assert_served(app: Flask) -> int:
     """Every published story's article page answers 200 on the restored app."""
     with app.app_context():
-        published = list(db.session.scalars(sa.select(Story).where(Story.state == "published")))
+        published = list(
+            db.session.scalars(
+                sa.select(Story).options(*STORY_CARD).where(Story.state == "published")
+            )
+        )
         urls = [story_url(s.desk.slug, s.first_published_at, s.slug) for s in published]
         db.session.remove()
         client = app.test_client()

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from editorial.extensions import db
 from editorial.models import Correction, Desk, Placement, Story
+from editorial.models.loading import STORY_CARD
 from editorial.workflow import StoryState
 
 
@@ -23,7 +24,9 @@ def test_demo_seeds_every_state_once_then_adds_generated_stories(any_app: Flask)
     states = _states()
     assert set(states) == {s.value for s in StoryState}, states
     assert 25 <= sum(states.values()) <= 40
-    published = db.session.scalars(select(Story).where(Story.state == StoryState.PUBLISHED)).all()
+    published = db.session.scalars(
+        select(Story).options(*STORY_CARD).where(Story.state == StoryState.PUBLISHED)
+    ).all()
     assert {story.desk.slug for story in published} == {
         "national",
         "diplomatic",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import Story
+from editorial.models.loading import load_missing
 from editorial.search import matches, terms
 from editorial.searchtext import document, words
 from editorial.services.stories import StoryInput, create_story, save_story
@@ -83,6 +84,7 @@ def test_search_syntax_is_not_interpreted(any_app: Flask, archive: dict[str, int
 
 def test_index_follows_edits(any_app: Flask, make, archive: dict[str, int]) -> None:
     story = db.session.get(Story, archive["cricket"])
+    load_missing(story, "authors")
     author = story.authors[0]
     save_story(
         story,
@@ -145,6 +147,7 @@ def test_index_follows_edits_with_the_same_normalisation(
     any_app: Flask, bangla: dict[str, int]
 ) -> None:
     story = db.session.get(Story, bangla["ascii digits"])
+    load_missing(story, "authors")
     save_story(
         story,
         StoryInput(headline=f"{PRECOMPOSED} ১৯৭১", body="", desk_id=story.desk_id),

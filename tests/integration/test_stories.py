@@ -18,6 +18,7 @@ from editorial.models import (
     SlugRedirect,
     Story,
 )
+from editorial.models.loading import load_missing
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import set_setting
@@ -51,6 +52,7 @@ def revisions(story_id: int) -> list[Revision]:
 
 def edit(story: Story, **changes) -> StoryInput:
     """The story's current fields as the editor form would post them, with `changes`."""
+    load_missing(story, "tags")
     fields = {
         "headline": story.headline,
         "standfirst": story.standfirst,

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, LiveEntry, Placement, Revision, Story
+from editorial.models.loading import actor_of, facts_of
 from editorial.services import live
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
@@ -222,7 +223,7 @@ class Newsroom(RuleBasedStateMachine):
     )
     def create(self, who: str, desk: str, headline: str):
         person = self.people[who]
-        if self.desks[desk].id not in person.actor.desk_ids:
+        if self.desks[desk].id not in actor_of(person).desk_ids:
             desk = "A"  # everyone is on desk A but reporter B
         if who == "reporter B":
             desk = "B"
@@ -245,7 +246,7 @@ class Newsroom(RuleBasedStateMachine):
         expected_version = None if stale is None else story.version - (1 if stale else 0)
         publish_at = utcnow() + offset if offset is not None else None
         try:
-            check(action, person.actor, story.facts, note=note)
+            check(action, actor_of(person), facts_of(story), note=note)
         except WorkflowError as error:
             predicted: type[Exception] | None = type(error)
         else:
@@ -284,7 +285,7 @@ class Newsroom(RuleBasedStateMachine):
                 (
                     (FORWARD.index(t.action), who, t)
                     for who, person in self.people.items()
-                    for t in allowed_actions(person.actor, story.facts, policy)
+                    for t in allowed_actions(actor_of(person), facts_of(story), policy)
                 ),
                 key=lambda choice: choice[0],
             )
@@ -318,7 +319,7 @@ class Newsroom(RuleBasedStateMachine):
     def save(self, story_id, who, headline, body, stale) -> None:
         person, story = self.people[who], self.story(story_id)
         before, columns = self.snapshot(story_id), effect_columns(story)
-        reopen = reopens_review(person.actor, story.facts, workflow_policy())
+        reopen = reopens_review(actor_of(person), facts_of(story), workflow_policy())
         data = StoryInput(headline=headline, body=body, desk_id=story.desk_id, slug=story.slug)
         try:
             save_story(

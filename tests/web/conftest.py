@@ -68,6 +68,7 @@ def snapshot() -> dict[str, list[tuple]]:
 from dataclasses import dataclass  # noqa: E402
 
 from editorial.models import Desk, Person, Story  # noqa: E402
+from editorial.models.loading import STORY_WHOLE  # noqa: E402
 from tests.conftest import Factory, csrf_token  # noqa: E402
 
 
@@ -126,4 +127,4 @@ def post_form(
 def reload(story: Story) -> Story:
     """The story as the database has it now."""
     db.session.expire_all()
-    return db.session.get(Story, story.id)
+    return db.session.scalars(select(Story).options(*STORY_WHOLE).where(Story.id == story.id)).one()

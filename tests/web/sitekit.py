@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from editorial.extensions import db
 from editorial.models import Desk, Person, Placement, Story
+from editorial.models.loading import load_missing
 from editorial.services import commit
 from editorial.services.cache import purge_public_cache
 from editorial.services.stories import set_placement
@@ -61,6 +62,7 @@ def paper(app: Flask, make: Factory) -> Paper:
 def article_path(story: Story, tz: str = "Asia/Dhaka") -> str:
     """Where a story lives (or would live, dated today, if it was never published)."""
     db.session.refresh(story)
+    load_missing(story, "desk")
     when = (story.first_published_at or utcnow()).astimezone(ZoneInfo(tz))
     return f"/{story.desk.slug}/{when:%Y/%m/%d}/{story.slug}"
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person
+from editorial.models.loading import load_access
 from editorial.services import accounts, staff
 from editorial.tokens import LinkKind, make_token
 from editorial.workflow import Role
@@ -67,7 +68,11 @@ def test_invitation_sets_password_once(
     assert "Welcome, Shahana" in page.get_data(as_text=True)
     assert page.headers["Referrer-Policy"] == "no-referrer"
     response = _set_password(client, path, PASSWORD)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    # Accepting signs the new colleague in, straight into the newsroom.
+    assert response.status_code == 302 and response.headers["Location"].endswith("/newsroom/")
+    welcome = follow_redirect(client, response).get_data(as_text=True)
+    assert "Your password is set. Welcome to The Dhaka Chronicle newsroom." in welcome
+    assert client.get("/newsroom/").status_code == 200
     assert _sign_in(app, person.email, PASSWORD) == 302
     # Used once: the same link is refused with a clear page, and changes nothing.
     before = snapshot()
@@ -276,6 +281,7 @@ def test_account_page_ignores_extra_fields(client: FlaskClient, make: Factory) -
         },
     )
     person = db.session.get(Person, person.id)
+    load_access(person)
     assert person.roles == {Role.REPORTER} and person.is_active
     assert person.email == "rafiq@example.test" and [d.id for d in person.desks] == [desk.id]
     assert person.credential_epoch == 0

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Desk
+from editorial.models.loading import load_access
 from editorial.services import settings, staff
 from editorial.services.cache import site_generation
 from tests.conftest import Factory, csrf_token, login
@@ -137,6 +138,7 @@ def test_audit_log_shows_who_what_when_before_after(client: FlaskClient, make: F
     city = make.desk("City")
     admin = make.admin(name="Farhana Haque")
     person = make.reporter(city, name="Rafiq Islam")
+    load_access(person)
     staff.update_person(
         person, actor=admin, name="Rafiq Islam", byline="", roles=person.roles, desk_ids=[]
     )

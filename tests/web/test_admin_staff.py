@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, LoginSession, Person
+from editorial.models.loading import load_access
 from editorial.services import staff
 from editorial.workflow import Role
 from tests.conftest import Factory, csrf_token, login
@@ -23,6 +24,7 @@ def _post(client: FlaskClient, url: str, data: dict | None = None, follow: bool 
 
 
 def _edit_form(person: Person, **changes) -> dict:
+    load_access(person)
     data = {
         "name": person.name,
         "byline": person.default_byline,
@@ -115,6 +117,7 @@ def test_create_sends_invitation_and_audits(
     assert response.status_code == 200 and "An invitation is on its way" in html
     person = staff.find_by_email("shahana@example.test")
     assert person is not None and person.password_hash is None
+    load_access(person)
     assert person.roles == {Role.REPORTER} and [d.name for d in person.desks] == ["Diplomatic"]
     messages = outbox()
     assert len(messages) == 1 and messages[0]["To"] == "shahana@example.test"
@@ -190,6 +193,7 @@ def test_edit_roles_desks_byline_and_audit(client: FlaskClient, make: Factory) -
     )
     assert "Saved the changes to Rafiq Rahman." in response.get_data(as_text=True)
     person = db.session.get(Person, person.id)
+    load_access(person)
     assert person.roles == {Role.REPORTER, Role.DESK_EDITOR}
     assert [d.slug for d in person.desks] == ["sports"]
     assert person.default_byline == "Sports Reporter"
@@ -210,7 +214,8 @@ def test_demoted_admin_loses_admin_with_the_same_cookie(
     assert deputy_browser.get("/admin/").status_code == 200
     login(client, boss)
     _post(client, f"/admin/staff/{deputy.id}", _edit_form(deputy, roles=["reporter"]))
-    assert db.session.get(Person, deputy.id).roles == {Role.REPORTER}
+    load_access(deputy)
+    assert deputy.roles == {Role.REPORTER}
     # The session was ended: yesterday's cookie cannot reach the admin area, nor anything else.
     response = deputy_browser.get("/admin/")
     assert response.status_code in (302, 403)
@@ -226,6 +231,7 @@ def test_role_removal_applies_at_next_request_even_without_revocation(
     deputy = make.admin()
     login(client, deputy)
     assert client.get("/admin/").status_code == 200
+    load_access(deputy)
     deputy.set_roles({Role.REPORTER})
     db.session.commit()
     assert client.get("/admin/").status_code == 403

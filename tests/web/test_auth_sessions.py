@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 
 from editorial.extensions import db
 from editorial.models import Person, Story
+from editorial.models.loading import load_access
 from editorial.services import staff
 from editorial.workflow import Role, StoryState
 from tests.conftest import Factory, csrf_token, login
@@ -79,6 +80,7 @@ def test_roles_are_read_every_request(app: Flask, client: FlaskClient, make: Fac
     editor = make.editor(desk)
     story = make.story(make.reporter(desk), desk, StoryState.SUBMITTED)
     login(client, editor)
+    load_access(editor)
     editor.set_roles({Role.REPORTER})
     db.session.commit()
     assert _approve(client, story, "/account").status_code in (403, 404)

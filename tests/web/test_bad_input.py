@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import Comment, Desk, Person, Story, Tag
+from editorial.models.loading import STORY_WHOLE, load_missing
 from editorial.services.errors import ValidationFailed
 from editorial.services.stories import StoryInput, create_story
 from editorial.workflow import StoryState
@@ -30,7 +31,9 @@ def web(any_app: Flask) -> FlaskClient:
 
 
 def _story(headline: str) -> Story:
-    return db.session.scalars(select(Story).where(Story.headline == headline)).one()
+    return db.session.scalars(
+        select(Story).options(*STORY_WHOLE).where(Story.headline == headline)
+    ).one()
 
 
 # --- Tags ---------------------------------------------------------------------------------
@@ -68,6 +71,8 @@ def test_an_existing_tag_is_reused_whatever_the_spelling(any_app: Flask, nr: New
         StoryInput(headline="Two", desk_id=nr.desk.id, tags=["monsoon!", "MONSOON"]),
         actor=nr.reporter,
     )
+    load_missing(first, "tags")
+    load_missing(second, "tags")
     assert [t.id for t in second.tags] == [t.id for t in first.tags]
     assert db.session.scalars(select(Tag.name)).all() == ["Monsoon"]
 

@@ -36,6 +36,7 @@ from editorial import PACKAGE, create_app
 from editorial.extensions import db
 from editorial.inputs import strip_controls
 from editorial.models import Person, Placement
+from editorial.models.loading import load_access
 from editorial.services import accounts, lockout, staff
 from editorial.services.comments import add_comment
 from editorial.services.live import EntryInput, post_entry, start_live_coverage
@@ -164,6 +165,7 @@ class World:
 
 
 def _identity(person: Person) -> tuple:
+    load_access(person)
     return (
         person.is_active,
         person.name,

@@ -22,19 +22,23 @@ from editorial.models import (
     Desk,
     LoginSession,
     Notification,
+    Person,
     Revision,
     StaffRole,
     Story,
 )
+from editorial.models.loading import load_missing
+from editorial.services import staff as staff_service
 from editorial.services.comments import add_comment
 from editorial.services.stories import CorrectionInput, StoryInput, save_story
+from editorial.workflow import StoryState
 from tests.conftest import Factory, login
 from tests.web import sitekit
 from tests.web.sitekit import Paper, article_path
 
 paper = sitekit.paper
 
-# Relationships no page reads on one object at a time: each query that needs one says so.
+# Every relationship raises unless the query asked for it (models/loading.py).
 RAISING: list[InstrumentedAttribute[Any]] = [
     AuditEvent.actor,
     Comment.author,
@@ -42,8 +46,14 @@ RAISING: list[InstrumentedAttribute[Any]] = [
     Desk.members,
     LoginSession.person,
     Notification.person,
+    Person.desks,
+    Person.role_rows,
     Revision.created_by,
     StaffRole.person,
+    Story.authors,
+    Story.corrections,
+    Story.desk,
+    Story.tags,
 ]
 
 
@@ -75,6 +85,7 @@ def measure(app: Flask, client: FlaskClient, paths: dict[str, str]) -> dict[str,
 
 def correct(story: Story, paper: Paper) -> None:
     """Attach a public correction to a published story (through the editor's save)."""
+    load_missing(story, "tags")
     save_story(
         story,
         StoryInput(
@@ -189,3 +200,42 @@ def test_the_story_page_runs_a_constant_number_of_selects(
         correct(story, paper)
     many = measure(app, client, paths)
     assert many == few, {k: (few[k], many[k]) for k in few if few[k] != many[k]}
+
+
+def test_newsroom_lists_run_a_constant_number_of_selects(
+    app: Flask, client: FlaskClient, paper: Paper
+) -> None:
+    """The lists show each story's desk, authors and tags: loaded per page, never per row."""
+    for state in (StoryState.SUBMITTED, StoryState.APPROVED, StoryState.SCHEDULED):
+        paper.story(state, headline=f"Flood {state.value}", tags=["Floods"])
+    login(client, paper.editor)
+    paths = {
+        "home": "/newsroom/",
+        "queue": "/newsroom/queue",
+        "budget": "/newsroom/budget",
+        "calendar": "/newsroom/calendar",
+        "search": "/newsroom/search?q=flood",
+    }
+    client.get("/newsroom/")
+    few = measure(app, client, paths)
+    for n in range(10):
+        for state in (StoryState.SUBMITTED, StoryState.APPROVED, StoryState.SCHEDULED):
+            paper.story(state, headline=f"Flood {state.value} {n}", tags=["Floods", f"Tag {n}"])
+    many = measure(app, client, paths)
+    assert many == few, {k: (few[k], many[k]) for k in few if few[k] != many[k]}
+    assert client.get("/newsroom/search?q=flood").get_data(as_text=True).count("Flood ") >= 25
+
+
+def test_the_signed_in_person_is_read_in_one_select(app: Flask, paper: Paper) -> None:
+    """Every request reads the session, the person, their roles and desks: one query."""
+    token = staff_service.start_session(paper.editor)
+    desk_ids = {paper.national.id, paper.sports.id}
+    db.session.expunge_all()  # as a new request starts: nothing in the session yet
+    with selects(app) as statements:
+        person = staff_service.load_session(token)
+    assert person is not None
+    assert len(statements) == 1, statements
+    assert all(table in statements[0] for table in ("login_sessions", "staff_roles", "desks"))
+    with selects(app) as statements:
+        assert person.actor.desk_ids == desk_ids
+    assert statements == []

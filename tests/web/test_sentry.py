@@ -52,18 +52,25 @@ def ingest() -> Iterator[ThreadingHTTPServer]:
     sentry_sdk.get_global_scope().set_client(None)  # back to no client for the other tests
 
 
-def test_an_error_in_a_view_reaches_sentry_without_secrets(
-    app: Flask, tmp_path: Path, ingest: ThreadingHTTPServer
-) -> None:
+def reporting_app(
+    app: Flask, tmp_path: Path, ingest: ThreadingHTTPServer, **config: object
+) -> Flask:
+    """A second app on the same database whose Sentry DSN points at `ingest`."""
     port = ingest.server_address[1]
-    dsn_app = create_app(
+    return create_app(
         base_config(
             tmp_path,
             app.config["SQLALCHEMY_DATABASE_URI"],
             SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/42",
-            PROPAGATE_EXCEPTIONS=False,
+            **config,
         )
     )
+
+
+def test_an_error_in_a_view_reaches_sentry_without_secrets(
+    app: Flask, tmp_path: Path, ingest: ThreadingHTTPServer
+) -> None:
+    dsn_app = reporting_app(app, tmp_path, ingest, PROPAGATE_EXCEPTIONS=False)
 
     def explode() -> str:
         password = SECRET  # noqa: F841  (a local the SDK would show)
@@ -88,14 +95,7 @@ def test_an_error_in_a_view_reaches_sentry_without_secrets(
 def test_beat_entries_check_in_through_the_quiet_scheduler(
     app: Flask, tmp_path: Path, ingest: ThreadingHTTPServer
 ) -> None:
-    port = ingest.server_address[1]
-    dsn_app = create_app(
-        base_config(
-            tmp_path,
-            app.config["SQLALCHEMY_DATABASE_URI"],
-            SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/42",
-        )
-    )
+    dsn_app = reporting_app(app, tmp_path, ingest)
     celery_app = dsn_app.extensions["celery"]
     assert "^publish:due$" in sentry.unmonitored_beat_entries(dsn_app)  # every 2 s
     scheduler = QuietScheduler(app=celery_app, lazy=True)

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
+from editorial.models.loading import load_access
 from editorial.services import commit
 from editorial.services.cache import purge_public_cache
 from editorial.services.settings import set_setting
@@ -99,8 +100,9 @@ def test_desk_with_a_reserved_slug_lives_under_section(
     client: FlaskClient, paper: Paper, make
 ) -> None:
     desk = make.desk("Admin")
-    paper.editor.desks.append(desk)
-    paper.reporter.desks.append(desk)
+    for person in (paper.editor, paper.reporter):
+        load_access(person)
+        person.desks.append(desk)
     commit()
     paper.story(headline="A story on the admin desk", desk=desk)
     html = _html(client, "/")
@@ -343,8 +345,9 @@ def test_formatted_urls_agree_with_the_routes(app: Flask) -> None:
 
 def test_bangla_desk_and_slug(client: FlaskClient, paper: Paper, make) -> None:
     desk = make.desk("খেলা")
-    paper.reporter.desks.append(desk)
-    paper.editor.desks.append(desk)
+    for person in (paper.reporter, paper.editor):
+        load_access(person)
+        person.desks.append(desk)
     commit()
     story = paper.story(desk=desk, headline="ক্রিকেটে বাংলাদেশের জয়")
     section = client.get(quote("/খেলা/"))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from editorial.extensions import db
 from editorial.models import BODY_MAX, AuditEvent, Correction, Revision, Story
+from editorial.models.loading import STORY_WHOLE
 from editorial.workflow import StoryState
 from tests.conftest import Factory, login
 from tests.web.conftest import Newsroom, post_form, reload
@@ -20,7 +21,7 @@ def count(model) -> int:
 
 
 def only_story() -> Story:
-    return db.session.scalars(select(Story)).one()
+    return db.session.scalars(select(Story).options(*STORY_WHOLE)).one()
 
 
 def test_editor_has_contract_labels_and_buttons(client: FlaskClient, nr: Newsroom) -> None:

@@ -11,6 +11,7 @@ from editorial.extensions import db
 from editorial.models import AuditEvent, Comment, Notification, Revision
 from editorial.newsroom.diff import line_diff, word_diff
 from editorial.services.stories import StoryInput, save_story
+from editorial.wording import event_words
 from editorial.workflow import StoryState
 from tests.conftest import Factory, login
 from tests.web.conftest import Newsroom, post_form, reload
@@ -39,7 +40,7 @@ def test_history_lists_revisions_and_audit_trail(
     html = client.get(f"/newsroom/stories/{story.id}/history").get_data(as_text=True)
     assert "Created" in html and "Nasreen Akter" in html and "Shirin Sultana" in html
     for action in ("story.created", "story.submitted", "story.edited"):
-        assert f"<code>{action}</code>" in html
+        assert event_words(action) in html and action not in html  # said in words
     assert 'name="a" value="1"' in html and 'name="b" value="2"' in html
     assert "Restore" not in html  # a reporter cannot edit a submitted story
 

@@ -1,0 +1,67 @@
+"""Words for what the system records in codes, in one place: no page shows `story.edited`.
+
+`event_words()` says an audit event's action (`story.edited`, `staff.signed_in`...) as the
+history and the audit log show it; a code with no words here yet reads from its last part
+("staff.something_new" is "Something new"), never as the raw code. `the_newsroom()` puts
+the site's name before "newsroom" with one article, whether or not the name has its own.
+"""
+
+from __future__ import annotations
+
+EVENT_WORDS = {
+    "story.created": "Created the story",
+    "story.edited": "Edited the text",
+    "story.corrected": "Corrected the published story",
+    "story.updated": "Updated the published story",
+    "story.commented": "Commented",
+    "story.placed": "Changed the homepage placement",
+    "story.submitted": "Submitted for review",
+    "story.recalled": "Recalled the submission",
+    "story.changes_requested": "Asked for changes",
+    "story.approved": "Approved",
+    "story.scheduled": "Scheduled",
+    "story.unscheduled": "Unscheduled",
+    "story.published": "Published",
+    "story.published.scheduled": "Published by the scheduler",
+    "story.publish_failed": "Publishing failed",
+    "story.withdrawn": "Withdrew the story",
+    "story.republished": "Republished",
+    "story.spiked": "Spiked",
+    "story.restored": "Restored from the spike",
+    "staff.created": "Created an account",
+    "staff.updated": "Changed a person",
+    "staff.deactivated": "Deactivated an account",
+    "staff.reactivated": "Reactivated an account",
+    "staff.invitation_sent": "Sent an invitation",
+    "staff.invitation_accepted": "Accepted the invitation",
+    "staff.password_reset_sent": "Sent a password reset link",
+    "staff.password_reset_requested": "Asked for a password reset",
+    "staff.password_reset": "Reset their password by e-mail link",
+    "staff.password_changed": "Changed their password",
+    "staff.profile_updated": "Updated their account settings",
+    "staff.signed_in": "Signed in",
+    "staff.locked": "Account locked after failed sign-ins",
+    "staff.unlocked": "Unlocked their account",
+    "desk.created": "Created a desk",
+    "desk.renamed": "Renamed a desk",
+    "site.settings_changed": "Changed the site settings",
+    "photo.uploaded": "Uploaded a photo",
+    "photo.edited": "Edited a photo",
+    "photo.deleted": "Deleted a photo",
+    "demo.stories_generated": "Generated demo stories",
+}
+
+
+def event_words(code: str) -> str:
+    """An audit event's action in words."""
+    if code in EVENT_WORDS:
+        return EVENT_WORDS[code]
+    last = code.rsplit(".", 1)[-1].replace("_", " ").strip()
+    return last.capitalize() if last else "Something happened"
+
+
+def the_newsroom(site: str) -> str:
+    """'the Daily Star newsroom', but 'The Dhaka Chronicle newsroom' (never 'the The')."""
+    if site.lower().startswith("the "):
+        return f"{site} newsroom"
+    return f"the {site} newsroom"
