@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from editorial.extensions import db
 from editorial.models import Comment, Desk, Placement, Story
-from editorial.models.loading import STORY_WHOLE, load_whole
+from editorial.models.loading import STORY_WHOLE, load_access, load_whole
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, form_version, person, story_or_404, tz
 from editorial.newsroom.editing import changes_note, differs, my_copy, when
@@ -75,6 +75,7 @@ def render_story(
     """The story page; `errors` maps an action (or 'comment') to its form's field errors."""
     me = person()
     load_whole(story)  # also after a failed action's rollback expired it
+    load_access(me)  # the same rollback expired the signed-in person
     copy = my_copy(me.id, story_key(story.id))
     if copy is not None and not differs(copy.fields, story_form_data(story, tz())):
         copy = None  # what it holds was saved (an autosave that lost the race to a save)

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from editorial.extensions import db
 from editorial.models import BODY_MAX, EditorPresence, Person, Story, WorkingCopy
+from editorial.models.loading import actor_of, facts_of
 from editorial.services import commit
 from editorial.services.errors import TransitionNotAllowed, ValidationFailed
 from editorial.timeutil import utcnow
@@ -131,7 +132,7 @@ def autosave(
     # Read once: every commit expires the story.
     story_id = story.id if story is not None else None
     version = story.version if story is not None else 0
-    editable = story is not None and can_edit(actor.actor, story.facts)
+    editable = story is not None and can_edit(actor_of(actor), facts_of(story))
     moved_on = story is not None and version != base_version
     now = utcnow()
     if fields is not None:

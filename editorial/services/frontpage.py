@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from editorial.extensions import db
 from editorial.models import FRONT_PAGE_ID, FrontPage, Person, Placement, Story
+from editorial.models.loading import actor_of
 from editorial.models.story import front_page_order
 from editorial.services import audit, commit, rollback
 from editorial.services.cache import purge_public_cache
@@ -60,7 +61,7 @@ def save_front_page(order: list[int], *, actor: Person, expected_version: int) -
     Stories that left Top News meanwhile are skipped; Top News stories missing from `order`
     (placed after the editor opened the page) keep no slot and follow the ordered ones.
     """
-    if not can_edit_front_page(actor.actor):
+    if not can_edit_front_page(actor_of(actor)):
         raise TransitionNotAllowed("Only desk editors arrange the front page.")
     if len(set(order)) != len(order):
         raise ValidationFailed({"order": "A story appears twice in the order; reload the page."})

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, case, update
 from editorial.extensions import db
 from editorial.models import LiveEntry, Person, Photo, Story
 from editorial.models.live import ENTRY_MAX, LINK_MAX
+from editorial.models.loading import actor_of, facts_of
 from editorial.rendering import render_body
 from editorial.services import audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
@@ -49,7 +50,7 @@ class EntryInput:
 
 def start_live_coverage(story: Story, *, actor: Person) -> Story:
     """Mark a story live (the editor's Live coverage checkbox)."""
-    rule = check(Action.START_LIVE, actor.actor, story.facts)
+    rule = check(Action.START_LIVE, actor_of(actor), facts_of(story))
     now = utcnow()
     _claim(story, rule, Story.live_started_at.is_(None), live_started_at=now, live_updated_at=now)
     _record(rule, story, actor)
@@ -58,7 +59,7 @@ def start_live_coverage(story: Story, *, actor: Person) -> Story:
 
 def end_live_coverage(story: Story, *, actor: Person) -> Story:
     """End live coverage: no more entries; the page stays, with its entries."""
-    rule = check(Action.END_LIVE, actor.actor, story.facts)
+    rule = check(Action.END_LIVE, actor_of(actor), facts_of(story))
     now = utcnow()
     # Never before the last entry: one that won the row lock while this waited for it took its
     # time before this did.
@@ -69,7 +70,7 @@ def end_live_coverage(story: Story, *, actor: Person) -> Story:
 
 def post_entry(story: Story, data: EntryInput, *, actor: Person) -> LiveEntry:
     """Post an entry to a live story; refused (nothing saved) once its coverage has ended."""
-    rule = check(Action.POST_ENTRY, actor.actor, story.facts)
+    rule = check(Action.POST_ENTRY, actor_of(actor), facts_of(story))
     values = _validated(data)
     now = utcnow()
     _claim(story, rule, _is_live(), live_updated_at=_later(now))
@@ -83,7 +84,7 @@ def post_entry(story: Story, data: EntryInput, *, actor: Person) -> LiveEntry:
 
 def edit_entry(entry: LiveEntry, data: EntryInput, *, story: Story, actor: Person) -> LiveEntry:
     """Change an entry's text, photo or link; readers see that it was edited, and when."""
-    rule = check(Action.EDIT_ENTRY, actor.actor, story.facts)
+    rule = check(Action.EDIT_ENTRY, actor_of(actor), facts_of(story))
     values = _validated(data)
     now = utcnow()
     _claim(story, rule, _has_started(), live_updated_at=_later(now))
@@ -96,7 +97,7 @@ def edit_entry(entry: LiveEntry, data: EntryInput, *, story: Story, actor: Perso
 
 def delete_entry(entry: LiveEntry, *, story: Story, actor: Person) -> None:
     """Take an entry down everywhere (the row stays for the audit log)."""
-    rule = check(Action.DELETE_ENTRY, actor.actor, story.facts)
+    rule = check(Action.DELETE_ENTRY, actor_of(actor), facts_of(story))
     now = utcnow()
     _claim(story, rule, _has_started(), live_updated_at=_later(now))
     _change_entry(entry, story, deleted_at=now, is_pinned=False)
@@ -107,7 +108,7 @@ def delete_entry(entry: LiveEntry, *, story: Story, actor: Person) -> None:
 def pin_entry(entry: LiveEntry, *, story: Story, actor: Person, pinned: bool = True) -> None:
     """Pin an entry on top of the page (one per story: pinning another unpins this one), or
     unpin it."""
-    rule = check(Action.PIN_ENTRY, actor.actor, story.facts)
+    rule = check(Action.PIN_ENTRY, actor_of(actor), facts_of(story))
     now = utcnow()
     _claim(story, rule, _has_started(), live_updated_at=_later(now))
     if pinned:
@@ -142,7 +143,7 @@ def _has_started() -> ColumnElement[bool]:
 def _claim(story: Story, rule: Transition, coverage: ColumnElement[bool], **values: object) -> None:
     """The conditional UPDATE: the story is still in the state and coverage check() judged (on
     PostgreSQL it also holds the row until commit, so changes to one story's entries queue)."""
-    facts = story.facts
+    facts = facts_of(story)
     claimed = db.session.execute(
         update(Story)
         .where(

@@ -368,7 +368,7 @@ def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story
     before, placement = Placement(story.placement), Placement(placement)
     if before is placement:
         return story
-    if placement is Placement.TOP and not is_placeable(story.facts):
+    if placement is Placement.TOP and not is_placeable(facts_of(story)):
         raise WrongState(
             f"This story is {StoryState(story.state).label.lower()}; Top News takes only "
             "stories that are approved, scheduled or published."

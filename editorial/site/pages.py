@@ -277,8 +277,9 @@ def live_entries(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     coverage = live.coverage_of(story)
     if coverage is None:
         abort(404)
+    canonical = _story_path(story)  # read before release() expires the story
     queries.release()
-    html = render_template("site/_live.html", live=coverage, canonical=_story_path(story))
+    html = render_template("site/_live.html", live=coverage, canonical=canonical)
     return current_app.response_class(html, mimetype="text/html")
 
 
