@@ -208,10 +208,11 @@ def test_staff_routes_never_show_another_desks_story(
 def public_paths(make: Factory) -> dict[str, tuple[str, int]]:
     """Every public GET endpoint: a URL made from real, published objects and its status."""
     desk = make.desk("Metro")
+    reporter = make.reporter(desk)
     story = make.story(
-        make.reporter(desk), desk, StoryState.PUBLISHED, editor=make.editor(desk), tags=["Flood"]
+        reporter, desk, StoryState.PUBLISHED, editor=make.editor(desk), tags=["Flood"]
     )
-    start_live_coverage(story, actor=story.authors[0])
+    start_live_coverage(story, actor=reporter)
     story = db.session.get(Story, story.id)
     article = story_url(desk.slug, story.first_published_at, story.slug)
     return {
