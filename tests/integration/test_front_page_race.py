@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person, Placement
+from editorial.models.loading import actor_of
 from editorial.services.errors import StaleFrontPage
 from editorial.services.frontpage import front_page_ids, front_page_version, save_front_page
 from editorial.services.stories import set_placement
@@ -47,7 +48,7 @@ def test_editors_reordering_at_once_lose_no_order(any_app: Flask, make: Factory)
         with any_app.app_context():
             try:
                 editor = db.session.get(Person, editor_ids[i])
-                editor.actor  # noqa: B018  (loaded before the race)
+                actor_of(editor)  # loaded before the race
                 db.session.commit()
                 barrier.wait(timeout=30)
                 results[i] = save_front_page(orders[i], actor=editor, expected_version=seen)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from editorial.extensions import db
 from editorial.models import LiveEntry, Person, Story
+from editorial.models.loading import actor_of, facts_of
 from editorial.services import live
 from editorial.workflow import StoryState
 from tests.integration.test_concurrency import Prepare, events, newsroom, outcomes, race
@@ -24,7 +25,7 @@ POSTS = 5
 def poster(story_id: int, person_id: int, text: str) -> Prepare:
     def prepare():
         story, person = db.session.get(Story, story_id), db.session.get(Person, person_id)
-        story.facts, person.actor  # noqa: B018  (load what the check needs, before the race)
+        facts_of(story), actor_of(person)  # load what the check needs, before the race
         return lambda: live.post_entry(story, live.EntryInput(body=text), actor=person) and "ok"
 
     return prepare
@@ -33,7 +34,7 @@ def poster(story_id: int, person_id: int, text: str) -> Prepare:
 def ender(story_id: int, person_id: int) -> Prepare:
     def prepare():
         story, person = db.session.get(Story, story_id), db.session.get(Person, person_id)
-        story.facts, person.actor  # noqa: B018
+        facts_of(story), actor_of(person)  # load what the check needs, before the race
         return lambda: live.end_live_coverage(story, actor=person) and "ended"
 
     return prepare
@@ -43,7 +44,7 @@ def pinner(story_id: int, entry_id: int, person_id: int) -> Prepare:
     def prepare():
         story, person = db.session.get(Story, story_id), db.session.get(Person, person_id)
         entry = db.session.get(LiveEntry, entry_id)
-        story.facts, person.actor  # noqa: B018
+        facts_of(story), actor_of(person)  # load what the check needs, before the race
         return lambda: live.pin_entry(entry, story=story, actor=person) or "ok"
 
     return prepare

@@ -364,7 +364,7 @@ class Newsroom(RuleBasedStateMachine):
             select(LiveEntry).where(LiveEntry.story_id == story_id).order_by(order).limit(1)
         ).first()
         try:
-            check(action, person.actor, story.facts)
+            check(action, actor_of(person), facts_of(story))
         except WorkflowError as error:
             predicted: type[Exception] | None = type(error)
         else:
@@ -403,7 +403,7 @@ class Newsroom(RuleBasedStateMachine):
             able = [
                 w
                 for w, p in self.people.items()
-                if action in allowed_live_actions(p.actor, self.story(story_id).facts)
+                if action in allowed_live_actions(actor_of(p), facts_of(self.story(story_id)))
             ]
             if not able:
                 continue
