@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +35,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from editorial import create_app
+from bench.pgkit import bench_app, drop_database, fresh_database
 from editorial.extensions import db
 from editorial.models import Person
 from editorial.services.desks import create_desk
@@ -45,26 +43,9 @@ from editorial.services.staff import create_person, start_session
 from editorial.services.stories import StoryInput, create_story
 from editorial.workflow import Role
 
-ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BENCH_DB = "editorial_bench_autosave"
 TYPING_PER_MINUTE = 60 / 10  # AUTOSAVE_MAX_WAIT in editor.js
 IDLE_PER_MINUTE = 60 / 20  # HEARTBEAT in editor.js
-
-
-def fresh_database() -> str:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
-    admin.dispose()
-    return sa.engine.make_url(ADMIN_URL).set(database=BENCH_DB).render_as_string(False)
-
-
-def drop_database() -> None:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-    admin.dispose()
 
 
 ARCHIVE = """
@@ -120,17 +101,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     args = parser.parse_args()
 
-    url = fresh_database()
-    app = create_app(
-        {
-            "EDITORIAL_ENV": "testing",
-            "SECRET_KEY": "bench-secret-key-not-for-production",
-            "INSTANCE_PATH": tempfile.mkdtemp(prefix="editorial-bench-"),
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "CELERY": {"broker_url": "memory://", "task_always_eager": True},
-        }
-    )
+    url = fresh_database(BENCH_DB)
+    app = bench_app(url)
     try:
         with app.app_context():
             from flask_migrate import upgrade
@@ -209,7 +181,7 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
         if not args.keep:
-            drop_database()
+            drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,12 +24,11 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editorial import create_app  # noqa: E402
+from bench.pgkit import bench_app, drop_database, fresh_database  # noqa: E402
 from editorial.extensions import db  # noqa: E402
 from editorial.models import Desk, Person, Photo, PhotoTag  # noqa: E402
 from editorial.newsroom.library import LibraryFilters, library  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DB = "editorial_bench_library"
 WORDS = [
     "boats",
@@ -48,22 +46,6 @@ WORDS = [
 ]
 TAGS = ["Dhaka", "Sylhet", "Floods 2026", "Monsoon", "Cricket", "Padma bridge", "Election"]
 TZ = ZoneInfo("Asia/Dhaka")
-
-
-def database() -> str:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
-    admin.dispose()
-    return sa.engine.make_url(ADMIN_URL).set(database=BENCH_DB).render_as_string(False)
-
-
-def drop() -> None:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def fill(count: int, rng: random.Random) -> None:
@@ -125,17 +107,8 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    url = database()
-    app = create_app(
-        {
-            "EDITORIAL_ENV": "testing",
-            "SECRET_KEY": "bench-secret-key-not-for-production",
-            "INSTANCE_PATH": tempfile.mkdtemp(prefix="editorial-bench-"),
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "CELERY": {"broker_url": "memory://", "task_always_eager": True},
-        }
-    )
+    url = fresh_database(BENCH_DB)
+    app = bench_app(url)
     try:
         with app.app_context():
             from flask_migrate import upgrade
@@ -163,7 +136,7 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
     finally:
-        drop()
+        drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import random
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -39,7 +38,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editorial import create_app  # noqa: E402
+from bench.pgkit import bench_app, drop_database, fresh_database  # noqa: E402
 from editorial.extensions import db  # noqa: E402
 from editorial.models import (  # noqa: E402
     AuditEvent,
@@ -56,7 +55,6 @@ from editorial.searchtext import document  # noqa: E402
 from editorial.services.staff import start_session  # noqa: E402
 from editorial.workflow import Role, StoryState  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DB = "editorial_bench"
 DESKS = ["National", "City", "Diplomatic", "Business", "Sport", "Culture", "International"]
 STAFF = 200
@@ -125,40 +123,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- the database ----------------------------------------------------------------------------
-def fresh_database(reuse: bool) -> str:
-    """(Re)create editorial_bench beside the test database; its URL."""
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": BENCH_DB}
-        )
-        if not (reuse and exists):
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
-    admin.dispose()
-    return sa.engine.make_url(ADMIN_URL).set(database=BENCH_DB).render_as_string(False)
-
-
-def drop_database() -> None:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def make_app(url: str):
-    return create_app(
-        {
-            "EDITORIAL_ENV": "testing",
-            "SECRET_KEY": "bench-secret-key-not-for-production",
-            "INSTANCE_PATH": tempfile.mkdtemp(prefix="editorial-bench-"),
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "CELERY": {"broker_url": "memory://", "task_always_eager": True},
-        }
-    )
-
-
 # --- filling -----------------------------------------------------------------------------------
 def row(columns: list[sa.Column], values: dict) -> tuple:
     """A full row for COPY: given values, else the column's scalar default, else NULL."""
@@ -523,8 +487,8 @@ def run_timings(app, info: dict, warmup: int, n: int) -> None:
 
 def main() -> None:
     args = parse_args()
-    url = args.database_url or fresh_database(args.reuse)
-    app = make_app(url)
+    url = args.database_url or fresh_database(BENCH_DB, reuse=args.reuse)
+    app = bench_app(url)
     try:
         with app.app_context():
             from flask_migrate import upgrade
@@ -541,7 +505,7 @@ def main() -> None:
             db.engine.dispose()
         shutil.rmtree(app.instance_path, ignore_errors=True)
         if not args.database_url and not args.keep:
-            drop_database()
+            drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":
