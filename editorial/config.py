@@ -12,6 +12,20 @@ DEV_ENVIRONMENTS = {"development", "testing"}
 DEFAULT_PORT = "5000"
 
 
+# The photo store's settings (README, "Photo storage"); all blank: local files.
+MEDIA_STORE_SETTINGS = (
+    "MEDIA_S3_BUCKET",
+    "MEDIA_S3_ENDPOINT_URL",
+    "MEDIA_S3_REGION",
+    "MEDIA_S3_ACCESS_KEY_ID",
+    "MEDIA_S3_SECRET_ACCESS_KEY",
+    "MEDIA_S3_PUBLIC_BUCKET",
+    "MEDIA_S3_PUBLIC_PREFIX",
+    "MEDIA_S3_PUBLIC_ACL",
+    "MEDIA_PUBLIC_BASE_URL",
+)
+
+
 def site_url(environ: Mapping[str, str]) -> str:
     """SITE_URL if set, else this machine at PORT (`PORT=8000 make run`): links must reach the
     port the web server really listens on."""
@@ -116,20 +130,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # S3-compatible bucket when MEDIA_S3_BUCKET is set. Readers fetch public renditions at
         # MEDIA_PUBLIC_BASE_URL + name (a CDN's address; /media/ or the bucket's own by default).
         "MEDIA_PATH": os.environ.get("MEDIA_PATH") or None,
-        **{
-            name: os.environ.get(name, "").strip()
-            for name in (
-                "MEDIA_S3_BUCKET",
-                "MEDIA_S3_ENDPOINT_URL",
-                "MEDIA_S3_REGION",
-                "MEDIA_S3_ACCESS_KEY_ID",
-                "MEDIA_S3_SECRET_ACCESS_KEY",
-                "MEDIA_S3_PUBLIC_BUCKET",
-                "MEDIA_S3_PUBLIC_PREFIX",
-                "MEDIA_S3_PUBLIC_ACL",
-                "MEDIA_PUBLIC_BASE_URL",
-            )
-        },
+        **{name: os.environ.get(name, "").strip() for name in MEDIA_STORE_SETTINGS},
         # How often beat checks the public copies against the database (S3 only): what a lost
         # publish or withdraw job missed is put right within this long.
         "MEDIA_PUBLIC_SWEEP_SECONDS": _whole_number("MEDIA_PUBLIC_SWEEP_SECONDS", "60"),

@@ -25,6 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Response, abort
 
+from editorial.config import MEDIA_STORE_SETTINGS
 from editorial.storage.base import IMMUTABLE, Area, StoreUnavailable, mimetype_of
 
 if TYPE_CHECKING:
@@ -39,18 +40,7 @@ MISSING = {"404", "NoSuchKey", "NotFound"}
 
 def settings_of(config: dict[str, Any]) -> dict[str, str]:
     """The MEDIA_S3_* settings, blanks dropped."""
-    names = (
-        "MEDIA_S3_BUCKET",
-        "MEDIA_S3_ENDPOINT_URL",
-        "MEDIA_S3_REGION",
-        "MEDIA_S3_ACCESS_KEY_ID",
-        "MEDIA_S3_SECRET_ACCESS_KEY",
-        "MEDIA_S3_PUBLIC_BUCKET",
-        "MEDIA_S3_PUBLIC_PREFIX",
-        "MEDIA_S3_PUBLIC_ACL",
-        "MEDIA_PUBLIC_BASE_URL",
-    )
-    return {name: str(config[name]) for name in names if config.get(name)}
+    return {name: str(config[name]) for name in MEDIA_STORE_SETTINGS if config.get(name)}
 
 
 class S3Store:
