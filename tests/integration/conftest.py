@@ -283,6 +283,13 @@ def live_app(
     tmp_path: Path, request: pytest.FixtureRequest, broker: Any, smtp: SmtpServer
 ) -> Iterator[Flask]:
     """The app on PostgreSQL whose Celery sends real messages to Redis db 5."""
+    yield from live_app_with(tmp_path, request, smtp)
+
+
+def live_app_with(
+    tmp_path: Path, request: pytest.FixtureRequest, smtp: SmtpServer, **config: Any
+) -> Iterator[Flask]:
+    """`live_app` with more settings (a fixture's body: yields the app in its context)."""
     app = make_app(
         tmp_path,
         "postgresql",
@@ -291,6 +298,7 @@ def live_app(
         BROKER_KEY_PREFIX=BROKER_PREFIX,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp.port,
+        **config,
     )
     with app.app_context():
         yield app

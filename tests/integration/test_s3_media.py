@@ -42,7 +42,7 @@ from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests import photokit
 from tests.conftest import Factory, csrf_token, login, make_app
-from tests.integration.conftest import BROKER_PREFIX, live_celery_config, redis_url, wait_until
+from tests.integration.conftest import live_app_with, wait_until
 from tests.web.sitekit import article_path
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -405,21 +405,9 @@ def test_a_backup_says_the_photos_are_in_the_bucket(
 def live_s3_app(
     tmp_path: Path, request: pytest.FixtureRequest, broker, smtp, s3_endpoint: str, bucket: str
 ) -> Iterator[Flask]:
-    app = make_app(
-        tmp_path,
-        "postgresql",
-        request,
-        CELERY=live_celery_config(redis_url()),
-        BROKER_KEY_PREFIX=BROKER_PREFIX,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp.port,
-        **s3_settings(s3_endpoint, bucket),
-    )
-    with app.app_context():
+    for app in live_app_with(tmp_path, request, smtp, **s3_settings(s3_endpoint, bucket)):
         assert app.test_cli_runner().invoke(args=["media", "s3-setup"]).exit_code == 0
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.mark.services
