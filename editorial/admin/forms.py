@@ -91,6 +91,14 @@ class RenameDeskForm(FlaskForm):
     submit = SubmitField("Rename desk")
 
 
+class NavigationForm(FlaskForm):
+    """Where the desk sits in the public navigation; the service checks the position."""
+
+    position = StringField("Position in the navigation")
+    in_navigation = BooleanField("Show in the public navigation")
+    save = SubmitField("Save navigation")
+
+
 class SettingsForm(FlaskForm):
     tagline = StringField("Tagline", validators=[Optional(), Length(max=200)])
     allow_self_approval = BooleanField("Allow editors to approve stories they wrote")

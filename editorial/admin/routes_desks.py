@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from editorial import style
 from editorial.admin.blueprint import bp
 from editorial.admin.common import actor, desk_or_404, show_errors
-from editorial.admin.forms import DeskForm, RenameDeskForm
+from editorial.admin.forms import DeskForm, NavigationForm, RenameDeskForm
 from editorial.extensions import db
 from editorial.models import Desk, Person
 from editorial.services import desks, housestyle
@@ -35,11 +35,27 @@ def desk_list() -> BaseResponse | str:
 
 
 @bp.route("/desks/<int:desk_id>", methods=["GET", "POST"])
-def desk_edit(desk_id: int) -> BaseResponse | str:
-    """Rename a desk (its web address stays the same)."""
+def desk_edit(desk_id: int) -> BaseResponse | tuple[str, int]:
+    """Rename a desk (its web address stays the same), or place it in the public navigation."""
     desk = desk_or_404(desk_id)
-    form = RenameDeskForm(data={"name": desk.name} if request.method == "GET" else None)
-    if form.validate_on_submit():
+    posted = request.method == "POST"
+    navigating = posted and "save" in request.form
+    # Each form reads the POST only when it was the one sent; the other shows the desk as it is.
+    renaming = posted and not navigating
+    form = RenameDeskForm() if renaming else RenameDeskForm(formdata=None, data={"name": desk.name})
+    shown = {"position": str(desk.position), "in_navigation": desk.in_navigation}
+    nav = NavigationForm() if navigating else NavigationForm(formdata=None, data=shown)
+    if navigating and nav.validate_on_submit():
+        try:
+            desks.set_navigation(
+                desk, nav.position.data or "", bool(nav.in_navigation.data), actor=actor()
+            )
+        except ValidationFailed as failed:
+            show_errors(nav, failed)
+        else:
+            flash(f"The {desk.name} desk's place in the navigation is saved.", "success")
+            return redirect(url_for("admin.desk_list"))
+    elif renaming and form.validate_on_submit():
         try:
             desks.rename_desk(desk, form.name.data or "", actor=actor())
         except ValidationFailed as failed:
@@ -47,9 +63,10 @@ def desk_edit(desk_id: int) -> BaseResponse | str:
         else:
             flash(f"The desk is now called {desk.name}.", "success")
             return redirect(url_for("admin.desk_list"))
-    return render_template(
-        "admin/desk_edit.html", desk=desk, form=form, members=_active_members(desk.id)
+    html = render_template(
+        "admin/desk_edit.html", desk=desk, form=form, nav=nav, members=_active_members(desk.id)
     )
+    return html, 400 if nav.errors else 200
 
 
 def _active_members(desk_id: int) -> list[Person]:

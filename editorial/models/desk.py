@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from editorial.extensions import Model, db
@@ -28,7 +28,9 @@ class Desk(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    position: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)  # order in the public navigation
+    # False: left out of the public navigation (its section URL and stories stay public).
+    in_navigation: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     members: Mapped[list[Person]] = relationship(
         secondary=desk_members, back_populates="desks", lazy="raise"

@@ -84,3 +84,31 @@ def rename_desk(desk: Desk, name: str, *, actor: Person | None) -> None:
         data={"before": before, "after": {"name": desk.name, "slug": desk.slug}},
     )
     commit()
+
+
+POSITION_MAX = 999
+
+
+def set_navigation(desk: Desk, position: str, in_navigation: bool, *, actor: Person | None) -> None:
+    """Place a desk in the public navigation (lower positions first, then by name) or hide it
+    from there; its section URL and its stories stay public either way."""
+    text = (position or "").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > POSITION_MAX:
+        raise ValidationFailed(
+            {"position": f"Enter the position as a whole number from 0 to {POSITION_MAX}."}
+        )
+    before = {"position": desk.position, "in_navigation": desk.in_navigation}
+    new = {"position": int(text), "in_navigation": bool(in_navigation)}
+    if new == before:
+        return
+    desk.position = int(text)
+    desk.in_navigation = bool(in_navigation)
+    purge_public_cache()  # the navigation is on every public page
+    audit.record(
+        "desk.navigation",
+        actor=actor,
+        subject_type="desk",
+        subject_id=desk.id,
+        data={"before": before, "after": new},
+    )
+    commit()

@@ -24,7 +24,7 @@ MAX_ID = 2**31 - 1
 
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a public page: navigation and masthead added, database released first."""
-    context.setdefault("sections", queries.sections())
+    context.setdefault("sections", queries.sections(navigation=True))
     context["tagline"] = site_tagline()
     context["year"] = utcnow().astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"])).year
     context["site_url"] = current_app.config["SITE_URL"]
@@ -118,7 +118,7 @@ def home_page(order: list[int] | None = None, **extra: Any) -> tuple[str, int]:
     else:
         top = queries.arranged(queries.top_news(queries.TOP_NEWS_MAX), order)[: TOP_COUNT + 1]
     latest = queries.latest(LATEST_COUNT)
-    sections = queries.sections()
+    sections = queries.sections(navigation=True)
     desk_cards = [queries.cards(queries.desk_stories(s.id), BLOCK_COUNT) for s in sections]
     top, newest, *desk_cards = queries.with_thumbs(top, latest[:1], *desk_cards)
     lead = next(iter(top or newest), None)

@@ -305,12 +305,13 @@ class NavItem:
     id: int
 
 
-def sections() -> list[NavItem]:
-    """The desks as sections, in the newsroom's order."""
-    desks = db.session.execute(
-        select(Desk.id, Desk.name, Desk.slug).order_by(Desk.position, Desk.name)
-    )
-    return [NavItem(d.name, d.slug, section_url(d.slug), d.id) for d in desks]
+def sections(*, navigation: bool = False) -> list[NavItem]:
+    """The desks as sections, in the newsroom's order; with `navigation`, only those the
+    public navigation lists (a hidden desk's section still answers and is in the sitemap)."""
+    query = select(Desk.id, Desk.name, Desk.slug).order_by(Desk.position, Desk.name)
+    if navigation:
+        query = query.where(Desk.in_navigation.is_(True))
+    return [NavItem(d.name, d.slug, section_url(d.slug), d.id) for d in db.session.execute(query)]
 
 
 def find_desk(slug: str) -> NavItem | None:

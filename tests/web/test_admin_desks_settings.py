@@ -92,6 +92,60 @@ def test_a_desk_name_taken_in_any_letters_is_a_form_error(
     assert snapshot() == before
 
 
+def _nav(client: FlaskClient, desk: Desk, position: str, shown: bool = True):
+    data = {"position": position, "save": "Save navigation"}
+    if shown:
+        data["in_navigation"] = "y"
+    return _post(client, f"/admin/desks/{desk.id}", data)
+
+
+def _nav_names(html: str) -> list[str]:
+    nav = html.split('<ul class="sections-list">', 1)[1].split("</ul>", 1)[0]
+    return [part.split("</a>", 1)[0].rsplit(">", 1)[1] for part in nav.split("<a ")[2:]]
+
+
+def test_admins_order_and_hide_sections(client: FlaskClient, make: Factory) -> None:
+    admin = make.admin()
+    city, sports, world = make.desk("City"), make.desk("Sports"), make.desk("World")
+    login(client, admin)
+    was = sports.position
+    generation = site_generation()
+    assert _nav(client, world, "0").status_code == 302
+    assert site_generation() != generation  # the navigation is on every public page
+    assert _nav(client, city, "5").status_code == 302
+    assert _nav(client, sports, "3", shown=False).status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    assert _nav_names(html) == ["World", "City"]
+    assert client.get("/sports/").status_code == 200  # a hidden section still answers
+    sitemap = client.get("/sitemaps/sections.xml").get_data(as_text=True)
+    assert "/sports/" in sitemap
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "desk.navigation")
+    ).all()[-1]
+    assert event.actor_id == admin.id and event.subject_id == sports.id
+    assert event.data == {
+        "before": {"position": was, "in_navigation": True},
+        "after": {"position": 3, "in_navigation": False},
+    }
+    page = client.get(f"/admin/desks/{sports.id}").get_data(as_text=True)
+    assert 'value="3"' in page and "Public navigation" in page
+
+
+@pytest.mark.parametrize("typed", ["-1", "two", "1.5", "²", "1000", " "])
+def test_a_bad_navigation_position_is_refused(any_app: Flask, make: Factory, typed: str) -> None:
+    client = any_app.test_client()
+    login(client, make.admin())
+    desk = make.desk("Business")
+    before = snapshot()
+    response = _nav(client, desk, typed, shown=False)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Enter the position as a whole number from 0 to 999." in html
+    assert f'value="{typed}"' in html or not typed.strip()  # what was typed is kept
+    assert snapshot() == before
+    assert db.session.get(Desk, desk.id).in_navigation is True
+
+
 # -- settings --------------------------------------------------------------------------------------
 
 
