@@ -53,6 +53,7 @@ EVENT_WORDS = {
     "desk.created": "Created a desk",
     "desk.renamed": "Renamed a desk",
     "desk.style_changed": "Changed a desk's house style",
+    "desk.navigation": "Changed where a desk shows in the public navigation",
     "site.settings_changed": "Changed the site settings",
     "photo.uploaded": "Uploaded a photo",
     "photo.edited": "Edited a photo",
