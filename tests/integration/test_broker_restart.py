@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,11 +19,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from editorial.jobs import Job
 from editorial.models import Story
 from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
-from tests.integration.conftest import rows, wait_until
+from tests.integration.conftest import ROOT, rows, wait_until
 from tests.integration.test_celery_publishing import newsroom as newsroom  # the fixture
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -128,9 +130,12 @@ def test_worker_holding_wake_ups_rides_out_a_broker_restart(
     client = redis.Redis.from_url(redis_server.url)
     unacked = celery_procs.env["BROKER_KEY_PREFIX"] + "unacked"
     transition_story(
-        story, Action.SCHEDULE, actor=newsroom.editor, publish_at=utcnow() + timedelta(seconds=8)
+        story, Action.SCHEDULE, actor=newsroom.editor, publish_at=utcnow() + timedelta(seconds=20)
     )
-    wait_until(lambda: client.hlen(unacked), 10, "the worker to hold the wake-up")
+    # This process queues its wake-ups on the suite's Redis, not the throwaway one; the
+    # upcoming step, asked for here rather than at beat's next minute, queues it there.
+    _send_task(celery_procs, env, Job.QUEUE_UPCOMING)
+    wait_until(lambda: client.hlen(unacked), 18, "the worker to hold the wake-up")
     client.close()
 
     redis_server.kill()
@@ -143,3 +148,11 @@ def test_worker_holding_wake_ups_rides_out_a_broker_restart(
     )
     assert worker.popen.poll() is None, worker.text()
     assert "Unrecoverable error" not in worker.text()
+
+
+def _send_task(celery_procs, env: dict[str, str], job: Job) -> None:
+    """Queue a task by name on the throwaway broker with Celery's own command line."""
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "call", job.value],
+        cwd=ROOT, env={**celery_procs.env, **env}, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
