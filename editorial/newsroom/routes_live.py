@@ -6,6 +6,9 @@ text as typed (an entry to ended coverage is a 409 that keeps it, ready to copy 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import flash, redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
@@ -70,18 +73,35 @@ def _back(story: Story, anchor: str = "live"):
     return redirect(url_for(".story", story_id=story.id, _anchor=anchor))
 
 
+def _act(
+    story: Story,
+    action: str,
+    call: Callable[[], Any],
+    done: str,
+    *,
+    entry_id: int = 0,
+    anchor: str | Callable[[Any], str] = "live",
+):
+    """Run one live action; a refusal goes back with the text as typed, success with `done`
+    to the story page at `anchor` (or the anchor made from what the action returned)."""
+    try:
+        result = call()
+    except ValidationFailed as failed:
+        return _refused(story, action, failed, 400, entry_id)
+    except (WrongState, TransitionNotAllowed) as error:
+        return _refused(story, action, error, 409, entry_id)
+    flash(done, "success")
+    return _back(story, anchor(result) if callable(anchor) else anchor)
+
+
 @bp.post("/stories/<int:story_id>/entries")
 @login_required
 def post_live_entry(story_id: int):
     story = story_or_404(story_id)
-    try:
-        entry = post_entry(story, _typed(), actor=person())
-    except ValidationFailed as failed:
-        return _refused(story, "post_entry", failed, 400)
-    except (WrongState, TransitionNotAllowed) as error:
-        return _refused(story, "post_entry", error, 409)
-    flash("Entry posted.", "success")
-    return _back(story, f"entry-{entry.id}")
+    return _act(
+        story, "post_entry", lambda: post_entry(story, _typed(), actor=person()),
+        "Entry posted.", anchor=lambda entry: f"entry-{entry.id}",
+    )  # fmt: skip
 
 
 @bp.post("/stories/<int:story_id>/entries/<int:entry_id>")
@@ -89,14 +109,11 @@ def post_live_entry(story_id: int):
 def edit_live_entry(story_id: int, entry_id: int):
     story = story_or_404(story_id)
     entry = _entry_or_404(story, entry_id)
-    try:
-        edit_entry(entry, _typed(), story=story, actor=person())
-    except ValidationFailed as failed:
-        return _refused(story, "edit_entry", failed, 400, entry_id)
-    except (WrongState, TransitionNotAllowed) as error:
-        return _refused(story, "edit_entry", error, 409, entry_id)
-    flash("Entry saved; readers see it marked as edited.", "success")
-    return _back(story, f"entry-{entry_id}")
+    return _act(
+        story, "edit_entry", lambda: edit_entry(entry, _typed(), story=story, actor=person()),
+        "Entry saved; readers see it marked as edited.",
+        entry_id=entry_id, anchor=f"entry-{entry_id}",
+    )  # fmt: skip
 
 
 @bp.post("/stories/<int:story_id>/entries/<int:entry_id>/delete")
@@ -104,12 +121,10 @@ def edit_live_entry(story_id: int, entry_id: int):
 def delete_live_entry(story_id: int, entry_id: int):
     story = story_or_404(story_id)
     entry = _entry_or_404(story, entry_id)
-    try:
-        delete_entry(entry, story=story, actor=person())
-    except (WrongState, TransitionNotAllowed) as error:
-        return _refused(story, "delete_entry", error, 409, entry_id)
-    flash("Entry deleted.", "success")
-    return _back(story)
+    return _act(
+        story, "delete_entry", lambda: delete_entry(entry, story=story, actor=person()),
+        "Entry deleted.", entry_id=entry_id,
+    )  # fmt: skip
 
 
 @bp.post("/stories/<int:story_id>/entries/<int:entry_id>/pin")
@@ -118,21 +133,19 @@ def pin_live_entry(story_id: int, entry_id: int):
     story = story_or_404(story_id)
     entry = _entry_or_404(story, entry_id)
     pinned = request.form.get("pinned", "1") != "0"
-    try:
-        pin_entry(entry, story=story, actor=person(), pinned=pinned)
-    except (WrongState, TransitionNotAllowed) as error:
-        return _refused(story, "pin_entry", error, 409, entry_id)
-    flash("Entry pinned on top." if pinned else "Entry unpinned.", "success")
-    return _back(story, f"entry-{entry_id}")
+    return _act(
+        story, "pin_entry",
+        lambda: pin_entry(entry, story=story, actor=person(), pinned=pinned),
+        "Entry pinned on top." if pinned else "Entry unpinned.",
+        entry_id=entry_id, anchor=f"entry-{entry_id}",
+    )  # fmt: skip
 
 
 @bp.post("/stories/<int:story_id>/live/end")
 @login_required
 def end_live(story_id: int):
     story = story_or_404(story_id)
-    try:
-        end_live_coverage(story, actor=person())
-    except (WrongState, TransitionNotAllowed) as error:
-        return _refused(story, "end_live", error, 409)
-    flash("Live coverage ended; the entries stay on the page.", "success")
-    return _back(story)
+    return _act(
+        story, "end_live", lambda: end_live_coverage(story, actor=person()),
+        "Live coverage ended; the entries stay on the page.",
+    )  # fmt: skip
