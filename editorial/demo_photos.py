@@ -10,7 +10,7 @@ import random
 from PIL import Image, ImageDraw, ImageOps
 
 from editorial.models import Person
-from editorial.services import photos
+from editorial.services import photos, renditions
 
 SIZE = (
     1280,
@@ -68,5 +68,5 @@ def add_photo(desk_slug: str, *, actor: Person) -> int:
         ),
         actor=actor,
     )
-    photos.make_renditions(photo.id)
+    renditions.make_renditions(photo.id)
     return photo.id

@@ -14,7 +14,14 @@ from sqlalchemy import text
 
 from editorial.jobs import Job
 from editorial.mail import is_transient
-from editorial.services import accounts, counters, notifications, photos, public_media, publishing
+from editorial.services import (
+    accounts,
+    counters,
+    notifications,
+    public_media,
+    publishing,
+    renditions,
+)
 from editorial.services.retention import prune
 from editorial.timeutil import utcnow
 
@@ -147,13 +154,13 @@ def send_account_email(self, person_id: int, kind: str) -> bool:
 def make_renditions(photo_id: int) -> int:
     """Make a photo's missing renditions. acks_late: a worker killed mid-way leaves the message
     for another; the beat job below catches anything lost anyway."""
-    return photos.make_renditions(photo_id)
+    return renditions.make_renditions(photo_id)
 
 
 @shared_task(name=Job.REQUEUE_RENDITIONS)
 def requeue_missing_renditions() -> list[int]:
     """Beat `photos:renditions`: queue again the photos whose renditions were never finished."""
-    return photos.requeue_missing_renditions()
+    return renditions.requeue_missing_renditions()
 
 
 @shared_task(name=Job.SYNC_PUBLIC_MEDIA, acks_late=True)

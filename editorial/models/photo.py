@@ -98,7 +98,7 @@ class StoryPhoto(Model):
     on every save, so "is this photo used, is it public" is one indexed lookup.
 
     `photo_id` is what the body names, with no foreign key: a body may name a photo that does
-    not exist (yet); publishing refuses such a story (services.photos.story_photo_problems).
+    not exist (yet); publishing refuses such a story (services.photo_use.story_photo_problems).
     """
 
     __tablename__ = "story_photos"

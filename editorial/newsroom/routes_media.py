@@ -45,12 +45,12 @@ from editorial.newsroom.visibility import visible_condition
 from editorial.services.errors import ValidationFailed
 from editorial.services.photo_files import Batch, Incoming, replace_photo_file, upload_photos
 from editorial.services.photo_tags import split_tags, tag_names
+from editorial.services.photo_use import stories_using
 from editorial.services.photos import (
     PhotoInput,
     PhotoInUse,
     delete_photo,
     edit_photo,
-    stories_using,
     too_big_message,
 )
 from editorial.storage import RENDITIONS, media_store

@@ -3,7 +3,7 @@
 Each file of a batch is its own photo, uploaded (and committed) on its own: a refused file
 is named with its reason and the others are kept. A replacement is judged exactly like an
 upload; the photo keeps its id (the stories using it keep it) and its old renditions serve
-until the worker has made the new ones (`photos.make_renditions`, which swaps them).
+until the worker has made the new ones (`renditions.make_renditions`, which swaps them).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from editorial.extensions import db
 from editorial.models import Person, Photo
-from editorial.services import after_commit, audit, commit, photos
+from editorial.services import after_commit, audit, commit, photos, renditions
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
 
@@ -115,6 +115,6 @@ def replace_photo_file(photo: Photo, stream: IO[bytes] | None, *, actor: Person)
     )
     photo_id = photo.id
     if superseded is not None and superseded != key:
-        after_commit(lambda: photos.remove_original_if_unused(superseded))
-    after_commit(lambda: photos.queue_renditions(photo_id))
+        after_commit(lambda: renditions.remove_original_if_unused(superseded))
+    after_commit(lambda: renditions.queue_renditions(photo_id))
     commit()

@@ -31,7 +31,7 @@ from editorial.services.cache import purge_public_cache
 from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
-from editorial.services.photos import PUBLIC_STATES, record_body_photos, story_photo_problems
+from editorial.services.photo_use import PUBLIC_STATES, record_body_photos, story_photo_problems
 from editorial.services.settings import workflow_policy
 from editorial.services.slugs import tag_problems, tags_for, with_free_slug
 from editorial.timeutil import utcnow

@@ -21,7 +21,7 @@ from editorial.services.effects import transition_values
 from editorial.services.errors import ValidationFailed
 from editorial.services.housestyle import check_house_style
 from editorial.services.notifications import notify_story_event
-from editorial.services.photos import story_photo_problems
+from editorial.services.photo_use import story_photo_problems
 from editorial.services.publishing import queue_publish
 from editorial.services.settings import workflow_policy
 from editorial.timeutil import format_local, utcnow, zone

@@ -47,7 +47,7 @@ from editorial.models.story import front_page_order
 from editorial.public import NOW, is_public, photo_is_public
 from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
-from editorial.services.photos import ref_problem
+from editorial.services.photo_use import ref_problem
 from editorial.storage import public_base
 from editorial.timeutil import utcnow, zone
 from editorial.workflow import StoryState

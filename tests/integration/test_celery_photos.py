@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from editorial import imaging, mediastore
 from editorial.extensions import db
 from editorial.models import Person, Photo, Rendition
-from editorial.services import photos
+from editorial.services import photos, renditions
 from tests import photokit
 from tests.conftest import Factory
 from tests.integration.conftest import wait_until
@@ -112,7 +112,7 @@ def test_a_worker_killed_while_recutting_crops_leaves_them_to_beat(
     wait_until(marker.exists, 60, "the worker to pause mid-crops")
     paused.kill()
     assert _crop_points(photo_id) == {(0.5, 0.5)}  # nothing was committed
-    assert photos.photos_missing_renditions() == [photo_id]  # stale crops: beat will see them
+    assert renditions.photos_missing_renditions() == [photo_id]  # stale crops: beat will see them
 
     celery_procs.worker(
         beat=True,

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from editorial.extensions import db
 from editorial.models import Person, Photo, Rendition, Revision, Story, StoryPhoto
-from editorial.services import photos
+from editorial.services import photo_use, photos
 from editorial.services.errors import ValidationFailed
 from editorial.services.stories import StoryInput, restore_revision, save_story
 from editorial.services.transitions import transition_story
@@ -142,10 +142,10 @@ def test_body_photos_are_kept_in_step_on_every_save(make: Factory, nr: Newsroom)
         return [(row.photo_id, row.alt) for row in rows]
 
     assert placed() == [(one.id, "a"), (two.id, "b")]
-    assert [s.id for s in photos.stories_using(one.id)] == [story.id]
+    assert [s.id for s in photo_use.stories_using(one.id)] == [story.id]
     _edit(story, nr.reporter, body=f"Now only ![b](photo:{two.id}) and photo:abc ![x](photo:abc)")
     assert placed() == [(two.id, "b")]
-    assert photos.stories_using(one.id) == []
+    assert photo_use.stories_using(one.id) == []
     first = db.session.scalars(
         select(Revision).where(Revision.story_id == story.id).order_by(Revision.number)
     ).first()

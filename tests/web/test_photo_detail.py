@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from editorial import mediastore
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person, Photo, Rendition, Story
-from editorial.services import photos
+from editorial.services import photo_use, photos
 from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState
 from tests import photokit
@@ -76,7 +76,7 @@ def test_an_edit_saves_and_is_audited(web: FlaskClient, nr: Newsroom, make: Fact
 
 def test_the_publish_refusal_points_to_the_photos_page(any_app: Flask, nr: Newsroom) -> None:
     photo = _photo(nr.reporter, credit="")
-    assert f"/newsroom/media/{photo.id}" in photos.lead_photo_problems(photo.id)["lead_photo"]
+    assert f"/newsroom/media/{photo.id}" in photo_use.lead_photo_problems(photo.id)["lead_photo"]
 
 
 def test_nul_is_stripped_and_the_rest_saved(web: FlaskClient, nr: Newsroom) -> None:

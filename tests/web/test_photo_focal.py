@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from editorial import imaging, mediastore
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person, Photo, Rendition, Story
-from editorial.services import photos
+from editorial.services import photos, renditions
 from editorial.services.cache import site_generation
 from editorial.workflow import StoryState
 from tests.conftest import Factory, login
@@ -114,7 +114,7 @@ def test_saving_the_point_recuts_the_crops_and_is_audited(web: FlaskClient, nr: 
     assert event.data == {"from": [0.5, 0.5], "to": [0.917, 0.5]}
 
     # Twice-safe: nothing more to make; the same point again changes nothing.
-    assert photos.make_renditions(photo.id) == 0
+    assert renditions.make_renditions(photo.id) == 0
     again = post_form(
         web, f"/newsroom/media/{photo.id}/focal-point", {"focal_x": "91.7", "focal_y": "50"}
     )
@@ -200,10 +200,10 @@ def test_a_lost_recut_is_found_by_the_beat_job(any_app: Flask, nr: Newsroom) -> 
     # As if the job queued after a change of point was lost: the point moved, the crops did not.
     db.session.execute(update(Photo).where(Photo.id == photo.id).values(focal_x=0.9))
     db.session.commit()
-    assert photos.photos_missing_renditions() == [photo.id]
-    assert photos.requeue_missing_renditions() == [photo.id]  # eager: cut at once
+    assert renditions.photos_missing_renditions() == [photo.id]
+    assert renditions.requeue_missing_renditions() == [photo.id]  # eager: cut at once
     assert all(r.focal_x == 0.9 for r in _crops(photo.id).values())
-    assert photos.photos_missing_renditions() == []
+    assert renditions.photos_missing_renditions() == []
 
 
 def test_photos_from_before_crops_get_them_from_the_beat_job(any_app: Flask, nr: Newsroom) -> None:
@@ -211,8 +211,8 @@ def test_photos_from_before_crops_get_them_from_the_beat_job(any_app: Flask, nr:
     for rendition in _crops(photo.id).values():
         db.session.delete(rendition)
     db.session.commit()
-    assert photos.photos_missing_renditions() == [photo.id]
-    photos.requeue_missing_renditions()
+    assert renditions.photos_missing_renditions() == [photo.id]
+    renditions.requeue_missing_renditions()
     assert len(_crops(photo.id)) == len(
         [w for w in imaging.wanted_renditions(1200, 600) if w[0] != ""]
     )
@@ -240,11 +240,11 @@ def test_a_point_changed_while_the_crops_are_cut_wins(
 
     monkeypatch.setattr(imaging, "encode_all", meanwhile)
     before = {p.name for p in mediastore.renditions().iterdir()}
-    assert photos.make_renditions(photo_id) == 0
+    assert renditions.make_renditions(photo_id) == 0
     assert all(r.focal_x == 0.5 for r in _crops(photo_id).values())  # nothing saved
     assert {p.name for p in mediastore.renditions().iterdir()} == before  # nor left on disk
     monkeypatch.setattr(imaging, "encode_all", cut)
-    assert photos.make_renditions(photo_id) > 0
+    assert renditions.make_renditions(photo_id) > 0
     assert all(r.focal_x == 0.7 for r in _crops(photo_id).values())
 
 

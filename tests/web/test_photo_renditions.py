@@ -14,7 +14,7 @@ from editorial.celery_app import BEAT_SCHEDULE_DEFAULTS, DEFAULT_QUEUE
 from editorial.extensions import db
 from editorial.jobs import Job
 from editorial.models import Person, Photo, Rendition
-from editorial.services import photos
+from editorial.services import photos, renditions
 from editorial.timeutil import utcnow
 from tests import photokit
 from tests.conftest import Factory
@@ -46,7 +46,7 @@ def test_running_twice_changes_nothing(uploader: Person) -> None:
     made = _renditions(photo.id)
     assert len(made) == EXPECTED == len(imaging.wanted_renditions(1100, 700))
     files = sorted(p.name for p in mediastore.renditions().iterdir())
-    assert photos.make_renditions(photo.id) == 0
+    assert renditions.make_renditions(photo.id) == 0
     assert _renditions(photo.id) == made
     assert sorted(p.name for p in mediastore.renditions().iterdir()) == files
 
@@ -55,7 +55,7 @@ def test_a_missing_file_is_made_again(uploader: Person) -> None:
     photo = _upload(uploader)
     key = _renditions(photo.id)[("", "jpeg", 640)]
     (mediastore.renditions() / key).unlink()
-    assert photos.make_renditions(photo.id) == 1
+    assert renditions.make_renditions(photo.id) == 1
     assert (mediastore.renditions() / _renditions(photo.id)[("", "jpeg", 640)]).is_file()
 
 
@@ -82,11 +82,11 @@ def test_a_lost_job_is_queued_again_by_the_beat_job(uploader: Person) -> None:
     db.session.execute(update(Photo).where(Photo.id == fresh.id).values(renditions_ready_at=None))
     db.session.commit()
 
-    assert photos.photos_missing_renditions() == [photo.id]
-    assert photos.requeue_missing_renditions() == [photo.id]  # eager: made at once
+    assert renditions.photos_missing_renditions() == [photo.id]
+    assert renditions.requeue_missing_renditions() == [photo.id]  # eager: made at once
     assert len(_renditions(photo.id)) == EXPECTED
     assert db.session.get(Photo, photo.id).renditions_ready_at is not None
-    assert photos.photos_missing_renditions() == []
+    assert renditions.photos_missing_renditions() == []
 
 
 def test_rendition_jobs_go_to_the_default_queue_and_beat_requeues(any_app: Flask) -> None:

@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 from editorial import mediastore
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person, Photo, Rendition, Story
-from editorial.services import photos
+from editorial.services import photos, renditions
 from editorial.services.photo_files import replace_photo_file
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
@@ -116,7 +116,7 @@ def test_the_old_renditions_serve_until_the_new_ones_exist(
     a second run is a no-op."""
     photo = _photo(nr.reporter)
     old_original, old_keys = files_of(photo.id)
-    monkeypatch.setattr(photos, "queue_renditions", lambda _id: False)
+    monkeypatch.setattr(renditions, "queue_renditions", lambda _id: False)
     assert replace(web, photo.id, photokit.png((800, 500))).status_code == 302
     assert files_of(photo.id) == (old_original, old_keys)
     assert all(exists(k) for k in old_keys)
@@ -130,14 +130,14 @@ def test_the_old_renditions_serve_until_the_new_ones_exist(
         .values(replaced_at=utcnow() - timedelta(seconds=grace + 1))
     )
     db.session.commit()
-    assert photos.photos_missing_renditions() == [photo.id]
+    assert renditions.photos_missing_renditions() == [photo.id]
 
-    assert photos.make_renditions(photo.id) > 0
+    assert renditions.make_renditions(photo.id) > 0
     original, keys = files_of(photo.id)
     assert original != old_original and not any(exists(k) for k in old_keys)
-    assert photos.make_renditions(photo.id) == 0  # twice-safe
+    assert renditions.make_renditions(photo.id) == 0  # twice-safe
     assert files_of(photo.id) == (original, keys)
-    assert photos.photos_missing_renditions() == []
+    assert renditions.photos_missing_renditions() == []
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,7 @@ def test_a_newer_replacement_supersedes_a_waiting_one(
     any_app: Flask, nr: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     photo = _photo(nr.reporter)
-    monkeypatch.setattr(photos, "queue_renditions", lambda _id: False)
+    monkeypatch.setattr(renditions, "queue_renditions", lambda _id: False)
     replace_photo_file(photo, io.BytesIO(photokit.png((800, 500))), actor=nr.reporter)
     first = db.session.get(Photo, photo.id).replacement_key
     assert first and (mediastore.originals() / first).is_file()
@@ -263,7 +263,7 @@ def test_a_newer_replacement_supersedes_a_waiting_one(
     db.session.expire_all()
     second = db.session.get(Photo, photo.id).replacement_key
     assert second != first and not (mediastore.originals() / first).exists()
-    photos.make_renditions(photo.id)
+    renditions.make_renditions(photo.id)
     db.session.expire_all()
     assert db.session.get(Photo, photo.id).width == 600
 
@@ -272,7 +272,7 @@ def test_deleting_a_photo_removes_its_waiting_replacement(
     any_app: Flask, nr: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     photo = _photo(nr.reporter)
-    monkeypatch.setattr(photos, "queue_renditions", lambda _id: False)
+    monkeypatch.setattr(renditions, "queue_renditions", lambda _id: False)
     replace_photo_file(photo, io.BytesIO(photokit.png((800, 500))), actor=nr.reporter)
     pending = db.session.get(Photo, photo.id).replacement_key
     photos.delete_photo(db.session.get(Photo, photo.id), actor=nr.reporter)
@@ -285,10 +285,10 @@ def test_a_replacement_whose_file_is_gone_leaves_the_photo_as_it_was(
 ) -> None:
     photo = _photo(nr.reporter)
     before = files_of(photo.id)
-    monkeypatch.setattr(photos, "queue_renditions", lambda _id: False)
+    monkeypatch.setattr(renditions, "queue_renditions", lambda _id: False)
     replace_photo_file(photo, io.BytesIO(photokit.png((800, 500))), actor=nr.reporter)
     (mediastore.originals() / db.session.get(Photo, photo.id).replacement_key).unlink()
-    assert photos.make_renditions(photo.id) == 0
+    assert renditions.make_renditions(photo.id) == 0
     assert files_of(photo.id) == before
     assert db.session.get(Photo, photo.id).replacement_key is None
     assert all(exists(key) for key in before[1])
