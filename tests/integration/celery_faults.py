@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from editorial.services import photos, publishing
+from editorial.services import publishing, renditions
 from wsgi import app, celery_app  # noqa: F401  (the worker's -A target)
 
 FAULT = os.environ.get("EDITORIAL_FAULT", "")
@@ -41,7 +41,7 @@ def _faulty_record(rows: list, now) -> None:
 publishing._record_published = _faulty_record
 
 
-_store = photos._store
+_store = renditions._store
 _stored = 0
 
 
@@ -55,4 +55,4 @@ def _faulty_store(photo, encoded, focal):
     return stored
 
 
-photos._store = _faulty_store
+renditions._store = _faulty_store
