@@ -144,12 +144,19 @@ class _Change:
 
 
 def _changes(base: Sequence[str], other: Sequence[str], side: str) -> list[_Change]:
+    """What one side changed, as small as paragraphs allow: n paragraphs replaced by n are n
+    one-paragraph edits (difflib groups neighbours), so an edit next to the other side's
+    does not clash with it."""
     matcher = SequenceMatcher(None, list(base), list(other), autojunk=False)
-    return [
-        _Change(i1, i2, tuple(other[j1:j2]), side)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes()
-        if op != "equal"
-    ]
+    changes = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace" and i2 - i1 == j2 - j1:
+            changes += [_Change(i1 + k, i1 + k + 1, (other[j1 + k],), side) for k in range(i2 - i1)]
+        else:
+            changes.append(_Change(i1, i2, tuple(other[j1:j2]), side))
+    return changes
 
 
 def _touch(start: int, end: int, change: _Change) -> bool:

@@ -148,6 +148,15 @@ def test_the_same_paragraph_changed_twice_is_a_conflict_with_all_three_versions(
     assert result.text([BOTH]) == text(["One.", "Two, mine.", "Two, theirs.", "Three."])
 
 
+def test_each_of_several_edited_paragraphs_is_its_own_change() -> None:
+    base = text(["One.", "Two.", "Three."])
+    result = merge3(
+        base, text(["One, mine.", "Two, mine.", "Three."]), text(["One.", "Two!", "Three."])
+    )
+    assert result.conflicts == [Conflict(("Two.",), ("Two, mine.",), ("Two!",))]
+    assert result.text([THEIRS]) == text(["One, mine.", "Two!", "Three."])
+
+
 def test_two_insertions_at_the_same_place_conflict_and_both_keeps_each_once() -> None:
     base = text(["One."])
     result = merge3(base, text(["One.", "Shared.", "Mine."]), text(["One.", "Shared.", "Theirs."]))
