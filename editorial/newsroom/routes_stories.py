@@ -289,8 +289,8 @@ def _save_merged(
     base: int,
     correction: CorrectionInput | None,
 ) -> Response | tuple[str, int]:
-    """The button Save merged version: the merge of my text and the current one, with my picks, saved
-    on the version the page showed, so a save made meanwhile is a conflict again."""
+    """Save merged version: my text merged with the current one by my picks, saved on the
+    version the page showed, so a save made meanwhile is a conflict again."""
     if story.version != expected:
         return _conflict(form, story, mine, base, again=True)
     merging = story_merge(story, mine, base, person())
@@ -362,17 +362,11 @@ def _conflict(
     db.session.expire(story)  # a failed save rolled back: read the story as it is now
     form.version.data = str(story.version)
     merging = story_merge(story, mine, base, person())
-    what = (
-        "Your changes and theirs touch different parts, so they are merged below"
-        if merging.clean
-        else "Where you both changed the same thing, choose what to keep; the rest is merged"
-    )
     if again:
         note = merging.saver.sentence + AGAIN
     message = note or (
-        f"{merging.saver.sentence}, after you opened it. Your text was not saved yet and "
-        f"nothing is lost: it is still in the form below. {what}. Check the result, then "
-        "press Save merged version."
+        f"Not saved yet: {merging.saver.sentence}, after you opened it. Nothing is lost: your "
+        "text is kept, and below it is merged with the saved version."
     )
     conflict = {"merge": merging, "current": story}
     return render_editor(

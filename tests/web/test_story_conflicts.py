@@ -17,7 +17,7 @@ from editorial.extensions import db
 from editorial.models import Revision, Story
 from editorial.newsroom.conflicts import text_at
 from editorial.services.transitions import transition_story
-from editorial.workflow import Action
+from editorial.workflow import Action, StoryState
 from tests.conftest import Factory, login
 from tests.web.conftest import Newsroom, post_form, reload
 
@@ -203,3 +203,21 @@ def test_the_base_is_the_text_at_the_version_the_form_started_from(
     assert first is not None and first.number == 1 and first.body == body(ONE, TWO, THREE)
     assert text_at(story.id, 0) is None
     assert [r.story_version for r in db.session.query(Revision).all()] == [1]
+
+
+def test_a_status_change_meanwhile_is_named_and_my_text_merges_whole(
+    web: FlaskClient, nr: Newsroom, make: Factory
+) -> None:
+    """Only the version moved (an approval): nothing of theirs to merge, and it says so."""
+    story = make.story(nr.reporter, nr.desk, StoryState.SUBMITTED, body=body(ONE, TWO))
+    transition_story(reload(story), Action.APPROVE, actor=nr.editor)
+    login(web, nr.editor)
+    mine = body(ONE, TWO + " Edited by the editor.")
+    response = post_form(web, edit(story), nr.form(version="2", body=mine))
+    assert response.status_code == 409
+    html = page(response)
+    assert re.search(r"You changed this story's status or settings at \d\d:\d\d \(not", html)
+    assert 'type="radio"' not in html
+    fields = {"version": "3", "base_version": "2", "action": "merge", "body": mine}
+    assert post_form(web, edit(story), nr.form(**fields)).status_code == 302
+    assert reload(story).body == mine
