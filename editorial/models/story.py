@@ -178,7 +178,10 @@ class Revision(Model):
     """The text of a story as one save left it; any two can be compared, any one restored."""
 
     __tablename__ = "revisions"
-    __table_args__ = (UniqueConstraint("story_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("story_id", "number"),
+        Index("ix_revisions_story_version", "story_id", "story_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
@@ -189,6 +192,9 @@ class Revision(Model):
     byline: Mapped[str] = mapped_column(String(120), default="")
     dateline: Mapped[str] = mapped_column(String(80), default="")
     summary: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Restored revision 3"
+    # The story's version after the save that made this revision (None: saved before 0031);
+    # a stale save finds the text it started from by it.
+    story_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 

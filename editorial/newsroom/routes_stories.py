@@ -7,12 +7,12 @@ from flask_login import login_required
 from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
-from editorial.extensions import csrf
+from editorial.extensions import csrf, db
 from editorial.models import Story
 from editorial.models.loading import STORY_WHOLE, actor_of, facts_of, load_whole
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import csrf_problem, form_version, person, story_or_404, tz
-from editorial.newsroom.diff import story_diff
+from editorial.newsroom.conflicts import MERGE, BadPick, MissingPick, story_merge
 from editorial.newsroom.editing import (
     Editing,
     changes_note,
@@ -26,6 +26,7 @@ from editorial.newsroom.forms import (
     StoryForm,
     correction_input,
     desk_choices,
+    parse_int,
     photo_choices,
     story_form_data,
     story_input,
@@ -34,12 +35,22 @@ from editorial.services import drafts
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.live import start_live_coverage
 from editorial.services.settings import workflow_policy
-from editorial.services.stories import StoryInput, create_story, save_story, validate
+from editorial.services.stories import (
+    CorrectionInput,
+    StoryInput,
+    create_story,
+    save_story,
+    validate,
+)
 from editorial.services.transitions import transition_story
 from editorial.site.queries import story_url
 from editorial.workflow import Action, StoryState, WorkflowError, allowed_actions, can_edit
 
 SUBMIT = "submit"
+AGAIN = (
+    ", while you were merging, so nothing was saved. The page below merges your text with "
+    "the newest version: check it, then press Save merged version again."
+)
 SAVED_COPY = (
     "editor_saved_copy"  # session: the working copy a save replaced (the script forgets it)
 )
@@ -249,6 +260,11 @@ def edit_story(story_id: int):
         errors |= correction_errors
     if errors:
         return render_editor(form, story, errors=_all_errors(data, errors, story), status=422)
+    # The version the text was written from: the form's, or on the conflict page the one the
+    # person first started from (the page's form is already on the current version).
+    base = min(parse_int(request.form.get("base_version")) or expected, expected)
+    if request.form.get("action") == MERGE:
+        return _save_merged(form, story, data, expected, base, correction)
     try:
         save_story(
             story,
@@ -260,9 +276,46 @@ def edit_story(story_id: int):
         )
     except ValidationFailed as failed:
         return render_editor(form, story, errors=failed.errors, status=422)
-    except StaleStory as stale:
-        return _conflict(form, story, data, stale)
+    except StaleStory:
+        return _conflict(form, story, data, base)
     return _after_save(form, story, "Saved", drafts.story_key(story.id))
+
+
+def _save_merged(
+    form: StoryForm,
+    story: Story,
+    mine: StoryInput,
+    expected: int,
+    base: int,
+    correction: CorrectionInput | None,
+) -> Response | tuple[str, int]:
+    """Save merged version: my text merged with the current one by my picks, saved on the
+    version the page showed, so a save made meanwhile is a conflict again."""
+    if story.version != expected:
+        return _conflict(form, story, mine, base, again=True)
+    merging = story_merge(story, mine, base, person())
+    try:
+        merged = merging.merged(mine, request.form)
+    except BadPick as bad:
+        return _conflict(form, story, mine, base, note=f"Nothing was saved: {bad}", status=400)
+    except MissingPick as missing:
+        note = f"Nothing was saved yet: choose what to keep for {missing}."
+        return _conflict(form, story, mine, base, note=note, status=422)
+    try:
+        save_story(
+            story,
+            merged,
+            actor=person(),
+            expected_version=expected,
+            correction=correction,
+            forget_copy=True,
+        )
+    except ValidationFailed as failed:
+        note = "The merged version could not be saved; nothing was saved."
+        return _conflict(form, story, mine, base, note=note, status=422, errors=failed.errors)
+    except StaleStory:
+        return _conflict(form, story, mine, base, again=True)
+    return _after_save(form, story, "Merged version saved", drafts.story_key(story.id))
 
 
 def _edit_page(form: StoryForm, story: Story) -> tuple[str, int]:
@@ -293,20 +346,29 @@ def _edit_page(form: StoryForm, story: Story) -> tuple[str, int]:
 
 
 def _conflict(
-    form: StoryForm, story: Story, data: StoryInput, stale: StaleStory
+    form: StoryForm,
+    story: Story,
+    mine: StoryInput,
+    base: int,
+    *,
+    note: str = "",
+    again: bool = False,
+    status: int = 409,
+    errors: dict[str, str] | None = None,
 ) -> tuple[str, int]:
-    """Someone saved first: keep this person's text in the form, based on the current version,
-    and show what differs from what is saved now."""
-    form.version.data = str(story.version)  # the story was re-read after the failed save
-    mine = StoryInput(**{**data.__dict__, "dateline": " ".join(data.dateline.split()).upper()})
-    conflict = {"diff": story_diff(story, mine), "current": story, "stale": stale}
+    """Someone saved first: keep this person's text in the form (now on the current version),
+    merge it with the saved text, and offer the merged version with a pick where both changed
+    the same paragraph."""
+    db.session.expire(story)  # a failed save rolled back: read the story as it is now
+    form.version.data = str(story.version)
+    merging = story_merge(story, mine, base, person())
+    if again:
+        note = merging.saver.sentence + AGAIN
+    message = note or (
+        f"Not saved yet: {merging.saver.sentence}, after you opened it. Nothing is lost: your "
+        "text is kept, and below it is merged with the saved version."
+    )
+    conflict = {"merge": merging, "current": story}
     return render_editor(
-        form,
-        story,
-        conflict=conflict,
-        message=(
-            f"{stale} Your text was NOT saved; it is kept in the form below. Check the "
-            "differences, then press Save again to save your text over the current version."
-        ),
-        status=409,
+        form, story, conflict=conflict, message=message, status=status, errors=errors
     )

@@ -69,7 +69,7 @@ class StoryInput:
     lead_caption: str = ""  # the photo's own caption when blank
 
 
-def _clean(data: StoryInput) -> StoryInput:
+def clean_input(data: StoryInput) -> StoryInput:
     """Trim the one-line fields; the body is kept exactly as typed."""
     return StoryInput(
         headline=" ".join(data.headline.split()),
@@ -136,6 +136,7 @@ def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision
         byline=story.byline,
         dateline=story.dateline,
         summary=summary,
+        story_version=story.version,
         created_by_id=actor.id,
         created_at=utcnow(),
     )
@@ -167,7 +168,7 @@ def create_story(data: StoryInput, *, actor: Person, working_copy: str = "") -> 
 
     `working_copy`: the key of the autosaved copy this save replaces (deleted with it).
     """
-    data = _clean(data)
+    data = clean_input(data)
     errors = validate(data, actor=actor)
     if errors:
         raise ValidationFailed(errors)
@@ -234,7 +235,7 @@ def save_story(
     """
     if not can_edit(actor_of(actor), facts_of(story)):
         raise TransitionNotAllowed("You may not edit this story in its current state.")
-    data = _clean(data)
+    data = clean_input(data)
     errors = validate(data, actor=actor, story=story)
     if correction is not None and not correction.note.strip():
         errors["correction_note"] = "Write the notice readers will see."

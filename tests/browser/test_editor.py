@@ -155,17 +155,22 @@ def test_signed_out_mid_edit_then_restored_after_signing_in(
     kept(other)
 
 
-def test_two_browsers_see_each_other(new_context: Callable[..., Any]) -> None:
+def two_at_once(new_context: Callable[..., Any], headline: str, body: str) -> tuple[Any, Any]:
+    """The reporter saves a draft and stays in its editor; the desk editor opens it too and is
+    told the reporter is there. Returns both pages (the reporter's, the editor's)."""
     reporter = new_context().new_page()
     sign_in(reporter, REPORTER)
-    new_story(reporter, "Two people at once", "The reporter's text.")
+    new_story(reporter, headline, body)
     click_and_wait(reporter, reporter.get_by_role("button", name="Save draft", exact=True))
-    edit_url = reporter.url
-
     editor = new_context().new_page()
     sign_in(editor, EDITOR)
-    goto(editor, edit_url)
+    goto(editor, reporter.url)
     expect(editor.get_by_text("Shirin Sultana is editing (since")).to_be_visible()
+    return reporter, editor
+
+
+def test_two_browsers_see_each_other(new_context: Callable[..., Any]) -> None:
+    reporter, editor = two_at_once(new_context, "Two people at once", "The reporter's text.")
     expect(editor.get_by_label("Body", exact=True)).to_be_disabled()
     screenshot(editor, "editor-soft-lock")
     if AXE.is_file():
