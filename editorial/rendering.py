@@ -229,6 +229,18 @@ def render_body(source: str, *, embeds: bool = True) -> str:
     )
 
 
+_ALT_SPECIAL = re.compile(r"([\\\[\]*_`<&!])")
+_TITLE_SPECIAL = re.compile(r'([\\"&])')
+
+
+def photo_markdown(photo_id: int, alt: str, caption: str) -> str:
+    """The Markdown that places a library photo, `![alt](photo:ID "caption")`, with whatever
+    in the alt text or caption Markdown would read as markup escaped (so it renders as typed)."""
+    alt_text = _ALT_SPECIAL.sub(r"\\\1", " ".join(alt.split()))
+    title = _TITLE_SPECIAL.sub(r"\\\1", " ".join(caption.split()))
+    return f'![{alt_text}]({PHOTO_SCHEME}{photo_id} "{title}")'
+
+
 def photo_refs(body_html: str) -> list[PhotoRef]:
     """The photos a rendered body places, in order."""
     return [_ref(match) for match in _PLACEHOLDER.finditer(body_html)]
