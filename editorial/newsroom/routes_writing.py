@@ -22,7 +22,7 @@ from editorial.models import BODY_MAX
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import STAFF_MEDIA, tz
 from editorial.newsroom.library import Tile, library, library_filters
-from editorial.rendering import photo_markdown, render_body, word_count
+from editorial.rendering import photo_markdown, render_body
 from editorial.site.queries import body_with_photos
 
 PICKER_SIZE = 24  # photos per answer: a short list to choose from, narrowed by searching
@@ -57,7 +57,7 @@ def editor_preview():
             "preview stops here; your text is unchanged. Shorten it to save it.",
         )
     html, _ = body_with_photos(render_body(text), STAFF_MEDIA, warn=True)
-    return _answer(200, html=html, words=word_count(text))
+    return _answer(200, html=html)  # the editor counts words itself (a second render here)
 
 
 def _picked(tile: Tile) -> dict[str, Any]:

@@ -9,7 +9,7 @@
 (function () {
   "use strict";
 
-  var PREVIEW_DELAY = 600;   // after the last keystroke
+  var PREVIEW_DELAY = 600;   // after the last keystroke (or twice what the last preview took)
   var SEARCH_DELAY = 300;
   var BODY_MAX = 200000;     // the server refuses more (413); the text stays here
 
@@ -194,7 +194,7 @@
     actions.appendChild(insert);
     if (lead && lead.tagName === "SELECT" && !lead.disabled) {
       var setLead = el("button", { type: "button", "class": "button" }, "Set as lead photo");
-      setLead.setAttribute("aria-label", "Set photo #" + photo.id + " as the lead photo");
+      setLead.setAttribute("aria-label", "Set as lead photo: #" + photo.id);
       setLead.addEventListener("click", function () { useAsLead(photo); });
       actions.appendChild(setLead);
     }
@@ -253,7 +253,8 @@
     pane.appendChild(preview);
     pane.classList.add("with-preview");
   }
-  var previewTimer = null, previewSeq = 0, shownSeq = 0;
+  var previewTimer = null, previewSeq = 0, shownSeq = 0, previewBusy = false, previewAgain = false;
+  var lastTook = 0;  // ms the last preview took: a long body waits longer between previews
 
   function showPreview(seq, status, answer) {
     if (seq < shownSeq) { return; }  // an older answer arriving late
@@ -264,21 +265,29 @@
         node.removeAttribute("role");  // shown, not announced on every keystroke
       });
       previewNote.textContent = "";
-      preview.removeAttribute("aria-busy");
     } else {
       previewNote.textContent = answer.error || "The preview did not update (the newsroom answered " + status + ").";
     }
   }
 
+  function settled() {
+    previewBusy = false;
+    preview.removeAttribute("aria-busy");
+    if (previewAgain) { previewAgain = false; later(); }
+  }
+
   function refresh() {
     clearTimeout(previewTimer);
     if (!pane) { return; }
+    if (previewBusy) { previewAgain = true; return; }  // one request at a time per editor
     var seq = ++previewSeq;
     if (body.value.length > BODY_MAX * 2) {  // do not send megabytes to hear "too long"
       showPreview(seq, 413, { error: "The body is over the limit of " + BODY_MAX.toLocaleString("en-GB") + " characters; the preview stops here. Your text is unchanged." });
       return;
     }
+    previewBusy = true;
     preview.setAttribute("aria-busy", "true");
+    var started = Date.now();
     fetch(form.getAttribute("data-preview"), {
       method: "POST",
       credentials: "same-origin",
@@ -286,16 +295,19 @@
       body: JSON.stringify({ body: body.value })
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
+        lastTook = Date.now() - started;
         showPreview(seq, response.status, answer);
       });
     }).catch(function () {
       showPreview(seq, 0, { error: "No connection to the newsroom: the preview will catch up." });
-    });
+    }).then(settled);
   }
 
-  body.addEventListener("input", function () {
+  function later() {
     clearTimeout(previewTimer);
-    previewTimer = setTimeout(refresh, PREVIEW_DELAY);
-  });
+    previewTimer = setTimeout(refresh, Math.max(PREVIEW_DELAY, 2 * lastTook));
+  }
+
+  body.addEventListener("input", later);
   refresh();
 })();
