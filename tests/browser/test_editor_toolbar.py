@@ -113,6 +113,10 @@ def test_a_photo_from_the_picker_goes_into_the_text_and_the_preview(
     expect(figure).to_have_count(1, timeout=PREVIEW_WAIT_MS)
     expect(figure).to_have_attribute("src", re.compile(r"^/newsroom/media/files/"))
     screenshot(page, "editor-toolbar-photo")
+    page.set_viewport_size({"width": 1440, "height": 900})  # wide: the preview beside the text
+    text_box, shown = body(page).bounding_box(), page.locator(".live-preview").bounding_box()
+    assert shown["x"] > text_box["x"] + text_box["width"] and shown["y"] < text_box["y"] + 50
+    screenshot(page, "editor-toolbar-wide")
 
 
 def test_an_embed_in_the_preview_loads_only_on_click(new_context: Callable[..., Any]) -> None:

@@ -5,7 +5,6 @@ pages, live entries, the API). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from html.parser import HTMLParser
@@ -18,14 +17,13 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from editorial.extensions import db
-from editorial.models import BODY_MAX, Person, Photo, Story, WorkingCopy
-from editorial.services import photos
+from editorial.models import BODY_MAX, Story, WorkingCopy
 from editorial.services.live import EntryInput, post_entry, start_live_coverage
 from editorial.workflow import StoryState
-from tests import photokit
 from tests.conftest import Factory, csrf_token, login
 from tests.web.conftest import Newsroom, reload
 from tests.web.sitekit import article_path
+from tests.web.test_photo_body import _photo
 
 PREVIEW = "/newsroom/editor/preview"
 PHOTOS = "/newsroom/editor/photos"
@@ -40,11 +38,6 @@ def _each_database(any_app: Flask) -> Flask:
 @pytest.fixture
 def web(any_app: Flask) -> FlaskClient:
     return any_app.test_client()
-
-
-def _photo(actor: Person, **fields: str) -> Photo:
-    data = photos.PhotoInput(**{"credit": "Rafiq Ahmed", "alt_text": "Boats", **fields})
-    return photos.upload_photo(io.BytesIO(photokit.jpeg((900, 600))), data, actor=actor)
 
 
 def preview(

@@ -309,5 +309,6 @@
   }
 
   body.addEventListener("input", later);
+  form.addEventListener("editor:filled", later);  // editor.js restored this browser's copy
   refresh();
 })();
