@@ -13,12 +13,18 @@ network), requests round-robin so noise elsewhere on the machine hits all alike:
 - an autosave of a 5,000-character body (a long news story), and of a 200,000-character one
   (the limit);
 - a heartbeat (presence only, as the script sends every 20 s when nothing changed);
-- an autosave of a new, never-saved story.
+- an autosave of a new, never-saved story;
+- the editor's live preview (POST /newsroom/editor/preview, toolbar.js) of a 5,000-character
+  Markdown body (paragraphs, bold, links, a library photo and a YouTube embed) and of a
+  200,000-character one.
 
 It prints the median and p95 of each, the SQL statements per request, and each p95 against the
 baseline's p95. The load one editor adds follows from editor.js: one autosave per pause in
 typing (3 s), at most one per 10 s while typing without a pause, and a heartbeat every 20 s
-otherwise: at most 6 requests a minute while typing, 3 while the tab sits open.
+otherwise: at most 6 requests a minute while typing, 3 while the tab sits open. The live
+preview asks after each pause of 0.6 s in typing (PREVIEW_DELAY in toolbar.js; twice what the
+last preview took when that is longer, and one at a time): at most 100 a minute for someone who
+pauses after every word, a few a minute for steady typing.
 """
 
 from __future__ import annotations
@@ -46,6 +52,18 @@ from editorial.workflow import Role
 BENCH_DB = "editorial_bench_autosave"
 TYPING_PER_MINUTE = 60 / 10  # AUTOSAVE_MAX_WAIT in editor.js
 IDLE_PER_MINUTE = 60 / 20  # HEARTBEAT in editor.js
+PREVIEW_PER_MINUTE = 60 / 0.6  # PREVIEW_DELAY in toolbar.js: a pause after every word
+PARAGRAPH = (
+    "Toll collection on the Padma bridge has **crossed Tk 2,000 crore**, the "
+    "[bridge authority](https://example.com/padma) said on *Sunday*, as traffic grew.\n\n"
+)
+
+
+def markdown_body(length: int) -> str:
+    """A Markdown body of about `length` characters, as a long story has it."""
+    extras = '## The toll\n\n![Boats](photo:1 "Launches")\n\n'
+    extras += "https://www.youtube.com/watch?v=dQw4w9WgXcQ\n\n"
+    return (extras + PARAGRAPH * (length // len(PARAGRAPH) + 1))[:length]
 
 
 ARCHIVE = """
@@ -141,6 +159,12 @@ def main() -> None:
                 {"draft": "bench-draft-key", "fields": {**fields, "body": "w" * 5_000}},
                 200,
             ),
+            "live preview 5,000 chars": (
+                "POST", "/newsroom/editor/preview", {"body": markdown_body(5_000)}, 200
+            ),
+            "live preview 200,000": (
+                "POST", "/newsroom/editor/preview", {"body": markdown_body(200_000)}, 200
+            ),
         }  # fmt: skip
         times: dict[str, list[float]] = {name: [] for name in kinds}
         sql: dict[str, int] = dict.fromkeys(kinds, 0)
@@ -175,6 +199,13 @@ def main() -> None:
             f"\none editor adds at most {TYPING_PER_MINUTE:.0f} requests a minute while typing, "
             f"{IDLE_PER_MINUTE:.0f} while the tab is open: about "
             f"{TYPING_PER_MINUTE * typing / 1000:.2f} s of server time a minute while typing"
+        )
+        shown = statistics.median(times["live preview 5,000 chars"])
+        print(
+            f"the live preview of a 5,000-character body: p95 "
+            f"{p95(times['live preview 5,000 chars']) / base:.2f} x the story page's p95; at "
+            f"most {PREVIEW_PER_MINUTE:.0f} a minute (a pause after every word), about "
+            f"{PREVIEW_PER_MINUTE * shown / 1000:.2f} s of server time a minute"
         )
     finally:
         with app.app_context():

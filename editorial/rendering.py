@@ -6,6 +6,11 @@ body is escaped), which the page fills with the photo's `<figure>` when it is sh
 (`fill_photos`), so a photo whose renditions are remade or whose credit is edited shows as it is
 now. Any other image (`![x](https://...)`) becomes a link to it: readers' browsers load images
 from this site only (the CSP's img-src is 'self').
+
+A paragraph holding nothing but the address of a YouTube video, a post on X or a Facebook post
+or video (editorial.embeds) becomes a privacy embed: a box with a link to the original that
+says what loading it would fetch from where; static/js/embeds.js frames it on the reader's
+click, and nothing comes from the provider before that. Any other address stays text or a link.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+
+from editorial.embeds import Embed, find_embed
 
 # Raw HTML in the source is escaped by the parser, and whatever HTML it produces is cleaned
 # again by nh3: two independent layers between a body and a reader's browser.
@@ -54,6 +61,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener noreferrer nofollow"
 
 PHOTO_SCHEME = "photo:"
 PHOTO_ID_MAX = 2**31 - 1  # an INTEGER column: a larger number names no photo
@@ -64,6 +72,12 @@ _PLACEHOLDER = re.compile(
     r'<figure data-photo="([^"]*)" data-alt="([^"]*)" data-caption="([^"]*)"></figure>'
 )
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+# The embed box's attributes, in this order; its link is the original post or video.
+_EMBED_ATTRIBUTES = ("class", "data-embed", "data-embed-src", "data-embed-title")
+_EMBED_BOX = re.compile(
+    r'<div class="embed" data-embed="[^"]*" data-embed-src="[^"]*" data-embed-title="[^"]*">'
+    r'<a href="([^"]*)"[^>]*>[^<]*</a></div>'
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,54 @@ def _photo_blocks(state: StateCore) -> None:
                 photo.meta["split"] = True
 
 
+def _alone_url(children: Sequence[Token]) -> str:
+    """The URL a paragraph's inline content is, when it is nothing else (typed bare or <in
+    angle brackets>); "" otherwise."""
+    kinds = [child.type for child in children]
+    if kinds == ["text"]:
+        return children[0].content.strip()
+    if kinds == ["link_open", "text", "link_close"] and children[0].markup == "autolink":
+        return str(children[0].attrGet("href") or "")
+    return ""
+
+
+def _embed_blocks(state: StateCore) -> None:
+    """A paragraph that is only a provider's post or video address becomes its embed box."""
+    if state.env.get("embeds") is False:
+        return
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "inline" or not token.children or i == 0:
+            continue
+        if tokens[i - 1].type != "paragraph_open" or tokens[i - 1].hidden:
+            continue
+        embed = find_embed(_alone_url(token.children))
+        if embed is None:
+            continue
+        tokens[i - 1].hidden = tokens[i + 1].hidden = True
+        box = Token("embed", "", 0)
+        box.meta["embed"] = embed
+        token.children = [box]
+
+
+def embed_box(embed: Embed) -> str:
+    """The reader's box for an embed (also a live entry's link): a plain link without
+    JavaScript, the frame on click with it."""
+    values = ("embed", embed.provider, embed.frame, embed.what)
+    attributes = " ".join(
+        f'{name}="{html.escape(value)}"'
+        for name, value in zip(_EMBED_ATTRIBUTES, values, strict=True)
+    )
+    link = f'<a href="{html.escape(embed.url)}" rel="{LINK_REL}">{html.escape(embed.label)}</a>'
+    return f"<div {attributes}>{link}</div>"
+
+
+def _render_embed(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return embed_box(tokens[idx].meta["embed"]) + "\n"
+
+
 def _render_image(
     renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -138,6 +200,8 @@ def _render_image(
 
 _markdown.core.ruler.push("photo_blocks", _photo_blocks)
 _markdown.add_render_rule("image", _render_image)
+_markdown.core.ruler.push("embed_blocks", _embed_blocks)
+_markdown.add_render_rule("embed", _render_embed)
 
 
 def sanitise_html(html: str) -> str:
@@ -147,20 +211,34 @@ def sanitise_html(html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+        link_rel=LINK_REL,
     )
 
 
-def render_body(source: str) -> str:
-    """Render a story body (Markdown) to sanitised HTML, with a placeholder for each photo."""
-    rendered = _EMPTY_PARAGRAPH.sub("", _markdown.render(source or ""))
+def render_body(source: str, *, embeds: bool = True) -> str:
+    """Render a story body (Markdown) to sanitised HTML, with a placeholder for each photo and
+    a box for each embed (`embeds=False`: the address stays as typed)."""
+    rendered = _EMPTY_PARAGRAPH.sub("", _markdown.render(source or "", {"embeds": embeds}))
     return nh3.clean(
         rendered,
-        tags=ALLOWED_TAGS | {"figure"},
-        attributes=ALLOWED_ATTRIBUTES | {"figure": set(_PLACEHOLDER_ATTRIBUTES)},
+        tags=ALLOWED_TAGS | {"figure", "div"},
+        attributes=ALLOWED_ATTRIBUTES
+        | {"figure": set(_PLACEHOLDER_ATTRIBUTES), "div": set(_EMBED_ATTRIBUTES)},
         url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+        link_rel=LINK_REL,
     )
+
+
+_ALT_SPECIAL = re.compile(r"([\\\[\]*_`<&!])")
+_TITLE_SPECIAL = re.compile(r'([\\"&])')
+
+
+def photo_markdown(photo_id: int, alt: str, caption: str) -> str:
+    """The Markdown that places a library photo, `![alt](photo:ID "caption")`, with whatever
+    in the alt text or caption Markdown would read as markup escaped (so it renders as typed)."""
+    alt_text = _ALT_SPECIAL.sub(r"\\\1", " ".join(alt.split()))
+    title = _TITLE_SPECIAL.sub(r"\\\1", " ".join(caption.split()))
+    return f'![{alt_text}]({PHOTO_SCHEME}{photo_id} "{title}")'
 
 
 def photo_refs(body_html: str) -> list[PhotoRef]:
@@ -179,9 +257,15 @@ def fill_photos(body_html: str, figure: Callable[[PhotoRef], str]) -> str:
     return _PLACEHOLDER.sub(lambda match: figure(_ref(match)), body_html)
 
 
+def embeds_as_links(body_html: str) -> str:
+    """A rendered body with each embed box as a plain link to the original (feeds, text)."""
+    return _EMBED_BOX.sub(lambda match: f'<p><a href="{match[1]}">{match[1]}</a></p>', body_html)
+
+
 def plain_text(source: str) -> str:
-    """The body as readable text (for search snippets, feeds and word counts)."""
-    return nh3.clean(render_body(source), tags=set()).strip()
+    """The body as readable text (for search snippets, feeds and word counts); an embed is its
+    address."""
+    return nh3.clean(render_body(source, embeds=False), tags=set()).strip()
 
 
 def word_count(source: str) -> int:

@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, flash, redirect, request, url_fo
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
+from editorial.embeds import FRAME_ORIGINS
 from editorial.extensions import login_manager
 from editorial.models import Person
 from editorial.services.staff import load_session
@@ -20,6 +21,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
+        # A reader's click on an embed box frames the provider's player or post; only those
+        # origins (scripts stay this site's own: the frame runs theirs, not our page).
+        "frame-src 'self' " + " ".join(FRAME_ORIGINS),
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -17,8 +17,10 @@ from functools import cache
 import nh3
 from sqlalchemy import Select, bindparam, func, select
 
+from editorial.embeds import find_embed
 from editorial.extensions import db
 from editorial.models import LiveEntry, Story
+from editorial.rendering import embed_box, embeds_as_links
 from editorial.site.queries import NOW, LeadPhoto, is_public, photos_by_id
 from editorial.timeutil import utcnow
 
@@ -49,7 +51,13 @@ class Entry:
     @property
     def text(self) -> str:
         """The entry as plain text (JSON-LD)."""
-        return html.unescape(nh3.clean(self.body_html, tags=set())).strip()
+        return html.unescape(nh3.clean(embeds_as_links(self.body_html), tags=set())).strip()
+
+    @property
+    def link_box(self) -> str:
+        """The entry's link as an embed box when it is a provider's post or video, else ""."""
+        embed = find_embed(self.link)
+        return embed_box(embed) if embed is not None else ""
 
 
 @dataclass(frozen=True)

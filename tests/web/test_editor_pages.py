@@ -175,9 +175,12 @@ def test_the_editor_script_is_a_file_and_the_page_works_without_it(
         response = client.get(path)
         html = response.get_data(as_text=True)
         scripts = re.findall(r"<script[^>]*>", html)
-        assert scripts == ['<script src="/static/js/editor.js" defer>'], path
+        assert scripts == [
+            f'<script src="/static/js/{name}.js" defer>' for name in ("editor", "toolbar", "embeds")
+        ], path
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert not re.search(r"\son[a-z]+=", html), "no inline handlers"
         assert 'data-autosave="/newsroom/stories/' in html
-    with client.get("/static/js/editor.js") as response:
-        assert response.status_code == 200 and "javascript" in response.mimetype
+    for name in ("editor", "toolbar", "embeds"):
+        with client.get(f"/static/js/{name}.js") as response:
+            assert response.status_code == 200 and "javascript" in response.mimetype

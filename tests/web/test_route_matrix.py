@@ -69,6 +69,8 @@ ACCESS = {
             "newsroom.discard_story_copy",
             "newsroom.preview_form",
             "newsroom.preview_new",
+            "newsroom.editor_preview",
+            "newsroom.editor_photos",
             "newsroom.budget",
             "newsroom.calendar",
             "newsroom.comments",

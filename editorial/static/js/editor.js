@@ -236,6 +236,7 @@
       acknowledged = null;
       box.remove();
       updateCount();
+      form.dispatchEvent(new CustomEvent("editor:filled"));  // toolbar.js: preview it
       say("Your unsaved changes from " + when + " are back in the form. They are not saved yet.", "info");
       flush({});
     });
