@@ -41,12 +41,10 @@ def set_unpublish_time(story_id: int) -> Response | tuple[str, int]:
         return fail(
             "note", f"Notes are at most {NOTE_MAX:,} characters; this one has {len(note):,}."
         )
-    at = None
-    if raw_time.strip():
-        try:
-            at = parse_local_time(raw_time, tz())
-        except ValueError as error:
-            return fail("unpublish_at", str(error))
+    try:
+        at = parse_local_time(raw_time, tz())
+    except ValueError as error:
+        return fail("unpublish_at", str(error))
     try:
         set_unpublish(story, actor=me, unpublish_at=at, note=note)
     except NoteRequired as error:
