@@ -7,6 +7,7 @@ import random
 import smtplib
 import time
 from datetime import datetime
+from typing import Any
 
 from celery import shared_task
 from flask import current_app
@@ -21,6 +22,7 @@ from editorial.services import (
     public_media,
     publishing,
     renditions,
+    unpublishing,
 )
 from editorial.services.retention import prune
 from editorial.timeutil import utcnow
@@ -54,11 +56,16 @@ def mail_backoff(retries: int) -> float:
 def publish_due_stories(self, at: str | None = None) -> list[int]:
     """Woken at a publish time: publish everything due (a no-op if already done, or if the
     stories of that instant were unscheduled or moved)."""
-    if at and not self.request.is_eager:
+    _wait_for(self, at)
+    return publishing.publish_due()
+
+
+def _wait_for(task: Any, at: str | None) -> None:
+    """An ETA task woken a hair early waits for its instant (not for the next sweep)."""
+    if at and not task.request.is_eager:
         wait = (datetime.fromisoformat(at) - utcnow()).total_seconds()
         if 0 < wait <= EARLY_WAKE_TOLERANCE_SECONDS:
             time.sleep(wait)
-    return publishing.publish_due()
 
 
 @shared_task(name=Job.SWEEP_DUE)
@@ -71,6 +78,34 @@ def sweep_due_stories() -> list[int]:
 def queue_upcoming_stories() -> int:
     """Give stories coming within range their on-time ETA task (beat `publish:upcoming`)."""
     return publishing.queue_upcoming()
+
+
+@shared_task(
+    name=Job.UNPUBLISH_DUE,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=1,
+    retry_backoff_max=10,
+    max_retries=5,
+)
+def unpublish_due_stories(self, at: str | None = None) -> list[int]:
+    """Woken at an unpublish time: withdraw everything due (a no-op if already done, or if
+    the withdrawals of that instant were cancelled or moved)."""
+    _wait_for(self, at)
+    return unpublishing.unpublish_due()
+
+
+@shared_task(name=Job.SWEEP_UNPUBLISH_DUE)
+def sweep_due_unpublishes() -> list[int]:
+    """The periodic safety net for withdrawals (beat `unpublish:due`)."""
+    return unpublishing.unpublish_due()
+
+
+@shared_task(name=Job.QUEUE_UPCOMING_UNPUBLISHES)
+def queue_upcoming_unpublishes() -> int:
+    """Give withdrawals coming within range their ETA task (beat `unpublish:upcoming`)."""
+    return unpublishing.queue_upcoming()
 
 
 @shared_task(

@@ -63,6 +63,10 @@ class Action(StrEnum):
     REPUBLISH = "republish"
     SPIKE = "spike"
     RESTORE = "restore"
+    # Scheduled unpublish: a time (and a note) at which the scheduler withdraws the story.
+    SET_UNPUBLISH = "set_unpublish"  # "Schedule unpublish" (the field "Unpublish at")
+    CANCEL_UNPUBLISH = "cancel_unpublish"
+    UNPUBLISH_SCHEDULED = "unpublish_scheduled"  # the scheduler, when that time is reached
     # Live coverage: entries on a story that keeps its state (the row's target is None).
     START_LIVE = "start_live"
     POST_ENTRY = "post_entry"
@@ -88,6 +92,9 @@ ACTION_LABELS = {
     Action.PUBLISH_SCHEDULED: "Publish (scheduled)",
     Action.WITHDRAW: "Withdraw",
     Action.REPUBLISH: "Republish",
+    Action.SET_UNPUBLISH: "Schedule unpublish",
+    Action.CANCEL_UNPUBLISH: "Cancel unpublish",
+    Action.UNPUBLISH_SCHEDULED: "Withdraw (scheduled)",
     Action.SPIKE: "Spike",
     Action.RESTORE: "Restore",
     Action.START_LIVE: "Live coverage",
@@ -118,6 +125,8 @@ class Effect(StrEnum):
     CLEAR_FAILURE = "clear_failure"  # a failed scheduled publish is forgotten
     STAMP_PUBLISHED = "stamp_published"  # published_at now; first_published_at kept or now
     LEAVE_FRONT_PAGE = "leave_front_page"  # out of Top News and its slot (no longer to be public)
+    SET_UNPUBLISH = "set_unpublish"  # unpublish_at and its note: the time and note asked for
+    CLEAR_UNPUBLISH = "clear_unpublish"  # no withdrawal pending (nor a failed one remembered)
 
 
 S = StoryState
@@ -129,7 +138,8 @@ AUTHOR_EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 # it (the four-eyes rule), the story goes back to review and loses its schedule.
 APPROVAL_STATES = frozenset({S.APPROVED, S.SCHEDULED})
 REOPENED_STATE = S.SUBMITTED
-REOPEN_EFFECTS = frozenset({E.CLEAR_SCHEDULE, E.LEAVE_FRONT_PAGE})
+# A pending unpublish belongs to the schedule it was set against: it goes with it.
+REOPEN_EFFECTS = frozenset({E.CLEAR_SCHEDULE, E.LEAVE_FRONT_PAGE, E.CLEAR_UNPUBLISH})
 # Top News and the lead take only stories that are or will be public.
 FRONT_PAGE_STATES = frozenset({S.APPROVED, S.SCHEDULED, S.PUBLISHED})
 
@@ -194,7 +204,10 @@ LIVE_STATES = frozenset(S) - {S.SPIKED, S.WITHDRAWN}
 NOT_SPIKED = frozenset(S) - {S.SPIKED}
 STARTED = (C.LIVE, C.ENDED)  # an ended story's entries can still be fixed, pinned or removed
 PUBLISHING = (E.AFTER_EMBARGO, E.STAMP_PUBLISHED, E.CLEAR_FAILURE)
-UNSCHEDULING = (E.CLEAR_SCHEDULE, E.CLEAR_FAILURE)
+UNSCHEDULING = (E.CLEAR_SCHEDULE, E.CLEAR_FAILURE, E.CLEAR_UNPUBLISH)
+# A withdrawal time is set on a story that is, or is about to be, public; the story keeps its
+# state (the row's target is None) until the scheduler withdraws it.
+UNPUBLISHABLE = frozenset({S.PUBLISHED, S.SCHEDULED})
 LEAVING = (*UNSCHEDULING, E.LEAVE_FRONT_PAGE)
 
 # fmt: off
@@ -209,10 +222,15 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.UNSCHEDULE,        {S.SCHEDULED},                      S.APPROVED,          Who.EDITOR, False, "story.unscheduled",         UNSCHEDULING),
     _t(Action.PUBLISH,           {S.APPROVED, S.SCHEDULED},          S.PUBLISHED,         Who.EDITOR, False, "story.published",           PUBLISHING),
     _t(Action.PUBLISH_SCHEDULED, {S.SCHEDULED},                      S.PUBLISHED,         Who.SYSTEM, False, "story.published.scheduled", PUBLISHING),
-    _t(Action.WITHDRAW,          {S.PUBLISHED},                      S.WITHDRAWN,         Who.EDITOR, True,  "story.withdrawn",           {E.LEAVE_FRONT_PAGE}),
-    _t(Action.REPUBLISH,         {S.WITHDRAWN},                      S.PUBLISHED,         Who.EDITOR, False, "story.republished",         PUBLISHING),
+    _t(Action.WITHDRAW,          {S.PUBLISHED},                      S.WITHDRAWN,         Who.EDITOR, True,  "story.withdrawn",           {E.LEAVE_FRONT_PAGE, E.CLEAR_UNPUBLISH}),
+    _t(Action.REPUBLISH,         {S.WITHDRAWN},                      S.PUBLISHED,         Who.EDITOR, False, "story.republished",         {*PUBLISHING, E.CLEAR_UNPUBLISH}),
     _t(Action.SPIKE,             UNPUBLISHED,                        S.SPIKED,            Who.EDITOR, True,  "story.spiked",              LEAVING, own_draft_only=True),
     _t(Action.RESTORE,           {S.SPIKED},                         S.DRAFT,             Who.EDITOR, False, "story.restored"),
+    # Scheduled unpublish: set and cancelled by the desk; the scheduler withdraws at the time
+    # (the note and time stay on the row as the record of it).
+    _t(Action.SET_UNPUBLISH,     UNPUBLISHABLE,                      None,                Who.EDITOR, True,  "story.unpublish.set",       {E.SET_UNPUBLISH}),
+    _t(Action.CANCEL_UNPUBLISH,  UNPUBLISHABLE,                      None,                Who.EDITOR, False, "story.unpublish.cancelled", {E.CLEAR_UNPUBLISH}),
+    _t(Action.UNPUBLISH_SCHEDULED, {S.PUBLISHED},                    S.WITHDRAWN,         Who.SYSTEM, False, "story.withdrawn.scheduled", {E.LEAVE_FRONT_PAGE}),
     # Live coverage: the story keeps its state; authors and the desk's editors keep it going.
     #   action                  from                                 to    who         note?  audit event                  coverage
     _t(Action.START_LIVE,        LIVE_STATES,                        None, Who.AUTHOR, False, "story.live.started",        coverage={C.NONE}, to_coverage=C.LIVE),
@@ -224,12 +242,15 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
 )}
 # fmt: on
 
-# The workflow buttons of a story page (the scheduler's is not a button; live coverage has its
-# own part of the page).
+# The workflow buttons of a story page (the scheduler's is not a button; live coverage and the
+# unpublish time have their own parts of the page).
 HUMAN_ACTIONS = tuple(
     a for a in Action if TRANSITIONS[a].who is not Who.SYSTEM and TRANSITIONS[a].target is not None
 )
-LIVE_ACTIONS = tuple(a for a in Action if TRANSITIONS[a].target is None)
+UNPUBLISH_ACTIONS = (Action.SET_UNPUBLISH, Action.CANCEL_UNPUBLISH)
+LIVE_ACTIONS = tuple(
+    a for a in Action if TRANSITIONS[a].target is None and a not in UNPUBLISH_ACTIONS
+)
 
 
 class WorkflowError(Exception):
@@ -394,10 +415,19 @@ COVERAGE_REFUSALS = {
 
 def allowed_live_actions(actor: Actor, story: StoryFacts) -> frozenset[Action]:
     """The live-coverage actions this person may take on this story now."""
+    return _allowed_among(LIVE_ACTIONS, actor, story)
+
+
+def allowed_unpublish_actions(actor: Actor, story: StoryFacts) -> frozenset[Action]:
+    """Whether this person may set or cancel this story's unpublish time now."""
+    return _allowed_among(UNPUBLISH_ACTIONS, actor, story)
+
+
+def _allowed_among(actions: Iterable[Action], actor: Actor, story: StoryFacts) -> frozenset[Action]:
     allowed = set()
-    for action in LIVE_ACTIONS:
+    for action in actions:
         try:
-            check(action, actor, story)
+            check(action, actor, story, note="-")
         except WorkflowError:
             continue
         allowed.add(action)
@@ -432,6 +462,9 @@ def _past(action: Action) -> str:
         Action.REPUBLISH: "republished",
         Action.SPIKE: "spiked",
         Action.RESTORE: "restored",
+        Action.SET_UNPUBLISH: "given an unpublish time",
+        Action.CANCEL_UNPUBLISH: "spared its unpublish time",
+        Action.UNPUBLISH_SCHEDULED: "withdrawn",
         Action.START_LIVE: "marked live",
         Action.POST_ENTRY: "given entries",
         Action.EDIT_ENTRY: "given edits to its entries",

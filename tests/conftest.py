@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from editorial import create_app, jobs
 from editorial.extensions import db
 from editorial.models import Desk, Person, Story
-from editorial.services import publishing
+from editorial.services import publishing, unpublishing
 from editorial.services.staff import start_session
 from editorial.services.stories import StoryInput, create_story
 from editorial.services.transitions import transition_story
@@ -112,12 +112,13 @@ def _fresh_module_state(monkeypatch: pytest.MonkeyPatch) -> None:
 
     - the "broker down" pause: after a failed enqueue, jobs.enqueue() skips the broker for
       BROKER_PAUSE_SECONDS, which would silently drop the next test's queued jobs;
-    - the wake-ups publishing queued lately per instant: a second test scheduling for the same
-      instant would find it already queued and queue nothing.
+    - the wake-ups publishing (and unpublishing) queued lately per instant: a second test
+      scheduling for the same instant would find it already queued and queue nothing.
     The query builders cached with functools.cache hold no data, so they stay.
     """
     monkeypatch.setattr(jobs, "_broker_down_until", 0.0)
-    monkeypatch.setattr(publishing, "_wake_ups", publishing._WakeUps())
+    monkeypatch.setattr(publishing, "_wake_ups", publishing.WakeUps())
+    monkeypatch.setattr(unpublishing, "_wake_ups", publishing.WakeUps())
 
 
 def _truncate_pg(app: Flask) -> None:

@@ -76,6 +76,8 @@ class Story(Model):
         Index("ix_stories_desk_modified", "desk_id", "modified_at"),
         # Top News: the few placed stories, newest first, without scanning every published one.
         Index("ix_stories_placement_state_published", "placement", "state", "published_at"),
+        # The scheduled-unpublish sweep: published stories whose withdrawal time has come.
+        Index("ix_stories_state_unpublish_at", "state", "unpublish_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +110,12 @@ class Story(Model):
     public_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publish_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publish_error: Mapped[str] = mapped_column(Text, default="")
+    # Scheduled unpublish (migration 0027): when the story is withdrawn, with the editor's note;
+    # kept after the withdrawal as the record of it (services.unpublishing).
+    unpublish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unpublish_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    unpublish_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unpublish_error: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select, union_all
 
 from editorial.extensions import db
 from editorial.models import Desk, Notification, Person, Story, desk_members, story_authors
-from editorial.newsroom.rows import StoryRow, by_state, in_order, story_rows
+from editorial.newsroom.rows import StoryRow, by_state, desk_names, in_order, story_rows
 from editorial.newsroom.visibility import (
     WRITING_ROLES,
     edited_desk_ids,
@@ -21,6 +21,7 @@ from editorial.newsroom.visibility import (
 )
 from editorial.search import Condition, matches
 from editorial.services.publishing import overdue_stories
+from editorial.services.unpublishing import overdue_unpublishes
 from editorial.workflow import StoryState
 
 PAGE_SIZE = 25
@@ -110,6 +111,43 @@ def needs_attention(person: Person, now: datetime | None = None) -> list[StoryRo
     if not desks:
         return []
     return story_rows(overdue_stories(now).where(Story.desk_id.in_(desks)).limit(50))
+
+
+@dataclass(frozen=True, slots=True)
+class LateUnpublish:
+    """A withdrawal past its time, or failed: what "Needs attention" shows of it."""
+
+    id: int
+    headline: str
+    desk_name: str
+    unpublish_at: datetime | None  # never None here: the query asks for a time
+    failed_at: datetime | None
+    error: str
+
+
+def late_unpublishes(person: Person, now: datetime | None = None) -> list[LateUnpublish]:
+    """Overdue or failed scheduled unpublishes on the desks this person edits (two queries)."""
+    desks = edited_desk_ids(person)
+    if not desks:
+        return []
+    rows = db.session.execute(
+        overdue_unpublishes(now)
+        .where(Story.desk_id.in_(desks))
+        .limit(50)
+        .with_only_columns(
+            Story.id,
+            Story.headline,
+            Story.desk_id,
+            Story.unpublish_at,
+            Story.unpublish_failed_at,
+            Story.unpublish_error,
+        )
+    ).all()
+    names = desk_names() if rows else {}
+    return [
+        LateUnpublish(story_id, headline, names.get(desk_id, ""), at, failed_at, error or "")
+        for story_id, headline, desk_id, at, failed_at, error in rows
+    ]
 
 
 def queue_count(person: Person) -> int:

@@ -18,6 +18,7 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
     routes_media,
     routes_stories,
     routes_story,
+    routes_unpublish,
     routes_writing,
 )
 from editorial.newsroom.blueprint import bp

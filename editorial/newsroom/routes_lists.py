@@ -37,6 +37,7 @@ def home():
         "newsroom/home.html",
         groups=queries.my_stories(me),
         attention=queries.needs_attention(me),
+        late_unpublishes=queries.late_unpublishes(me),
         waiting=queries.queue_count(me),
         is_editor=bool(edited_desk_ids(me)),
         me_id=me.id,

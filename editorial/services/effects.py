@@ -18,7 +18,8 @@ from editorial.workflow import Effect, Transition
 
 Writer = Callable[[datetime, datetime | None], dict[str, Any]]
 
-# Effect -> the values it writes, given the time now and the publish time asked for (if any).
+# Effect -> the values it writes, given the time now and the time asked for (if any: to publish
+# or, for SET_UNPUBLISH, to withdraw).
 # NEEDS_TEXT and AFTER_EMBARGO only refuse; they write nothing.
 WRITES: dict[Effect, Writer] = {
     Effect.MARK_SUBMITTED: lambda now, _at: {"was_submitted": True, "submitted_at": now},
@@ -28,6 +29,18 @@ WRITES: dict[Effect, Writer] = {
     Effect.LEAVE_FRONT_PAGE: lambda _now, _at: {
         "placement": Placement.NONE,
         "front_position": None,
+    },
+    # The time asked for is the withdrawal's here; the service writes the note beside it.
+    Effect.SET_UNPUBLISH: lambda _now, at: {
+        "unpublish_at": at,
+        "unpublish_failed_at": None,
+        "unpublish_error": "",
+    },
+    Effect.CLEAR_UNPUBLISH: lambda _now, _at: {
+        "unpublish_at": None,
+        "unpublish_note": "",
+        "unpublish_failed_at": None,
+        "unpublish_error": "",
     },
     Effect.STAMP_PUBLISHED: lambda now, _at: {
         "published_at": now,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from flask import current_app, render_template
@@ -38,6 +38,7 @@ STORY_EVENTS: dict[Action, tuple[str, str]] = {
     Action.REPUBLISH: ("authors", "Republished: {headline}"),
     Action.WITHDRAW: ("authors", "Withdrawn: {headline}"),
     Action.SPIKE: ("authors", "Spiked: {headline}"),
+    Action.UNPUBLISH_SCHEDULED: ("authors", "Withdrawn: {headline}"),
 }
 
 
@@ -141,8 +142,11 @@ def notify_story_event(
     )
 
 
-def notify_story_events(action: Action, stories: Iterable[Story]) -> list[int]:
+def notify_story_events(
+    action: Action, stories: Iterable[Story], notes: Mapping[int, str] | None = None
+) -> list[int]:
     """The scheduler's event for many stories at once (a batch publish); returns the ids.
+    `notes`: a story's note by id (a scheduled unpublish carries its editor's).
 
     One INSERT for all the rows instead of an ORM object each, and one e-mail hand-off: with
     a thousand stories due at one instant this is most of the publishing transaction.
@@ -150,14 +154,14 @@ def notify_story_events(action: Action, stories: Iterable[Story]) -> list[int]:
     if action not in STORY_EVENTS:
         return []
     audience, subject = STORY_EVENTS[action]
-    now, message = utcnow(), _by(None, "")
+    now, notes = utcnow(), notes or {}
     values = [
         {
             "person_id": person.id,
             "kind": f"story.{action.value}",
             "story_id": story.id,
             "subject": subject.format(headline=story.headline)[:255],
-            "message": message,
+            "message": _by(None, notes.get(story.id, "")),
             "link": _story_link(story),
             "created_at": now,
             "email_state": EmailState.PENDING if person.wants_email else EmailState.NONE,
@@ -206,12 +210,13 @@ def notify_mentions(
     )
 
 
-def notify_publish_failed(story: Story, error: str) -> list[Notification]:
-    """A scheduled publication failed: the desk's editors must know at once."""
+def notify_publish_failed(story: Story, error: str, *, what: str = "publish") -> list[Notification]:
+    """A scheduled publication (or `what`: unpublish) failed: the desk's editors must know at
+    once."""
     return notify(
         desk_editors(story.desk_id),
-        kind="story.publish_failed",
-        subject=f"Scheduled publish FAILED: {story.headline}",
+        kind=f"story.{what}_failed",
+        subject=f"Scheduled {what} FAILED: {story.headline}",
         message=error[:1000],
         story=story,
         link=_story_link(story),

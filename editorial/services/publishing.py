@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, load_only, selectinload
 
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
@@ -53,16 +54,21 @@ def queue_publish(story_id: int, publish_at: datetime) -> bool:
     thousand (each would be one more timer to fire at the critical moment). Failing to queue
     is harmless: the sweep is there.
     """
-    if publish_at - utcnow() > ETA_HORIZON or not _wake_ups.wanted(publish_at):
+    return queue_wake_up(Job.PUBLISH_DUE, publish_at, _wake_ups, f"publish of story {story_id}")
+
+
+def queue_wake_up(job: Job, at: datetime, wake_ups: WakeUps, what: str) -> bool:
+    """Queue `job` to run at `at` unless it is beyond the ETA horizon or queued enough."""
+    if at - utcnow() > ETA_HORIZON or not wake_ups.wanted(at):
         return False
-    if not enqueue(Job.PUBLISH_DUE, kwargs={"at": publish_at.isoformat()}, eta=publish_at):
-        log.warning("could not queue publish of story %s; the sweep will publish it", story_id)
+    if not enqueue(job, kwargs={"at": at.isoformat()}, eta=at):
+        log.warning("could not queue %s; the sweep will do it", what)
         return False
-    _wake_ups.queued(publish_at)
+    wake_ups.queued(at)
     return True
 
 
-class _WakeUps:
+class WakeUps:
     """How many wake-up tasks this process queued lately for each instant.
 
     Remembered briefly, so that queue_upcoming (every minute) queues fresh ones in case the
@@ -87,7 +93,7 @@ class _WakeUps:
             self._counts[instant] = (count + 1, first)
 
 
-_wake_ups = _WakeUps()
+_wake_ups = WakeUps()
 
 
 def due_condition(now: datetime) -> ColumnElement[bool]:
@@ -113,9 +119,67 @@ def publish_due_stories(now: datetime | None = None, *, only_id: int | None = No
 
 
 def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
-    condition = due_condition(now)
+    ids = run_chunk(
+        due_condition(now),
+        only_id,
+        transition_values(RULE, now),
+        Story.publish_at,
+        lambda rows: _record_published(rows, now),
+        kind="publish",
+    )
+    if ids:
+        log.info("published %d scheduled stories: %s", len(ids), ids)
+    return ids
+
+
+# Given the claimed rows (id and scheduled time), write their audit events and notifications;
+# return each story's lag.
+Recorder = Callable[[Sequence[Row[int, datetime | None]]], list[float]]
+
+
+def run_chunk(
+    condition: ColumnElement[bool],
+    only_id: int | None,
+    values: dict[str, Any],
+    scheduled: InstrumentedAttribute[datetime | None],
+    record: Recorder,
+    *,
+    kind: str,
+) -> list[int]:
+    """Claim one chunk of due stories (`only_id`: just that one), write `values`, record them,
+    make the public site follow (page cache, photos' public copies) and commit; the ids.
+
+    `scheduled` is the column holding their time, earliest first; the lags go into the publish
+    lag histogram under `kind`.
+    """
     if only_id is not None:
         condition = condition & (Story.id == only_id)
+    try:
+        rows = _claim_chunk(condition, scheduled, values)
+        if rows:
+            lags = record(rows)
+            purge_public_cache()
+            public_media.stories_changed([r.id for r in rows])
+            # After the commit, in a transaction of its own (see services.counters).
+            after_commit(lambda: counters.add_now(counters.publish_lags(kind, lags)))
+        commit()
+    except Exception:
+        rollback()
+        raise
+    return [r.id for r in rows]
+
+
+def _claim_chunk(
+    condition: ColumnElement[bool],
+    scheduled: InstrumentedAttribute[datetime | None],
+    values: dict[str, Any],
+) -> Sequence[Row[int, datetime | None]]:
+    """Claim up to BATCH_SIZE stories meeting `condition` (earliest `scheduled` first) by
+    writing `values` in one conditional UPDATE; each claimed row's id and scheduled time.
+
+    The condition is re-checked by the UPDATE itself, so a story changed meanwhile (its time
+    moved, it was cancelled, another runner took it) is simply not claimed.
+    """
     # SKIP LOCKED (PostgreSQL; SQLite has no row locks and serialises writers anyway): runners
     # at the same moment take different chunks instead of queueing behind one another's locks.
     # A MATERIALIZED CTE, because PostgreSQL may re-run an `IN (SELECT ... LIMIT)` subquery
@@ -123,33 +187,19 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
     claim = (
         select(Story.id)
         .where(condition)
-        .order_by(Story.publish_at, Story.id)
+        .order_by(scheduled, Story.id)
         .limit(BATCH_SIZE)
         .with_for_update(skip_locked=True)
         .cte("claim")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    try:
-        rows = db.session.execute(
-            update(Story)
-            .where(Story.id == claim.c.id, condition)
-            .values(transition_values(RULE, now))
-            .returning(Story.id, Story.publish_at)
-            .execution_options(synchronize_session=False)
-        ).all()
-        if rows:
-            lags = _record_published(rows, now)
-            purge_public_cache()
-            public_media.stories_changed([r.id for r in rows])
-            # After the commit, in a transaction of its own (see services.counters).
-            after_commit(lambda: counters.add_now(counters.publish_lags("publish", lags)))
-        commit()
-    except Exception:
-        rollback()
-        raise
-    if rows:
-        log.info("published %d scheduled stories: %s", len(rows), [r.id for r in rows])
-    return [r.id for r in rows]
+    return db.session.execute(
+        update(Story)
+        .where(Story.id == claim.c.id, condition)
+        .values(values)
+        .returning(Story.id, scheduled)
+        .execution_options(synchronize_session=False)
+    ).all()
 
 
 def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> list[float]:
@@ -184,13 +234,29 @@ def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) 
 
 def publish_due(now: datetime | None = None) -> list[int]:
     """Publish what is due; if a batch fails, one story at a time, flagging those that fail."""
+    return isolating_failures(
+        lambda at, only_id: publish_due_stories(at, only_id=only_id),
+        due_condition,
+        mark_publish_failed,
+        now,
+    )
+
+
+def isolating_failures(
+    run: Callable[[datetime | None, int | None], list[int]],
+    due: Callable[[datetime], ColumnElement[bool]],
+    mark_failed: Callable[[int, BaseException], bool],
+    now: datetime | None,
+) -> list[int]:
+    """`run(now, None)` does every due story in batches; if a batch fails, `run(now, id)` for
+    each story `due` names, and `mark_failed` those that fail on their own."""
     try:
-        return publish_due_stories(now)
+        return run(now, None)
     except Exception as error:
         if _database_unavailable(error):
             raise  # nothing to isolate: the task retries, the next sweep tries again
-        log.warning("batch publish failed (%s); trying the due stories one by one", error)
-        return _publish_one_by_one(now or utcnow())
+        log.warning("batch failed (%s); trying the due stories one by one", error)
+        return _one_by_one(run, due, mark_failed, now or utcnow())
 
 
 def sweep(now: datetime | None = None) -> list[int]:
@@ -206,23 +272,49 @@ def _database_unavailable(error: BaseException) -> bool:
     return isinstance(error, OperationalError | InterfaceError)
 
 
-def _publish_one_by_one(now: datetime) -> list[int]:
-    due = list(db.session.scalars(select(Story.id).where(due_condition(now))))
+def _one_by_one(
+    run: Callable[[datetime | None, int | None], list[int]],
+    due: Callable[[datetime], ColumnElement[bool]],
+    mark_failed: Callable[[int, BaseException], bool],
+    now: datetime,
+) -> list[int]:
+    ids = list(db.session.scalars(select(Story.id).where(due(now))))
     rollback()
-    published = []
-    for story_id in due:
+    done = []
+    for story_id in ids:
         try:
-            published += publish_due_stories(now, only_id=story_id)
+            done += run(now, story_id)
         except Exception as error:
             if _database_unavailable(error):
-                log.warning("publishing story %s: database unavailable (%s)", story_id, error)
+                log.warning("story %s: database unavailable (%s)", story_id, error)
                 continue
-            mark_publish_failed(story_id, error)
-    return published
+            mark_failed(story_id, error)
+    return done
 
 
 def mark_publish_failed(story_id: int, error: BaseException) -> bool:
-    """Flag a story whose publish failed on its own and tell its desk's editors, once.
+    """Flag a story whose publish failed on its own and tell its desk's editors, once."""
+    return flag_failure(
+        story_id,
+        error,
+        state=StoryState.SCHEDULED,
+        failed_at=Story.publish_failed_at,
+        error_column=Story.publish_error,
+        what="publish",
+    )
+
+
+def flag_failure(
+    story_id: int,
+    error: BaseException,
+    *,
+    state: StoryState,
+    failed_at: InstrumentedAttribute[datetime | None],
+    error_column: InstrumentedAttribute[str],
+    what: str,
+) -> bool:
+    """Flag a story (still in `state`) whose scheduled `what` failed on its own, audit it as
+    `story.<what>_failed` and tell its desk's editors, once.
 
     One conditional UPDATE decides who reports it: with two schedulers failing on the same
     story, only the one whose UPDATE matched logs the error, audits and notifies.
@@ -230,31 +322,27 @@ def mark_publish_failed(story_id: int, error: BaseException) -> bool:
     message = f"{type(error).__name__}: {error}"
     flagged = db.session.execute(
         update(Story)
-        .where(
-            Story.id == story_id,
-            Story.state == StoryState.SCHEDULED,
-            Story.publish_failed_at.is_(None),
-        )
-        .values(publish_failed_at=utcnow(), publish_error=message[:2000])
+        .where(Story.id == story_id, Story.state == state, failed_at.is_(None))
+        .values({failed_at: utcnow(), error_column: message[:2000]})
         .returning(Story.id)
         .execution_options(synchronize_session=False)
     ).all()
     if not flagged:
         rollback()
-        log.info("story %s failed to publish; already flagged", story_id)
+        log.info("story %s failed to %s; already flagged", story_id, what)
         return False
     story = db.session.get_one(Story, story_id, populate_existing=True)
     audit.record(
-        "story.publish_failed",
+        f"story.{what}_failed",
         actor=None,
         story_id=story_id,
-        from_state=StoryState.SCHEDULED,
-        to_state=StoryState.SCHEDULED,
+        from_state=state,
+        to_state=state,
         note=message[:500],
     )
-    notify_publish_failed(story, message)
+    notify_publish_failed(story, message, what=what)
     commit()
-    log.error("publishing story %s failed; it waits for an editor", story_id, exc_info=error)
+    log.error("%sing story %s failed; it waits for an editor", what, story_id, exc_info=error)
     return True
 
 

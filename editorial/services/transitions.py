@@ -149,6 +149,14 @@ def _checked_publish_time(story: Story, publish_at: datetime | None, now: dateti
         raise ValidationFailed(
             {"publish_at": f"{_local(publish_at)} is more than a year ahead; check the date."}
         )
+    if story.unpublish_at and publish_at >= story.unpublish_at:
+        raise ValidationFailed(
+            {
+                "publish_at": f"{_local(publish_at)} is not before the story's unpublish time, "
+                f"{_local(story.unpublish_at)}; choose an earlier time, or change or cancel "
+                "the unpublish first."
+            }
+        )
     if story.embargo_at and publish_at < story.embargo_at:
         raise ValidationFailed(
             {

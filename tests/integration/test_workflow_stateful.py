@@ -2,13 +2,14 @@
 
 Each example builds its own desks and staff in the test's SQLite database. Random people try
 random transitions, saves (some from stale versions), placements, scheduler runs with a "now" in
-the future, and live coverage (marking live, entries posted, edited, deleted and pinned,
-coverage ended). After every step: states are legal, published stories (and only they) are
-public and have their times, every change left exactly one audit event and bumped the version
-(live changes: an event, no version), and every refusal left nothing behind; no entry is later
-than its coverage's end, a story has at most one pinned entry, and readers get the entries of
-public stories only. What each transition wrote besides its state is checked against the
-`effects` column of the workflow table, and nothing else of those columns moved.
+the future, live coverage (marking live, entries posted, edited, deleted and pinned, coverage
+ended), unpublish times set and cancelled and the scheduler's withdrawals. After every step:
+states are legal, published stories (and only they) are public and have their times, every
+change left exactly one audit event and bumped the version (live changes and unpublish times:
+an event, no version), and every refusal left nothing behind; no entry is later than its
+coverage's end, a story has at most one pinned entry, and readers get the entries of public
+stories only. What each transition wrote besides its state is checked against the `effects`
+column of the workflow table, and nothing else of those columns moved.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy import func, select
 from editorial.extensions import db
 from editorial.models import AuditEvent, LiveEntry, Placement, Revision, Story
 from editorial.models.loading import actor_of, facts_of
-from editorial.services import live
+from editorial.services import live, unpublishing
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import workflow_policy
@@ -45,6 +46,7 @@ from editorial.workflow import (
     REOPEN_EFFECTS,
     REOPENED_STATE,
     TRANSITIONS,
+    UNPUBLISH_ACTIONS,
     Action,
     Coverage,
     Effect,
@@ -52,6 +54,7 @@ from editorial.workflow import (
     WorkflowError,
     allowed_actions,
     allowed_live_actions,
+    allowed_unpublish_actions,
     check,
     reopens_review,
 )
@@ -97,7 +100,12 @@ EFFECT_COLUMNS = {
     E.CLEAR_SCHEDULE: ("publish_at",),
     E.CLEAR_FAILURE: ("publish_failed_at", "publish_error"),
     E.STAMP_PUBLISHED: ("published_at", "first_published_at"),
+    E.SET_UNPUBLISH: ("unpublish_at", "unpublish_note", "unpublish_failed_at", "unpublish_error"),
+    E.CLEAR_UNPUBLISH: ("unpublish_at", "unpublish_note", "unpublish_failed_at", "unpublish_error"),
 }
+# Offsets of an unpublish time: past ones, and ones before a scheduled publish, are refused.
+HOURS_4 = timedelta(hours=4)
+UNPUBLISH_OFFSETS = [HOURS_4, timedelta(minutes=30), timedelta(minutes=-5), None]
 COLUMNS = sorted({c for columns in EFFECT_COLUMNS.values() for c in columns})
 
 
@@ -119,6 +127,11 @@ def assert_effects(effects, before: dict, after: Story, since, until, publish_at
         assert after.publish_at is None
     if E.CLEAR_FAILURE in effects:
         assert (after.publish_failed_at, after.publish_error) == (None, "")
+    if E.SET_UNPUBLISH in effects:
+        assert after.unpublish_at == publish_at and after.unpublish_note
+        assert (after.unpublish_failed_at, after.unpublish_error) == (None, "")
+    if E.CLEAR_UNPUBLISH in effects:
+        assert (after.unpublish_at, after.unpublish_note) == (None, "")
     if E.STAMP_PUBLISHED in effects:
         assert since <= after.published_at <= until
         assert after.first_published_at == (before["first_published_at"] or after.published_at)
@@ -196,6 +209,7 @@ class Newsroom(RuleBasedStateMachine):
         super().__init__()
         self.changes: dict[int, int] = {}  # story id -> successful changes in this example
         self.live_events: dict[int, int] = {}  # story id -> live changes (audited, no version)
+        self.unpublish_events: dict[int, int] = {}  # unpublish set or cancelled (the same)
         self.states: dict[int, StoryState] = {}  # as the last invariant check saw them
 
     # --- helpers -----------------------------------------------------------------------------
@@ -230,6 +244,7 @@ class Newsroom(RuleBasedStateMachine):
         story = type(self).make.story(person, self.desks[desk], headline=headline)
         self.changes[story.id] = 0
         self.live_events[story.id] = 0
+        self.unpublish_events[story.id] = 0
         return story.id
 
     @rule(
@@ -410,6 +425,96 @@ class Newsroom(RuleBasedStateMachine):
             who = data.draw(st.sampled_from(able), label="who")
             self.live_coverage(story_id, who, action, "A live entry.", True)
 
+    @rule(
+        story_id=stories,
+        who=st.sampled_from(PEOPLE),
+        action=st.sampled_from(UNPUBLISH_ACTIONS),
+        note=st.sampled_from(NOTES),
+        offset=st.sampled_from(UNPUBLISH_OFFSETS),
+    )
+    def unpublish_time(self, story_id, who, action: Action, note, offset) -> None:
+        """Schedule unpublish or Cancel unpublish, by anyone, with any time and note."""
+        person, story = self.people[who], self.story(story_id)
+        before, columns = self.snapshot(story_id), effect_columns(story)
+        at = utcnow() + offset if offset is not None else None
+        try:
+            check(action, actor_of(person), facts_of(story), note=note)
+        except WorkflowError as error:
+            predicted: type[Exception] | None = type(error)
+        else:
+            predicted = None
+        try:
+            if action is Action.SET_UNPUBLISH:
+                unpublishing.set_unpublish(story, actor=person, unpublish_at=at, note=note)
+            else:
+                unpublishing.cancel_unpublish(story, actor=person)
+        except REFUSALS as error:
+            if predicted is not None:
+                assert isinstance(error, predicted), (error, predicted)
+            after = self.story(story_id)
+            assert self.snapshot(story_id) == before, "a refused unpublish changed something"
+            assert effect_columns(after) == columns
+            return
+        assert predicted is None, f"{action} by {who} from {before[0]} should have failed"
+        after = self.story(story_id)
+        assert (after.state, after.version) == before[:2]
+        assert_effects(TRANSITIONS[action].effects, columns, after, None, None, at)
+        self.unpublish_events[story_id] += 1
+
+    @precondition(lambda self: {S.PUBLISHED, S.SCHEDULED} & set(self.states.values()))
+    @rule(cancel=st.booleans(), data=st.data())
+    def plan_withdrawal(self, cancel, data) -> None:
+        """Set (or cancel) an unpublish time on a public or scheduled story, as someone the
+        story page lets: the random rule above seldom lands on one."""
+        action = Action.CANCEL_UNPUBLISH if cancel else Action.SET_UNPUBLISH
+        candidates = sorted(i for i, s in self.states.items() if s in {S.PUBLISHED, S.SCHEDULED})
+        story_id = data.draw(st.sampled_from(candidates), label="story")
+        story = self.story(story_id)
+        if cancel and story.unpublish_at is None:
+            return
+        able = [
+            w
+            for w, p in self.people.items()
+            if action in allowed_unpublish_actions(actor_of(p), facts_of(story))
+        ]
+        if able:
+            who = data.draw(st.sampled_from(able), label="who")
+            self.unpublish_time(story_id, who, action, "Because.", timedelta(hours=4))
+
+    def plan_first(self) -> None:
+        published = [i for i, s in self.states.items() if s is S.PUBLISHED]
+        if not published:
+            return
+        story = self.story(max(published))
+        for who, person in self.people.items():
+            if Action.SET_UNPUBLISH in allowed_unpublish_actions(actor_of(person), facts_of(story)):
+                self.unpublish_time(story.id, who, Action.SET_UNPUBLISH, "Because.", HOURS_4)
+                return
+
+    @rule(offset=st.sampled_from(SWEEP_OFFSETS), plan=st.booleans())
+    def run_unpublisher(self, offset, plan) -> None:
+        """The scheduler's withdrawals (`plan`: after the first editor able to sets one on the
+        newest public story): exactly the due ones, once, their record kept."""
+        if plan:
+            self.plan_first()
+        now = utcnow() + offset
+        mine = list(self.changes)
+        stories = list(db.session.scalars(select(Story).where(Story.id.in_(mine))))
+        due = {
+            s.id
+            for s in stories
+            if s.state == S.PUBLISHED and s.unpublish_at is not None and s.unpublish_at <= now
+        }
+        columns = {s.id: effect_columns(s) for s in stories if s.id in due}
+        withdrawn = set(unpublishing.unpublish_due_stories(now)) & set(mine)
+        assert withdrawn == due
+        effects = TRANSITIONS[Action.UNPUBLISH_SCHEDULED].effects
+        for story_id in withdrawn:
+            after = self.story(story_id)
+            assert after.state == S.WITHDRAWN and after.placement == Placement.NONE
+            assert_effects(effects, columns[story_id], after, now, now)
+            self.changed(story_id)
+
     def entries(self, story_id: int) -> list[tuple]:
         return [
             tuple(row)
@@ -476,7 +581,14 @@ class Newsroom(RuleBasedStateMachine):
             # One audit event and one version step per change, counting creation as the first;
             # live changes are audited too, but leave the version (and the editor's form) alone.
             assert story.version == 1 + self.changes[story.id], story.id
-            assert audited[story.id] == story.version + self.live_events[story.id], story.id
+            side = self.live_events[story.id] + self.unpublish_events[story.id]
+            assert audited[story.id] == story.version + side, story.id
+            if story.unpublish_at is not None:
+                # Pending on a public or scheduled story (after its publish), or the record of
+                # the scheduler's withdrawal.
+                assert state in {S.PUBLISHED, S.SCHEDULED, S.WITHDRAWN}, (story.id, state)
+                if state is S.SCHEDULED:
+                    assert story.unpublish_at > story.publish_at, story.id
             assert 1 <= revised[story.id] <= story.version
             self.live_is_consistent(story)
         db.session.rollback()  # never hold SQLite's write lock between steps

@@ -16,6 +16,7 @@ from editorial.workflow import (
     REOPEN_EFFECTS,
     REOPENED_STATE,
     TRANSITIONS,
+    UNPUBLISH_ACTIONS,
     Action,
     Actor,
     Coverage,
@@ -30,6 +31,7 @@ from editorial.workflow import (
     WrongState,
     allowed_actions,
     allowed_live_actions,
+    allowed_unpublish_actions,
     can_comment,
     can_edit,
     can_place,
@@ -82,6 +84,11 @@ EDITOR_MAY = {
     A.RESTORE,
     *AUTHOR_LIVE,
     A.END_LIVE,
+    # PRODUCT.md "Scheduled unpublish": "An editor may set a time at which a story is withdrawn";
+    # like Withdraw, the desk's editors, the story's author among them (no four-eyes: it only
+    # takes a story down).
+    A.SET_UNPUBLISH,
+    A.CANCEL_UNPUBLISH,
 }
 EDITOR_OWN_MAY = EDITOR_MAY - {A.APPROVE}  # four-eyes: never approve what you wrote
 
@@ -133,7 +140,13 @@ SOURCES = {
     A.DELETE_ENTRY: set(S) - {S.SPIKED},
     A.PIN_ENTRY: set(S) - {S.SPIKED},
     A.END_LIVE: set(S) - {S.SPIKED},
+    # A withdrawal time goes on a story that is public or is about to be (scheduled); a draft
+    # has nothing to withdraw, a withdrawn story is withdrawn already.
+    A.SET_UNPUBLISH: {S.PUBLISHED, S.SCHEDULED},
+    A.CANCEL_UNPUBLISH: {S.PUBLISHED, S.SCHEDULED},
+    A.UNPUBLISH_SCHEDULED: {S.PUBLISHED},
 }
+UNPUBLISH = {A.SET_UNPUBLISH, A.CANCEL_UNPUBLISH}  # the story keeps its state
 LIVE = {A.START_LIVE, A.POST_ENTRY, A.EDIT_ENTRY, A.DELETE_ENTRY, A.PIN_ENTRY, A.END_LIVE}
 C = Coverage
 # Where the story's live coverage must be: marked live once, ended once, never restarted; an
@@ -160,8 +173,10 @@ TARGETS = {
     A.REPUBLISH: S.PUBLISHED,
     A.SPIKE: S.SPIKED,
     A.RESTORE: S.DRAFT,
-} | {a: None for a in LIVE}  # the story keeps its state
-NEEDS_NOTE = {A.REQUEST_CHANGES, A.SPIKE, A.WITHDRAW}
+    A.UNPUBLISH_SCHEDULED: S.WITHDRAWN,
+} | {a: None for a in LIVE | UNPUBLISH}  # the story keeps its state
+# "A time at which a story is withdrawn (with a note)".
+NEEDS_NOTE = {A.REQUEST_CHANGES, A.SPIKE, A.WITHDRAW, A.SET_UNPUBLISH}
 # Never by an author of the story ("four eyes"); and the editor's action a reporter may take on
 # their own never-submitted draft.
 FOUR_EYES = {A.APPROVE}
@@ -170,8 +185,9 @@ OWN_DRAFT_ONLY = {A.SPIKE}
 # --- what each action checks and writes besides the state -----------------------------------
 E = Effect
 PUBLISHING = {E.AFTER_EMBARGO, E.STAMP_PUBLISHED, E.CLEAR_FAILURE}  # "embargo: not before then"
-# Sent back, unscheduled or spiked: no schedule survives, and nor does a failed publish's flag.
-UNSCHEDULING = {E.CLEAR_SCHEDULE, E.CLEAR_FAILURE}
+# Sent back, unscheduled or spiked: no schedule survives, and nor does a failed publish's flag,
+# nor a withdrawal time set against that schedule.
+UNSCHEDULING = {E.CLEAR_SCHEDULE, E.CLEAR_FAILURE, E.CLEAR_UNPUBLISH}
 EFFECTS = {
     A.SUBMIT: {E.NEEDS_TEXT, E.MARK_SUBMITTED},  # "a headline and a body to submit"
     A.RECALL: set(),
@@ -182,10 +198,15 @@ EFFECTS = {
     A.PUBLISH: PUBLISHING,
     A.PUBLISH_SCHEDULED: PUBLISHING,
     # The story keeps its publication times (it was public then), and drops off the front page.
-    A.WITHDRAW: {E.LEAVE_FRONT_PAGE},
-    A.REPUBLISH: PUBLISHING,
+    # A withdrawal by hand makes a pending unpublish moot; a republished story starts without one.
+    A.WITHDRAW: {E.LEAVE_FRONT_PAGE, E.CLEAR_UNPUBLISH},
+    A.REPUBLISH: PUBLISHING | {E.CLEAR_UNPUBLISH},
     A.SPIKE: UNSCHEDULING | {E.LEAVE_FRONT_PAGE},
     A.RESTORE: set(),
+    A.SET_UNPUBLISH: {E.SET_UNPUBLISH},
+    A.CANCEL_UNPUBLISH: {E.CLEAR_UNPUBLISH},
+    # Withdraw's effects; the time and note stay on the row as the record of the withdrawal.
+    A.UNPUBLISH_SCHEDULED: {E.LEAVE_FRONT_PAGE},
 } | {a: set() for a in LIVE}
 CONTRACT_LABELS = {
     "Approve",
@@ -200,6 +221,7 @@ CONTRACT_LABELS = {
     "Live coverage",
     "Post entry",
     "End live coverage",
+    "Cancel unpublish",
 }
 
 # (state, was it ever submitted?): a recalled draft and a spiked draft differ for reporters.
@@ -339,6 +361,29 @@ def test_live_coverage_matrix(roles: str, relationship: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.parametrize(("roles", "relationship"), CASES)
+def test_unpublish_matrix(roles: str, relationship: str) -> None:
+    """The story page's Unpublish part offers exactly the expected actions in every state; the
+    scheduler's withdrawal is nobody's button (403 for every person)."""
+    for state, was_submitted in STATE_VARIANTS:
+        actor, story = actor_and_story(roles, relationship, state, was_submitted)
+        offered = {
+            a for a in UNPUBLISH if expected(roles, relationship, a, state, was_submitted) == "ok"
+        }
+        assert allowed_unpublish_actions(actor, story) == offered, state
+        assert outcome(A.UNPUBLISH_SCHEDULED, actor, story) == "403", state
+
+
+def test_unpublish_needs_a_note_and_a_public_or_scheduled_story() -> None:
+    actor, published = actor_and_story("editor", "same desk", S.PUBLISHED, True)
+    with pytest.raises(NoteRequired, match="Schedule unpublish needs a note"):
+        check(A.SET_UNPUBLISH, actor, published, note=" ")
+    for state in (S.DRAFT, S.WITHDRAWN, S.APPROVED):
+        story = actor_and_story("editor", "same desk", state, True)[1]
+        with pytest.raises(WrongState, match=f"is {state.label.lower()}; it cannot be given"):
+            check(A.SET_UNPUBLISH, actor, story, note="Legal")
+
+
 def test_ended_coverage_refuses_new_entries_with_a_reason() -> None:
     actor, story = actor_and_story("reporter", "own", S.PUBLISHED, True, C.ENDED)
     with pytest.raises(WrongState, match="ended"):
@@ -359,7 +404,7 @@ def test_buttons_are_exactly_the_allowed_actions(roles: str, relationship: str) 
             for a in Action
             if expected(roles, relationship, a, state, was_submitted) == "ok"
             and a is not A.PUBLISH_SCHEDULED
-            and a not in LIVE  # the live part of the page has its own buttons
+            and a not in LIVE | UNPUBLISH  # their parts of the page have their own buttons
         }
         assert shown == want, (state, was_submitted)
 
@@ -388,7 +433,8 @@ def test_the_table_matches_the_diagram() -> None:
         assert rule.coverage == COVERAGE[action], action
         assert rule.to_coverage is TO_COVERAGE.get(action), action
     assert set(LIVE_ACTIONS) == LIVE
-    assert not set(HUMAN_ACTIONS) & LIVE
+    assert set(UNPUBLISH_ACTIONS) == UNPUBLISH
+    assert not set(HUMAN_ACTIONS) & (LIVE | UNPUBLISH)
 
 
 def test_every_action_has_a_row_and_a_label() -> None:
@@ -396,6 +442,7 @@ def test_every_action_has_a_row_and_a_label() -> None:
     assert all(a.label for a in Action)
     assert {a.label for a in Action} >= CONTRACT_LABELS
     assert A.PUBLISH_SCHEDULED not in HUMAN_ACTIONS
+    assert A.UNPUBLISH_SCHEDULED not in HUMAN_ACTIONS
     assert len({a.label for a in Action}) == len(Action)
 
 
@@ -457,7 +504,7 @@ def test_an_edit_reopens_review_only_of_approved_text_by_someone_who_could_not_a
         want = state in {S.APPROVED, S.SCHEDULED} and not could_approve
         assert reopens_review(actor, story) is want, state
     assert REOPENED_STATE is S.SUBMITTED
-    assert {E.CLEAR_SCHEDULE, E.LEAVE_FRONT_PAGE} == REOPEN_EFFECTS
+    assert {E.CLEAR_SCHEDULE, E.LEAVE_FRONT_PAGE, E.CLEAR_UNPUBLISH} == REOPEN_EFFECTS
 
 
 # --- reporters' spike ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from editorial.models import Placement, Story
 from editorial.services import commit
 from editorial.services.stories import StoryInput, save_story
 from editorial.services.transitions import transition_story
+from editorial.services.unpublishing import set_unpublish, unpublish_due_stories
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.web import sitekit
@@ -149,6 +150,12 @@ def test_publish_then_withdraw(client: FlaskClient, paper: Paper, anchor: Story)
             assert _shows(client, url, story), f"published story missing from {url}"
 
     transition_story(story, Action.WITHDRAW, actor=paper.editor, note="Legal advice.")
+    _gone_everywhere(client, story, urls)
+
+
+def _gone_everywhere(client: FlaskClient, story: Story, urls: list[str]) -> None:
+    """Its URL answers 410 with a notice and none of its text; no other output shows it."""
+    path = article_path(story)
     for qs in QUERY_STRINGS:
         gone = client.get(path + qs)
         assert gone.status_code == 410, qs
@@ -157,6 +164,24 @@ def test_publish_then_withdraw(client: FlaskClient, paper: Paper, anchor: Story)
     assert client.get(f"/api/stories/{story.id}").status_code == 404
     for url in urls:
         assert not _shows(client, url, story), f"withdrawn story still on {url}"
+
+
+def test_a_scheduled_unpublish_takes_the_story_off_every_output(
+    client: FlaskClient, paper: Paper, anchor: Story
+) -> None:
+    """The scheduler's withdrawal at the Unpublish at time clears what Withdraw clears, with
+    every cache warm with the story in it."""
+    story = _hidden(paper, StoryState.APPROVED)
+    transition_story(story, Action.PUBLISH, actor=paper.editor)
+    urls = _listing_urls(paper, anchor)
+    for url in urls:
+        if url != "/tag/shared":
+            assert _shows(client, url, story), f"published story missing from {url}"
+    at = utcnow() + timedelta(minutes=5)
+    set_unpublish(story, actor=paper.editor, unpublish_at=at, note="Rights expire.")
+    assert _shows(client, "/", story)  # setting the time changes nothing readers see
+    assert unpublish_due_stories(at + timedelta(seconds=1)) == [story.id]
+    _gone_everywhere(client, story, urls)
 
 
 def test_embargo_lifting_shows_story_without_any_write(

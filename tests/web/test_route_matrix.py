@@ -63,6 +63,8 @@ ACCESS = {
         endpoint: SIGNED_IN
         for endpoint in (
             "newsroom.act",
+            "newsroom.set_unpublish_time",
+            "newsroom.cancel_unpublish_time",
             "newsroom.autosave_new",
             "newsroom.autosave_story",
             "newsroom.discard_new_copy",
