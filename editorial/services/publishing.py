@@ -21,6 +21,7 @@ from sqlalchemy.orm import load_only, selectinload
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
+from editorial.models.staff import EMAIL_PREFERENCES
 from editorial.services import after_commit, audit, commit, counters, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import takes_from, transition_values
@@ -175,7 +176,9 @@ def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) 
         .where(Story.id.in_([r.id for r in rows]))
         .options(
             load_only(Story.id, Story.headline, Story.desk_id),
-            selectinload(Story.authors).load_only(Person.id, Person.is_active, Person.wants_email),
+            selectinload(Story.authors).load_only(
+                Person.id, Person.is_active, *(getattr(Person, c) for c in EMAIL_PREFERENCES)
+            ),
         )
     )
     notify_story_events(Action.PUBLISH_SCHEDULED, stories)
