@@ -51,6 +51,7 @@ from editorial.models import (  # noqa: E402
     story_authors,
 )
 from editorial.models.loading import actor_of  # noqa: E402
+from editorial.models.staff import EMAIL_PREFERENCES  # noqa: E402
 from editorial.searchtext import document  # noqa: E402
 from editorial.services.staff import start_session  # noqa: E402
 from editorial.workflow import Role, StoryState  # noqa: E402
@@ -198,7 +199,7 @@ def fill(app, n_stories: int, seed: int) -> dict:
                         "name": f"Staff Member {n:03d}",
                         "default_byline": "Staff Reporter",
                         "is_active": True,
-                        "wants_email": False,
+                        **dict.fromkeys(EMAIL_PREFERENCES, "none"),
                         "credential_epoch": 0,
                         "created_at": now,
                         "_role": role,

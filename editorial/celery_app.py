@@ -61,6 +61,7 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
     "unpublish:due": {"task": Job.SWEEP_UNPUBLISH_DUE},
     "unpublish:upcoming": {"task": Job.QUEUE_UPCOMING_UNPUBLISHES, "schedule": 60.0},
     "mail:retry": {"task": Job.RETRY_PENDING_EMAILS},
+    "mail:digests": {"task": Job.QUEUE_DIGEST_EMAILS},
     "broker:tidy": {"task": Job.TIDY_EMBEDDED_BROKER, "schedule": 3600.0},
     "retention:prune": {"task": Job.PRUNE_OLD_ROWS, "schedule": 3600.0},
     "photos:renditions": {"task": Job.REQUEUE_RENDITIONS},
@@ -111,6 +112,7 @@ def celery_init_app(app: Flask) -> Celery:
     grace = float(app.config["PHOTO_RENDITIONS_GRACE_SECONDS"])
     schedule["photos:renditions"]["schedule"] = max(1.0, min(60.0, grace))
     schedule["media:public"]["schedule"] = float(app.config["MEDIA_PUBLIC_SWEEP_SECONDS"])
+    schedule["mail:digests"]["schedule"] = float(app.config["DIGEST_SWEEP_SECONDS"])
     config.setdefault("beat_schedule", schedule)
     celery_app.config_from_object(config)
     celery_app.set_default()

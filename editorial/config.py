@@ -165,6 +165,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # A "sending" e-mail whose worker died is sent again after this (with the same
         # Message-ID); the SMTP conversation is cut off at half of it.
         "MAIL_SENDING_LEASE_SECONDS": float(os.environ.get("MAIL_SENDING_LEASE_SECONDS", "60")),
+        # Digest e-mails: beat looks for ended periods this often (a digest goes out at most
+        # this long after its hour or day ends); the daily one covers the day up to this hour,
+        # newsroom time (before the morning meeting).
+        "DIGEST_SWEEP_SECONDS": _whole_number("DIGEST_SWEEP_SECONDS", "60"),
+        "DIGEST_DAILY_HOUR": _whole_number("DIGEST_DAILY_HOUR", "7"),
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "60")),
         "PUBLIC_CACHE_ENABLED": os.environ.get("PUBLIC_CACHE_ENABLED", "1") != "0",
         "ALLOW_SELF_APPROVAL": False,

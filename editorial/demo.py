@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from editorial.demo_stories import seed_stories
 from editorial.extensions import db
-from editorial.models import Person
+from editorial.models import EmailState, Notification, Person
+from editorial.models.notification import WAITING_EMAIL
 from editorial.services.desks import create_desk
 from editorial.services.staff import create_person
+from editorial.timeutil import utcnow
 from editorial.workflow import Role
 
 DESKS = ["National", "Diplomatic", "City", "Business", "International", "Sports", "Opinion"]
@@ -69,6 +71,25 @@ STAFF = [
 ]
 
 
+def _settle_seeded_notifications() -> None:
+    """The seeded history happened "before" the demo: its notifications are read and their
+    e-mail copies dropped, so the demo people start with a clean notification centre (and
+    the outbox is not filled with mail about stories made days ago)."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Notification)
+        .where(Notification.email_state.in_(WAITING_EMAIL))
+        .values(email_state=EmailState.NONE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
 def seed_demo() -> str:
     """Create the demo newsroom if there is no staff yet; return the sign-in details."""
     if db.session.scalar(select(Person.id).limit(1)) is None:
@@ -84,6 +105,7 @@ def seed_demo() -> str:
                 password=DEMO_PASSWORD,
             )
         seed_stories()
+        _settle_seeded_notifications()
     lines = [
         f"Demo newsroom ready. Sign in at /login with any of these (password {DEMO_PASSWORD}):"
     ]

@@ -39,6 +39,8 @@ class Job(StrEnum):
     DELIVER_NOTIFICATION_EMAIL = "editorial.tasks.deliver_notification_email"
     QUEUE_NOTIFICATION_EMAILS = "editorial.tasks.queue_notification_emails"
     RETRY_PENDING_EMAILS = "editorial.tasks.retry_pending_emails"
+    QUEUE_DIGEST_EMAILS = "editorial.tasks.queue_digest_emails"
+    SEND_DIGEST_EMAIL = "editorial.tasks.send_digest_email"
     TIDY_EMBEDDED_BROKER = "editorial.tasks.tidy_embedded_broker"
     SEND_ACCOUNT_EMAIL = "editorial.tasks.send_account_email"
     PRUNE_OLD_ROWS = "editorial.tasks.prune_old_rows"

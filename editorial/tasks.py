@@ -6,10 +6,11 @@ import logging
 import random
 import smtplib
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from flask import current_app
 from sqlalchemy import text
 
@@ -18,6 +19,7 @@ from editorial.mail import is_transient
 from editorial.services import (
     accounts,
     counters,
+    digests,
     notifications,
     public_media,
     publishing,
@@ -36,6 +38,13 @@ EARLY_WAKE_TOLERANCE_SECONDS = 3.0
 # E-mail retries: 1, 2, 4 ... 256, then every 300 s: about 25 minutes in all, plus jitter.
 MAIL_MAX_RETRIES = 12
 MAIL_MAX_BACKOFF_SECONDS = 300
+# A claimed e-mail's task: acknowledged after it ran (a killed worker's task comes back, and
+# the claim keeps it from being sent twice), retried through _with_mail_retries.
+CLAIMED_MAIL_TASK: dict[str, Any] = {
+    "bind": True,
+    "max_retries": MAIL_MAX_RETRIES,
+    "acks_late": True,
+}
 
 
 def mail_backoff(retries: int) -> float:
@@ -108,28 +117,28 @@ def queue_upcoming_unpublishes() -> int:
     return unpublishing.queue_upcoming()
 
 
-@shared_task(
-    name=Job.DELIVER_NOTIFICATION_EMAIL,
-    bind=True,
-    max_retries=MAIL_MAX_RETRIES,
-    acks_late=True,
-)
+@shared_task(name=Job.DELIVER_NOTIFICATION_EMAIL, **CLAIMED_MAIL_TASK)
 def deliver_notification_email(self, notification_id: int) -> bool:
     """Send one notification's e-mail copy, retrying with back-off while the server is away.
 
     Connection errors and 4xx replies are retried; a 5xx reply or any other error is final
     (the notification is marked failed by the service).
     """
-    final = self.request.retries >= self.max_retries
+    return _with_mail_retries(self, notification_id, notifications.deliver_notification_email)
+
+
+def _with_mail_retries(task: Task, row_id: int, deliver: Callable[..., bool]) -> bool:
+    """Run a claimed-e-mail delivery, retrying transient failures with back-off."""
+    final = task.request.retries >= (task.max_retries or 0)
     try:
-        return notifications.deliver_notification_email(notification_id, final_attempt=final)
+        return deliver(row_id, final_attempt=final)
     except Exception as error:
         if final:
             raise
         if not is_transient(error):
             return False  # marked failed and logged by the service; retrying cannot help
-        log.info("e-mail %s: %s; retrying", notification_id, error)
-        raise self.retry(exc=error, countdown=mail_backoff(self.request.retries)) from error
+        log.info("e-mail %s: %s; retrying", row_id, error)
+        raise task.retry(exc=error, countdown=mail_backoff(task.request.retries)) from error
 
 
 @shared_task(name=Job.QUEUE_NOTIFICATION_EMAILS)
@@ -144,7 +153,21 @@ def retry_pending_emails() -> int:
     """Re-queue e-mails left pending (queued while the broker was down, or lost with it)."""
     ids = notifications.pending_email_ids()
     notifications.queue_emails(ids)
-    return len(ids)
+    digest_ids = digests.pending_digest_ids()
+    digests.queue_digests(digest_ids)
+    return len(ids) + len(digest_ids)
+
+
+@shared_task(name=Job.QUEUE_DIGEST_EMAILS)
+def queue_digest_emails() -> list[int]:
+    """Claim the digests of every period that has ended (beat `mail:digests`)."""
+    return digests.send_digests()
+
+
+@shared_task(name=Job.SEND_DIGEST_EMAIL, **CLAIMED_MAIL_TASK)
+def send_digest_email(self, digest_id: int) -> bool:
+    """Send one digest e-mail, retrying like a notification's copy."""
+    return _with_mail_retries(self, digest_id, digests.deliver_digest_email)
 
 
 @shared_task(name=Job.TIDY_EMBEDDED_BROKER)

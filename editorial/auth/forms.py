@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from editorial.models import EmailDelivery
+from editorial.models.staff import EMAIL_PREFERENCES
 
 # Deliberately lenient: newsrooms use internal domains (`editorial.local`) that strict
 # validators refuse as "special use"; the invitation e-mail is the real test of an address.
@@ -54,5 +57,23 @@ class AccountForm(FlaskForm):
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     byline = StringField("Byline", validators=[Optional(), Length(max=120)])
-    wants_email = BooleanField("Email me notifications")
+    email_my_stories = SelectField("My stories", choices=[])
+    email_desk_queue = SelectField("My desk's queue", choices=[])
+    email_mentions = SelectField("Mentions of me", choices=[])
     submit = SubmitField("Save")
+
+    def __init__(self, *args: object, daily_hour: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        choices = delivery_choices(daily_hour)
+        for name in EMAIL_PREFERENCES:
+            self[name].choices = choices
+
+
+def delivery_choices(daily_hour: int) -> list[tuple[str, str]]:
+    """The four ways an e-mail copy can reach a person, in words."""
+    return [
+        (EmailDelivery.IMMEDIATE.value, "Each one by e-mail, as it happens"),
+        (EmailDelivery.HOURLY.value, "One e-mail an hour (a digest)"),
+        (EmailDelivery.DAILY.value, f"One e-mail a day at {daily_hour:02d}:00 (a digest)"),
+        (EmailDelivery.NONE.value, "No e-mail (in the newsroom only)"),
+    ]

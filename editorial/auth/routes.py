@@ -31,6 +31,7 @@ from editorial.auth.forms import (
 )
 from editorial.extensions import client_address, limiter
 from editorial.instruments import LOGIN_FAILURES
+from editorial.models.staff import EMAIL_PREFERENCES
 from editorial.redirects import local_path
 from editorial.services import accounts, staff
 from editorial.services.errors import ValidationFailed
@@ -283,25 +284,20 @@ def accept_invitation(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Name, byline and e-mail preference; roles, desks and status are for admins only."""
+    """Name, byline and e-mail choices; roles, desks and status are for admins only."""
     person = current_user._get_current_object()
+    # A choice the post leaves out stays as it was.
+    data: dict[str, object] = {name: getattr(person, name) for name in EMAIL_PREFERENCES}
     if request.method == "GET":
-        form = AccountForm(
-            data={
-                "name": person.name,
-                "byline": person.default_byline,
-                "wants_email": person.wants_email,
-            }
-        )
-    else:
-        form = AccountForm()
+        data |= {"name": person.name, "byline": person.default_byline}
+    form = AccountForm(data=data, daily_hour=current_app.config["DIGEST_DAILY_HOUR"])
     if form.validate_on_submit():
         try:
             accounts.update_profile(
                 person,
                 name=form.name.data or "",
                 byline=form.byline.data or "",
-                wants_email=form.wants_email.data,
+                email={name: form[name].data for name in EMAIL_PREFERENCES},
             )
         except ValidationFailed as failed:
             for name, message in failed.errors.items():

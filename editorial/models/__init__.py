@@ -6,7 +6,7 @@ from editorial.models.desktools import FRONT_PAGE_ID, FrontPage, HouseStyle
 from editorial.models.draft import EditorPresence, WorkingCopy
 from editorial.models.live import LiveEntry
 from editorial.models.loading import PERSON_ACCESS
-from editorial.models.notification import EmailState, Notification
+from editorial.models.notification import EmailDelivery, EmailDigest, EmailState, Notification
 from editorial.models.photo import Photo, PhotoTag, Rendition, StoryPhoto
 from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
@@ -34,6 +34,8 @@ __all__ = [
     "Correction",
     "Desk",
     "EditorPresence",
+    "EmailDelivery",
+    "EmailDigest",
     "EmailState",
     "FrontPage",
     "Heartbeat",

@@ -17,7 +17,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 import editorial.models.photo  # noqa: F401  (Story.lead_photo's target, mapped before the options)
 from editorial.extensions import db
-from editorial.models.staff import LoginSession, Person
+from editorial.models.staff import EMAIL_PREFERENCES, LoginSession, Person
 from editorial.models.story import Story
 from editorial.workflow import Actor, StoryFacts
 
@@ -36,6 +36,13 @@ SIGNED_IN: tuple[_AbstractLoad, ...] = (
 
 # A story's workflow facts (state, desk, authors): what a permission check reads.
 STORY_FACTS: tuple[_AbstractLoad, ...] = (selectinload(Story.authors),)
+
+# A story's authors as a notice to them needs them: whether active, and how they want e-mail.
+NOTIFIED_AUTHORS: tuple[_AbstractLoad, ...] = (
+    selectinload(Story.authors).load_only(
+        Person.id, Person.is_active, *(getattr(Person, c) for c in EMAIL_PREFERENCES)
+    ),
+)
 
 # A story as a list shows it: desk name, bylines, tags.
 STORY_CARD: tuple[_AbstractLoad, ...] = (

@@ -6,21 +6,31 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from editorial.extensions import Model
+from editorial.models.notification import EmailDelivery
 from editorial.timeutil import UTCDateTime, utcnow
 from editorial.workflow import Actor, Role
 
 if TYPE_CHECKING:
     from editorial.models.desk import Desk
 
+# The three kinds of notification a person chooses e-mail for: their own stories' events,
+# their desks' queue (submissions, failed scheduled publications), and @mentions.
+EMAIL_PREFERENCES = ("email_my_stories", "email_desk_queue", "email_mentions")
+DELIVERY_VALUES = ", ".join(f"'{choice.value}'" for choice in EmailDelivery)
+
 
 class Person(Model, UserMixin):
     """A member of staff. Roles and desks decide what they may do."""
 
     __tablename__ = "staff"
+    __table_args__ = tuple(
+        CheckConstraint(f"{column} IN ({DELIVERY_VALUES})", name=column)
+        for column in EMAIL_PREFERENCES
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -28,7 +38,17 @@ class Person(Model, UserMixin):
     default_byline: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    wants_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How the e-mail copies of each kind of notification reach this person (EmailDelivery);
+    # the in-app notifications come whatever these say.
+    email_my_stories: Mapped[EmailDelivery] = mapped_column(
+        String(10), default=EmailDelivery.IMMEDIATE
+    )
+    email_desk_queue: Mapped[EmailDelivery] = mapped_column(
+        String(10), default=EmailDelivery.IMMEDIATE
+    )
+    email_mentions: Mapped[EmailDelivery] = mapped_column(
+        String(10), default=EmailDelivery.IMMEDIATE
+    )
     # Bumped on password change, reset and invitation use: invalidates single-use links.
     credential_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,6 +86,16 @@ class Person(Model, UserMixin):
         keep = [r for r in self.role_rows if Role(r.role) in roles]
         existing = {Role(r.role) for r in keep}
         self.role_rows = keep + [StaffRole(role=r.value) for r in sorted(roles - existing)]
+
+    @property
+    def wants_email(self) -> bool:
+        """Any e-mail at all (the single switch this used to be)."""
+        return any(getattr(self, column) != EmailDelivery.NONE for column in EMAIL_PREFERENCES)
+
+    @wants_email.setter
+    def wants_email(self, wanted: bool) -> None:
+        for column in EMAIL_PREFERENCES:
+            setattr(self, column, EmailDelivery.IMMEDIATE if wanted else EmailDelivery.NONE)
 
     @property
     def is_admin(self) -> bool:

@@ -6,7 +6,7 @@ import re
 from contextlib import suppress
 from dataclasses import replace
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from editorial.newsroom.forms import StoryForm, parse_local_time, story_form_dat
 from editorial.newsroom.live import live_panel
 from editorial.newsroom.routes_stories import saved_copy_marker, site_link
 from editorial.rendering import render_body, slugify, word_count
-from editorial.services.comments import add_comment, mention_problems
+from editorial.services.comments import add_comment, mention_problems, suggest_mentions
 from editorial.services.drafts import story_key
 from editorial.services.errors import ValidationFailed
 from editorial.services.housestyle import style_failures
@@ -217,6 +217,13 @@ def comments(story_id: int):
     for problem in mention_problems(text, story):
         flash(problem, "warning")
     return redirect(url_for(".story", story_id=story.id, _anchor=f"comment-{comment.id}"))
+
+
+@bp.route("/people/mentions")
+@login_required
+def mention_suggestions() -> Response:
+    """The comment box's @ autocomplete (JSON): colleagues whose handle or name starts with ?q."""
+    return jsonify(people=suggest_mentions(request.args.get("q", ""), actor=person()))
 
 
 def _with_banner(html: str) -> str:

@@ -4,6 +4,7 @@ one's own profile."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from flask import current_app, render_template
 from sqlalchemy import update
@@ -12,7 +13,8 @@ from editorial.extensions import db
 from editorial.instruments import LOCKOUTS, LOGIN_FAILURES
 from editorial.jobs import Job, enqueue
 from editorial.mail import send_message
-from editorial.models import Person
+from editorial.models import EmailDelivery, Person
+from editorial.models.staff import EMAIL_PREFERENCES
 from editorial.services import after_commit, audit, commit, lockout, rollback
 from editorial.services.errors import ValidationFailed
 from editorial.services.staff import (
@@ -215,16 +217,42 @@ def redeem_link(token: str, kind: LinkKind, password: str) -> Person:
     return person
 
 
-def update_profile(person: Person, *, name: str, byline: str, wants_email: bool) -> None:
-    """A person edits their own name, byline and e-mail preference (never roles or status)."""
+def email_choices(email: Mapping[str, str]) -> dict[str, EmailDelivery]:
+    """Validated e-mail choices (column -> EmailDelivery); raises ValidationFailed."""
+    errors, choices = {}, {}
+    for column, value in email.items():
+        try:
+            if column not in EMAIL_PREFERENCES:
+                raise ValueError(column)
+            choices[column] = EmailDelivery(value)
+        except (ValueError, TypeError):
+            errors[column] = "Choose how these e-mails should reach you."
+    if errors:
+        raise ValidationFailed(errors)
+    return choices
+
+
+def _email_choices_of(person: Person) -> dict[str, str]:
+    return {column: str(getattr(person, column)) for column in EMAIL_PREFERENCES}
+
+
+def update_profile(
+    person: Person, *, name: str, byline: str, email: Mapping[str, str] | None = None
+) -> None:
+    """A person edits their own name, byline and e-mail choices (never roles or status).
+
+    `email` maps some of EMAIL_PREFERENCES to an EmailDelivery value; any other is refused.
+    """
     name = (name or "").strip()
     if not name:
         raise ValidationFailed({"name": "Enter your name."})
-    before = {**describe(person), "wants_email": person.wants_email}
+    choices = email_choices(email or {})
+    before = {**describe(person), **_email_choices_of(person)}
     person.name = name
     person.default_byline = (byline or "").strip()
-    person.wants_email = bool(wants_email)
-    after = {**describe(person), "wants_email": person.wants_email}
+    for column, choice in choices.items():
+        setattr(person, column, choice)
+    after = {**describe(person), **_email_choices_of(person)}
     if before != after:
         audit.record(
             "staff.profile_updated",

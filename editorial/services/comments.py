@@ -18,6 +18,9 @@ from editorial.workflow import TransitionNotAllowed, can_comment, can_view
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
 MAX_COMMENT = 10_000
 MAX_MENTIONS = 20
+# The @ autocomplete: at most this many suggestions, for a typed prefix of at most QUERY_MAX.
+SUGGESTIONS = 8
+QUERY_MAX = 64
 
 
 def add_comment(story: Story, body: str, *, actor: Person) -> Comment:
@@ -104,3 +107,33 @@ def _people_named(handles: list[str]) -> list[Person]:
         )
     )
     return list(candidates)
+
+
+def suggest_mentions(
+    query: str, *, actor: Person, limit: int = SUGGESTIONS
+) -> list[dict[str, str]]:
+    """Active colleagues for the @ autocomplete: handle (e-mail local part) or name starting
+    with `query`, or a later word of the name doing so; the writer left out.
+
+    Only what the comment needs goes out, the handle and the name: never an address (a query
+    holding "@" matches nothing, so domains cannot be probed either).
+    """
+    typed = query.strip().removeprefix("@").lower()
+    if not typed or len(typed) > QUERY_MAX or "@" in typed:
+        return []
+    email, name = func.lower(Person.email), func.lower(Person.name)
+    rows = db.session.execute(
+        select(Person.email, Person.name)
+        .where(
+            Person.is_active.is_(True),
+            Person.id != actor.id,
+            or_(
+                email.startswith(typed, autoescape=True),
+                name.startswith(typed, autoescape=True),
+                name.contains(f" {typed}", autoescape=True),
+            ),
+        )
+        .order_by(Person.name, Person.id)
+        .limit(max(1, min(limit, SUGGESTIONS)))
+    ).all()
+    return [{"handle": address.split("@", 1)[0].lower(), "name": who} for address, who in rows]

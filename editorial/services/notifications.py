@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import current_app, render_template
 from sqlalchemy import func, insert, inspect, or_, select, update
@@ -13,7 +14,15 @@ from sqlalchemy.orm import joinedload
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.mail import is_transient, new_message_id, send_message
-from editorial.models import Comment, EmailState, Notification, Person, Story
+from editorial.models import (
+    Comment,
+    EmailDelivery,
+    EmailDigest,
+    EmailState,
+    Notification,
+    Person,
+    Story,
+)
 from editorial.models.loading import load_missing
 from editorial.services import after_commit, counters
 from editorial.timeutil import utcnow
@@ -40,6 +49,23 @@ STORY_EVENTS: dict[Action, tuple[str, str]] = {
     Action.SPIKE: ("authors", "Spiked: {headline}"),
     Action.UNPUBLISH_SCHEDULED: ("authors", "Withdrawn: {headline}"),
 }
+
+# Which of a person's three e-mail choices governs a kind (anything else: "my stories").
+PREFERENCE_OF_KIND = {
+    "story.submit": "email_desk_queue",
+    "story.publish_failed": "email_desk_queue",
+    "comment.mention": "email_mentions",
+}
+# An alarm does not wait for a digest: these go at once to anyone who takes their kind's e-mail.
+URGENT_KINDS = frozenset({"story.publish_failed"})
+
+
+def email_delivery(person: Person, kind: str) -> EmailDelivery:
+    """How this person gets the e-mail copy of a notification of this kind."""
+    choice = EmailDelivery(getattr(person, PREFERENCE_OF_KIND.get(kind, "email_my_stories")))
+    if kind in URGENT_KINDS and choice is not EmailDelivery.NONE:
+        return EmailDelivery.IMMEDIATE
+    return choice
 
 
 def desk_editors(desk_id: int) -> list[Person]:
@@ -99,7 +125,7 @@ def _add(
             story_id=story.id if story else None,
             link=link,
             created_at=utcnow(),
-            email_state=EmailState.PENDING if person.wants_email else EmailState.NONE,
+            email_state=email_delivery(person, kind).waiting_state,
         )
         db.session.add(row)
         rows.append(row)
@@ -164,7 +190,7 @@ def notify_story_events(
             "message": _by(None, notes.get(story.id, "")),
             "link": _story_link(story),
             "created_at": now,
-            "email_state": EmailState.PENDING if person.wants_email else EmailState.NONE,
+            "email_state": email_delivery(person, f"story.{action.value}").waiting_state,
         }
         for story in stories
         for person in {p.id: p for p in _audience(audience, story) if p.is_active}.values()
@@ -247,41 +273,38 @@ def sending_lease() -> timedelta:
     return timedelta(seconds=float(current_app.config["MAIL_SENDING_LEASE_SECONDS"]))
 
 
-def claim_email(notification_id: int) -> Notification | None:
-    """Claim one e-mail for sending with a conditional UPDATE, so it goes out once.
+Mail = type[Notification] | type[EmailDigest]
+M = TypeVar("M", Notification, EmailDigest)
 
-    Its Message-ID is fixed by the first claim and kept by every later one.
-    """
+
+def claim_email(model: type[M], row_id: int) -> M | None:
+    """Claim one e-mail (a notification's copy or a digest) for sending with a conditional
+    UPDATE, so it goes out once. Its Message-ID is fixed by the first claim and kept."""
     now = utcnow()
     claimed = db.session.execute(
-        update(Notification)
+        update(model)
         .where(
-            Notification.id == notification_id,
+            model.id == row_id,
             or_(
-                Notification.email_state == EmailState.PENDING,
-                (Notification.email_state == EmailState.SENDING)
-                & (Notification.email_claimed_at < now - sending_lease()),
+                model.email_state == EmailState.PENDING,
+                (model.email_state == EmailState.SENDING)
+                & (model.email_claimed_at < now - sending_lease()),
             ),
         )
         .values(
             email_state=EmailState.SENDING,
             email_claimed_at=now,
-            email_attempts=Notification.email_attempts + 1,
-            email_message_id=func.coalesce(Notification.email_message_id, new_message_id()),
+            email_attempts=model.email_attempts + 1,
+            email_message_id=func.coalesce(model.email_message_id, new_message_id()),
         )
-        .returning(Notification.id)
+        .returning(model.id)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
     if not claimed:
         return None
     # populate_existing: a copy already in the session (made by this worker) has no person.
-    return db.session.get(
-        Notification,
-        notification_id,
-        options=[joinedload(Notification.person)],
-        populate_existing=True,
-    )
+    return db.session.get(model, row_id, options=[joinedload(model.person)], populate_existing=True)
 
 
 # What each state set after an attempt counts as (editorial_emails_total{outcome}).
@@ -292,14 +315,14 @@ ATTEMPT_OUTCOMES = {
 }
 
 
-def _set_email_state(notification_id: int, state: EmailState) -> None:
+def _set_email_state(model: Mail, row_id: int, state: EmailState) -> None:
     values: dict[str, object] = {"email_state": state}
     counters.add({(counters.EMAIL, ATTEMPT_OUTCOMES[state]): 1})
     if state is EmailState.SENT:
         values["email_sent_at"] = utcnow()
     db.session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
+        update(model)
+        .where(model.id == row_id)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -315,45 +338,65 @@ def deliver_notification_email(notification_id: int, *, final_attempt: bool = Fa
     failure puts it back to pending and re-raises, so Celery retries with back-off; on the
     final attempt it is marked failed instead.
     """
-    notification = claim_email(notification_id)
+    notification = claim_email(Notification, notification_id)
     if notification is None:
         return False
-    person = notification.person
-    context = {
-        "notification": notification,
-        "person": person,
-        "site_name": current_app.config["SITE_NAME"],
-    }
+    send_claimed(
+        notification,
+        subject=notification.subject,
+        template="email/notification",
+        context={"notification": notification},
+        final_attempt=final_attempt,
+    )
+    return True
+
+
+def send_claimed(
+    row: Notification | EmailDigest,
+    *,
+    subject: str,
+    template: str,
+    context: dict[str, object],
+    final_attempt: bool,
+) -> None:
+    """Send a claimed e-mail (plain text and HTML from `template`.txt/.html) to its person.
+
+    It is marked sent the moment the server answers 250, before QUIT; a failure puts it back
+    to pending (a transient one, not on the final attempt) or marks it failed, and re-raises.
+    """
+    model, row_id, person = type(row), row.id, row.person
+    context = {**context, "person": person, "site_name": current_app.config["SITE_NAME"]}
     accepted = False
 
     def mark_sent() -> None:
         nonlocal accepted
         accepted = True
-        _set_email_state(notification_id, EmailState.SENT)
+        _set_email_state(model, row_id, EmailState.SENT)
 
     try:
         send_message(
             to=person.email,
-            subject=notification.subject,
-            text=render_template("email/notification.txt", **context),
-            html=render_template("email/notification.html", **context),
-            message_id=notification.email_message_id,
+            subject=subject,
+            text=render_template(f"{template}.txt", **context),
+            html=render_template(f"{template}.html", **context),
+            message_id=row.email_message_id,
             within=sending_lease().total_seconds() / 2,
             on_accepted=mark_sent,
         )
     except Exception as error:
         if accepted:  # sent, but not recorded: the lease decides, sending now would repeat it
-            log.error("e-mail for notification %s sent but not marked: %s", notification_id, error)
-            return True
+            log.error("e-mail %s %s sent but not marked: %s", model.__tablename__, row_id, error)
+            return
         retry = is_transient(error) and not final_attempt
-        _set_email_state(notification_id, EmailState.PENDING if retry else EmailState.FAILED)
+        _set_email_state(model, row_id, EmailState.PENDING if retry else EmailState.FAILED)
         if not retry:
-            log.error("e-mail for notification %s failed for good: %s", notification_id, error)
+            log.error("e-mail %s %s failed for good: %s", model.__tablename__, row_id, error)
         raise
-    return True
 
 
-def pending_email_ids(older_than: timedelta = timedelta(seconds=60)) -> list[int]:
+def pending_email_ids(
+    older_than: timedelta = timedelta(seconds=60), *, model: Mail = Notification
+) -> list[int]:
     """E-mails whose task was lost: never tried (queued while the broker was down, or flushed
     with it), or whose retry chain went silent, or whose sender died mid-send.
 
@@ -361,21 +404,21 @@ def pending_email_ids(older_than: timedelta = timedelta(seconds=60)) -> list[int
     so an SMTP outage does not multiply the tasks for one message.
     """
     now = utcnow()
-    pending = Notification.email_state == EmailState.PENDING
+    pending = model.email_state == EmailState.PENDING
     return list(
         db.session.scalars(
-            select(Notification.id)
+            select(model.id)
             .where(
                 or_(
                     pending
-                    & Notification.email_claimed_at.is_(None)
-                    & (Notification.created_at < now - older_than),
-                    pending & (Notification.email_claimed_at < now - STALE_CLAIM),
-                    (Notification.email_state == EmailState.SENDING)
-                    & (Notification.email_claimed_at < now - sending_lease()),
+                    & model.email_claimed_at.is_(None)
+                    & (model.created_at < now - older_than),
+                    pending & (model.email_claimed_at < now - STALE_CLAIM),
+                    (model.email_state == EmailState.SENDING)
+                    & (model.email_claimed_at < now - sending_lease()),
                 )
             )
-            .order_by(Notification.id)
+            .order_by(model.id)
             .limit(500)
         )
     )

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import InstrumentedAttribute, load_only, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, load_only
 
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import Heartbeat, Person, Story
+from editorial.models import Heartbeat, Story
+from editorial.models.loading import NOTIFIED_AUTHORS
 from editorial.services import after_commit, audit, commit, counters, public_media, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.effects import takes_from, transition_values
@@ -225,7 +226,7 @@ def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) 
         .where(Story.id.in_([r.id for r in rows]))
         .options(
             load_only(Story.id, Story.headline, Story.desk_id),
-            selectinload(Story.authors).load_only(Person.id, Person.is_active, Person.wants_email),
+            *NOTIFIED_AUTHORS,
         )
     )
     notify_story_events(Action.PUBLISH_SCHEDULED, stories)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from editorial.extensions import db
 from editorial.models import EditorPresence, EmailState, LoginSession, Notification, WorkingCopy
+from editorial.models.notification import WAITING_EMAIL
 from editorial.services import commit
 from editorial.timeutil import utcnow
 
@@ -62,7 +63,7 @@ def _delete_presence(before: datetime) -> int:
 def prune(now: datetime | None = None) -> dict[str, int]:
     """Delete what is past its window; how many rows of each kind went."""
     now = now or utcnow()
-    in_flight = [EmailState.PENDING, EmailState.SENDING]
+    in_flight = [*WAITING_EMAIL, EmailState.SENDING]  # a digest's items wait up to a day
     pruned = {
         "notifications": _delete_in_batches(
             Notification.id,

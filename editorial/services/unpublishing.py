@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, or_, select, update
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import load_only
 
 from editorial.extensions import db
 from editorial.jobs import Job
 from editorial.models import Person, Story
-from editorial.models.loading import actor_of, facts_of
+from editorial.models.loading import NOTIFIED_AUTHORS, actor_of, facts_of
 from editorial.services import audit, commit, rollback
 from editorial.services.effects import effect_values, takes_from, transition_values
 from editorial.services.errors import ValidationFailed
@@ -205,9 +205,7 @@ def _record_withdrawn(rows: Sequence[Row[int, datetime | None]], now: datetime) 
             .where(Story.id.in_([r.id for r in rows]))
             .options(
                 load_only(Story.id, Story.headline, Story.desk_id, Story.unpublish_note),
-                selectinload(Story.authors).load_only(
-                    Person.id, Person.is_active, Person.wants_email
-                ),
+                *NOTIFIED_AUTHORS,
             )
         )
     )

@@ -37,6 +37,8 @@ ROUTES = {
     "editorial.tasks.queue_notification_emails": MAIL_QUEUE,
     "editorial.tasks.retry_pending_emails": MAIL_QUEUE,
     "editorial.tasks.send_account_email": MAIL_QUEUE,
+    "editorial.tasks.queue_digest_emails": MAIL_QUEUE,  # beat's digest sweep
+    "editorial.tasks.send_digest_email": MAIL_QUEUE,
     "editorial.tasks.prune_old_rows": DEFAULT_QUEUE,
     "editorial.tasks.tidy_embedded_broker": DEFAULT_QUEUE,
     "editorial.tasks.make_renditions": DEFAULT_QUEUE,  # photo work never delays a publish

@@ -243,22 +243,33 @@ def test_account_page_updates_profile(client: FlaskClient, make: Factory) -> Non
     person = make.reporter(name="Rafiq")
     login(client, person)
     page = client.get("/account").get_data(as_text=True)
-    assert "Email me notifications" in page and "Change your password" in page
+    assert "My desk&#39;s queue" in page and "Change your password" in page
+    assert "One e-mail a day at 07:00 (a digest)" in page
     token = csrf_token(client, "/account")
     response = client.post(
         "/account",
-        data={"name": "Rafiq Islam", "byline": "Staff Reporter", "csrf_token": token},
+        data={
+            "name": "Rafiq Islam",
+            "byline": "Staff Reporter",
+            "email_my_stories": "daily",
+            "email_mentions": "none",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     person = db.session.get(Person, person.id)
     assert person.name == "Rafiq Islam" and person.default_byline == "Staff Reporter"
-    assert person.wants_email is False  # the unticked box turned e-mail off
+    # A choice left out of the post stays as it was.
+    assert (person.email_my_stories, person.email_desk_queue, person.email_mentions) == (
+        "daily",
+        "immediate",
+        "none",
+    )
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "staff.profile_updated")
     ).one()
-    assert (
-        event.data["before"]["wants_email"] is True and event.data["after"]["wants_email"] is False
-    )
+    assert event.data["before"]["email_my_stories"] == "immediate"
+    assert event.data["after"]["email_my_stories"] == "daily"
 
 
 def test_account_page_ignores_extra_fields(client: FlaskClient, make: Factory) -> None:
@@ -270,7 +281,7 @@ def test_account_page_ignores_extra_fields(client: FlaskClient, make: Factory) -
         "/account",
         data={
             "name": "Rafiq",
-            "wants_email": "y",
+            "email_mentions": "hourly",
             "role": "admin",
             "roles": ["admin", "desk_editor"],
             "is_active": "0",

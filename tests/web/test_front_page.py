@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -16,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from editorial.extensions import db
 from editorial.models import AuditEvent, Placement, Story
 from editorial.services.frontpage import front_page_ids, front_page_version, save_front_page
+from editorial.services.publishing import publish_due_stories
 from editorial.services.stories import set_placement
 from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState
@@ -214,3 +216,29 @@ def test_a_story_leaving_for_good_drops_out_of_the_front_page(
     assert (story.placement, story.front_position) == (Placement.NONE, None)
     assert front_page_ids() == [a.id]
     assert lead_and_top(client) == ("Alpha", [])
+
+
+def test_a_scheduled_lead_goes_live_with_its_publish(
+    client: FlaskClient, nr: Newsroom, make: Factory
+) -> None:
+    """A scheduled story may be given its place (here: the lead) before it is out; readers see
+    nothing of it until the publish, and the publish itself makes the cached homepage stale."""
+    (alpha,) = placed(make, nr, "Alpha")
+    (coming,) = placed(make, nr, "Coming at noon", state=S.SCHEDULED)
+    save_front_page([coming.id, alpha.id], actor=nr.editor, expected_version=0)
+    login(client, nr.editor)
+    assert "Scheduled for" in client.get(PATH).get_data(as_text=True)  # the editor sees the plan
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/newsroom/")})
+    assert lead_and_top(client) == ("Alpha", [])
+    first = client.get("/")
+    assert first.headers["X-Page-Cache"] == "hit" and "Coming at noon" not in first.get_data(
+        as_text=True
+    )
+    publish_at = reload(coming).publish_at
+    assert publish_at is not None
+    assert publish_due_stories(publish_at + timedelta(seconds=1)) == [coming.id]
+    fresh = client.get("/")
+    assert (
+        fresh.headers["X-Page-Cache"] == "miss" and fresh.headers["ETag"] != first.headers["ETag"]
+    )
+    assert lead_and_top(client) == ("Coming at noon", ["Alpha"])

@@ -76,6 +76,7 @@ ACCESS = {
             "newsroom.budget",
             "newsroom.calendar",
             "newsroom.comments",
+            "newsroom.mention_suggestions",
             "newsroom.compare",
             "newsroom.delete_live_entry",
             "newsroom.edit_live_entry",
