@@ -22,7 +22,7 @@ from editorial.services.live import EntryInput, post_entry, start_live_coverage
 from editorial.workflow import StoryState
 from tests.conftest import Factory, csrf_token, login
 from tests.web.conftest import Newsroom, reload
-from tests.web.sitekit import article_path
+from tests.web.sitekit import article_path, jsonld
 from tests.web.test_photo_body import _photo
 
 PREVIEW = "/newsroom/editor/preview"
@@ -323,4 +323,8 @@ def test_live_entries_embed_too_in_the_text_and_as_the_link(
             in html
         )
         assert "<iframe" not in html
-    assert "embeds.js" in web.get(path).get_data(as_text=True)
+    page = web.get(path).get_data(as_text=True)
+    assert "embeds.js" in page
+    bodies = [post["articleBody"] for post in jsonld(page)[0]["liveBlogUpdate"]]
+    assert f"The speech:\n{VIDEO}" in bodies  # the address, not the box's words
+    assert not any("Load YouTube" in text for text in bodies)

@@ -20,7 +20,7 @@
     frame.setAttribute("allow", "encrypted-media; picture-in-picture; fullscreen");
     frame.setAttribute("allowfullscreen", "");
     frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
-    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-popups allow-presentation");
+    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox allow-presentation");
     return frame;
   }
 
