@@ -411,6 +411,23 @@ def open_photo(page: Any) -> None:
     page.get_by_role("heading", name="History", exact=True).wait_for()
 
 
+def open_story(page: Any) -> None:
+    """The newsroom's page of the reporter's first story in My stories."""
+    open_newsroom(page)
+    click_and_wait(page, page.locator("table.list td a").first)
+    page.get_by_role("heading", name="Status", exact=True).wait_for()
+
+
+def open_queue(page: Any) -> None:
+    """The desk editor's Desk queue, through the navigation."""
+    sign_in(page, EDITOR)
+    goto(page, "/newsroom/")
+    nav = page.get_by_role("navigation", name="Newsroom")
+    if nav.locator("summary").is_visible():  # a phone: the links are in the Menu
+        nav.locator("summary").click()
+    click_and_wait(page, nav.get_by_role("link", name="Desk queue", exact=True))
+
+
 PAGES: dict[str, Callable[[Any], None]] = {
     "homepage": open_homepage,
     "article": open_article,
@@ -420,4 +437,6 @@ PAGES: dict[str, Callable[[Any], None]] = {
     "editor": open_editor,
     "media": open_media,
     "photo": open_photo,
+    "story": open_story,
+    "queue": open_queue,
 }

@@ -28,4 +28,4 @@ def test_reporter_on_no_desk_is_told_whom_to_ask(client: FlaskClient, make: Fact
 def test_staff_on_a_desk_still_get_new_story(client: FlaskClient, nr: Newsroom) -> None:
     login(client, nr.reporter)
     html = client.get("/newsroom/").get_data(as_text=True)
-    assert html.count('href="/newsroom/stories/new"') == 3 and "You are on no desk" not in html
+    assert html.count('href="/newsroom/stories/new"') == 4 and "You are on no desk" not in html
