@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from editorial import merge
 from editorial.extensions import db
-from editorial.merge import BOTH, MINE, THEIRS, Agreed, Conflict, MergeResult
+from editorial.merge import MINE, THEIRS, Agreed, Conflict, MergeResult
 from editorial.models import AuditEvent, Person, Revision, Story
 from editorial.newsroom.diff import Segment, word_diff
 from editorial.newsroom.editing import when
@@ -211,6 +211,3 @@ def story_merge(story: Story, mine: StoryInput, base_version: int, me: Person) -
         body=body,
         rows=_rows(body),
     )
-
-
-__all__ = ["BOTH", "MERGE", "BadPick", "MissingPick", "StoryMerge", "story_merge"]

@@ -63,6 +63,12 @@ def test_two_browsers_edit_at_once_and_the_second_save_merges(
         violations = run_axe(reporter)
         assert not violations, describe(violations)
 
+    # Ctrl+S here is Save merged version (never my text over theirs): it asks for the pick.
+    with reporter.expect_navigation() as navigation:
+        reporter.keyboard.press("Control+s")
+    assert navigation.value.status == 422
+    expect(reporter.get_by_text("choose what to keep for body paragraphs 1")).to_be_visible()
+    clash = reporter.get_by_role("group", name="You both changed this")
     clash.get_by_label("Keep both", exact=True).check()
     click_and_wait(reporter, reporter.get_by_role("button", name="Save merged version"))
     expect(reporter.get_by_text("Merged version saved")).to_be_visible()

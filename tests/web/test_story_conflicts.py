@@ -6,15 +6,19 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from sqlalchemy import update
 from werkzeug.test import TestResponse
 
 from editorial.extensions import db
 from editorial.models import Revision, Story
+from editorial.newsroom import conflicts as conflicts_module
+from editorial.newsroom import routes_stories
 from editorial.newsroom.conflicts import text_at
 from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState
@@ -221,3 +225,34 @@ def test_a_status_change_meanwhile_is_named_and_my_text_merges_whole(
     fields = {"version": "3", "base_version": "2", "action": "merge", "body": mine}
     assert post_form(web, edit(story), nr.form(**fields)).status_code == 302
     assert reload(story).body == mine
+
+
+def test_a_save_landing_between_the_merge_and_its_write_is_a_conflict_again(
+    pg_app: Flask, nr: Newsroom, story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The version check passes, then another save commits before the merged one's UPDATE:
+    the save service's conditional write refuses it, and the page merges anew. (PostgreSQL:
+    SQLite has one writer at a time, so there the race cannot happen.)"""
+    web = pg_app.test_client()
+    editor_saves(pg_app, nr, story, 1, body=body(ONE, TWO + " Theirs.", THREE))
+    mine = body(ONE + " Mine.", TWO, THREE)
+    stale_save(web, nr, story, body=mine)
+    real, raced = conflicts_module.story_merge, []
+
+    def merge_then_someone_saves(*args: Any, **kwargs: Any) -> Any:
+        merging = real(*args, **kwargs)
+        if not raced:  # once: the conflict page merges again, with no one racing it
+            raced.append(True)
+            with db.engine.begin() as other:  # another request's transaction, committed first
+                other.execute(
+                    update(Story).where(Story.id == story.id).values(version=Story.version + 1)
+                )
+        return merging
+
+    monkeypatch.setattr(routes_stories, "story_merge", merge_then_someone_saves)
+    response = merge_save(web, nr, story, 2, body=mine)
+    assert response.status_code == 409
+    assert "while you were merging, so nothing was saved" in page(response)
+    assert reload(story).body == body(ONE, TWO + " Theirs.", THREE)
+    assert reload(story).version == 3  # the other save's bump only
+    assert 'name="version" type="hidden" value="3"' in page(response)

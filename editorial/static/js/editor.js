@@ -366,7 +366,9 @@
   document.addEventListener("keydown", function (event) {
     if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === "s" || event.key === "S")) {
       event.preventDefault();
-      var save = form.querySelector("button[name=action][value=save]");
+      // On the conflict page Ctrl+S saves the merged version, never my text over theirs.
+      var save = form.querySelector("button[name=action][value=merge]") ||
+        form.querySelector("button[name=action][value=save]");
       if (form.requestSubmit) { form.requestSubmit(save); } else if (save) { save.click(); }
     }
   });
