@@ -19,7 +19,12 @@ from editorial.services.unpublishing import set_unpublish
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
 from tests.integration.conftest import rows, wait_until
-from tests.integration.test_celery_publishing import ON_TIME, newsroom, queued  # noqa: F401
+from tests.integration.test_celery_publishing import (  # noqa: F401  (newsroom: a fixture)
+    ON_TIME,
+    newsroom,
+    queued,
+    states,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -39,10 +44,6 @@ def set_times(stories: list[Story], room, at: datetime | None = None) -> datetim
     for story in stories:
         set_unpublish(story, actor=room.editor, unpublish_at=at, note="Rights expire.")
     return at
-
-
-def states(ids: list[int]) -> dict[int, str]:
-    return dict(rows(select(Story.id, Story.state).where(Story.id.in_(ids))))
 
 
 def wait_withdrawn(ids: list[int], timeout: float = 60.0) -> None:
