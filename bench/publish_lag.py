@@ -26,6 +26,14 @@ with no e-mail waiting (the baseline), once with `--emails` e-mails queued ahead
 the lags are printed side by side with their ratio. `--layout shared` runs one worker on every
 queue instead (the layout before issue 8), to show what the separate queue saves.
 
+    .venv/bin/python bench/publish_lag.py --mode unpublish [--stories 1000] [--lead 10]
+
+Scheduled unpublishing, beside publishing in the same run: the N stories are published as in
+the default mode (its figure is the baseline), then all N are set to be withdrawn at one
+instant `--lead` seconds ahead (calling queue_unpublish for each, as Schedule unpublish does);
+the committed lag of the withdrawals is printed beside the publishes', with their ratio.
+Target: p99 under 1 s for 1,000 due at once.
+
     .venv/bin/python bench/publish_lag.py --mode faults [--rounds 3]
 
 Faults while stories fall due, on a throwaway `redis-server` of its own port (the shared Redis
@@ -81,13 +89,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--words", type=int, default=600, help="words per story body (a news story: 400-1,000)"
     )
-    parser.add_argument("--mode", choices=("lag", "mail", "faults"), default="lag")
+    parser.add_argument("--mode", choices=("lag", "mail", "faults", "unpublish"), default="lag")
+    parser.add_argument(
+        "--database", default=DATABASE, help="name of the bench database (created, dropped)"
+    )
     parser.add_argument("--emails", type=int, default=500, help="mail mode: e-mails queued")
     parser.add_argument("--smtp-delay", type=float, default=2.0, help="mail mode: seconds")
     parser.add_argument("--layout", choices=("separate", "shared"), default="separate")
     parser.add_argument("--rounds", type=int, default=3, help="faults mode: rounds per fault")
     args = parser.parse_args()
-    if args.mode != "lag" and "--stories" not in sys.argv:
+    if args.mode in ("mail", "faults") and "--stories" not in sys.argv:
         args.stories = 100
     return args
 
@@ -100,7 +111,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def describe(name: str, values: list[float]) -> str:
     return (
-        f"{name:<16} p50 {percentile(values, 50):6.3f} s   p99 {percentile(values, 99):6.3f} s"
+        f"{name:<24} p50 {percentile(values, 50):6.3f} s   p99 {percentile(values, 99):6.3f} s"
         f"   max {max(values):6.3f} s   mean {statistics.fmean(values):6.3f} s"
     )
 
@@ -108,22 +119,21 @@ def describe(name: str, values: list[float]) -> str:
 class Database:
     """Creates and drops the bench database next to the given PostgreSQL URL."""
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, name: str = DATABASE) -> None:
         self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.name = name
         self.url = (
-            sa.engine.make_url(admin_url)
-            .set(database=DATABASE)
-            .render_as_string(hide_password=False)
+            sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         )
 
     def create(self) -> None:
         self.drop()
         with self.admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{DATABASE}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
 
     def drop(self) -> None:
         with self.admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
 
 
 def start_worker(
@@ -236,32 +246,49 @@ def newsroom() -> None:
         create_person(email=f"{email}@example.test", name=email, roles={role}, desk_ids=[desk.id])
 
 
-def schedule(ids: list[int], lead: float):
+def schedule(ids: list[int], lead: float, *, unpublish: bool = False, settle: bool = False):
     """Schedule the stories for one instant and queue their ETA wake-ups as the Schedule
-    action does (queue_publish per story); returns the instant, the time taken, the tasks."""
+    action does (queue_publish per story); returns the instant, the time taken, the tasks.
+    `unpublish`: set the (published) stories to be withdrawn then instead, as Schedule
+    unpublish does (queue_unpublish per story). `settle`: VACUUM first (see vacuum())."""
     from editorial.extensions import db
     from editorial.models import Story
     from editorial.services.publishing import queue_publish
+    from editorial.services.unpublishing import queue_unpublish
     from editorial.timeutil import utcnow
     from editorial.workflow import StoryState
 
     at = utcnow() + timedelta(seconds=lead)
-    db.session.execute(
-        sa.update(Story)
-        .where(Story.id.in_(ids))
-        .values(state=StoryState.SCHEDULED, publish_at=at, version=Story.version + 1)
-    )
+    if unpublish:
+        values = {"unpublish_at": at, "unpublish_note": "Bench."}
+    else:
+        values = {"state": StoryState.SCHEDULED, "publish_at": at, "version": Story.version + 1}
+    db.session.execute(sa.update(Story).where(Story.id.in_(ids)).values(values))
     db.session.commit()
+    if settle:
+        vacuum()
     started = time.perf_counter()
-    tasks = sum(queue_publish(story_id, at) for story_id in ids)
+    queue = queue_unpublish if unpublish else queue_publish
+    tasks = sum(queue(story_id, at) for story_id in ids)
     return at, time.perf_counter() - started, tasks
 
 
-def watch(ids: list[int], timeout: float) -> dict[int, float]:
-    """Poll for published stories; returns id -> wall-clock time first seen committed."""
+def vacuum() -> None:
+    """What autovacuum does in the hours between setting a time and reaching it (unpublish
+    mode, before each round): the stories withdrawn were written four times in a few seconds
+    here (inserted, scheduled, published, given their time), and without it the claim waded
+    through their dead versions in its indexes (unpublish p99 1.6-1.9x publish)."""
+    from editorial.extensions import db
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM (ANALYZE) stories"))
+
+
+def watch(ids: list[int], timeout: float, state: str = "published") -> dict[int, float]:
+    """Poll for stories in `state` (published); returns id -> wall-clock time first seen
+    committed."""
     from editorial.extensions import db
     from editorial.models import Story
-    from editorial.workflow import StoryState
 
     seen: dict[int, float] = {}
     wanted = set(ids)
@@ -269,9 +296,7 @@ def watch(ids: list[int], timeout: float) -> dict[int, float]:
     deadline = time.monotonic() + timeout
     while len(seen) < len(wanted) and time.monotonic() < deadline:
         found = db.session.scalars(
-            sa.select(Story.id).where(
-                Story.state == StoryState.PUBLISHED, Story.id.between(low, high)
-            )
+            sa.select(Story.id).where(Story.state == state, Story.id.between(low, high))
         ).all()
         db.session.rollback()
         stamp = time.time()
@@ -281,14 +306,12 @@ def watch(ids: list[int], timeout: float) -> dict[int, float]:
     return seen
 
 
-def recorded_lags(ids: list[int]) -> list[float]:
+def recorded_lags(ids: list[int], event: str = "story.published.scheduled") -> list[float]:
     from editorial.extensions import db
     from editorial.models import AuditEvent
 
     data = db.session.scalars(
-        sa.select(AuditEvent.data).where(
-            AuditEvent.action == "story.published.scheduled", AuditEvent.story_id.in_(ids)
-        )
+        sa.select(AuditEvent.data).where(AuditEvent.action == event, AuditEvent.story_id.in_(ids))
     ).all()
     db.session.rollback()
     return [d["late_seconds"] for d in data]
@@ -306,18 +329,22 @@ def empty_claim_seconds(repeat: int = 50) -> float:
     return statistics.median(timings)
 
 
-def run_round(ids: list[int], lead: float, timeout: float) -> dict[str, object]:
-    at, queue_seconds, tasks = schedule(ids, lead)
-    seen = watch(ids, lead + timeout)
+def run_round(
+    ids: list[int], lead: float, timeout: float, *, unpublish: bool = False, settle: bool = False
+) -> dict[str, object]:
+    """Publish the stories at one instant (`unpublish`: withdraw them); the lags."""
+    at, queue_seconds, tasks = schedule(ids, lead, unpublish=unpublish, settle=settle)
+    seen = watch(ids, lead + timeout, "withdrawn" if unpublish else "published")
     moment = at.timestamp()
     committed = [seen[i] - moment for i in ids if i in seen]
+    event = "story.withdrawn.scheduled" if unpublish else "story.published.scheduled"
     return {
         "at": at,
         "queued_in": queue_seconds,
         "tasks": tasks,
         "published": len(seen),
         "committed": committed,
-        "recorded": recorded_lags(ids),
+        "recorded": recorded_lags(ids, event),
     }
 
 
@@ -341,7 +368,7 @@ class Bench:
 @contextlib.contextmanager
 def bench_app(args: argparse.Namespace, redis_url: str) -> Iterator[Bench]:
     """A fresh bench database, migrated, with the bench newsroom; dropped afterwards."""
-    database = Database(args.postgres)
+    database = Database(args.postgres, args.database)
     database.create()
     instance = Path(tempfile.mkdtemp(prefix="publish-lag-"))
     os.environ |= {"EDITORIAL_ENV": "testing", "SECRET_KEY": "bench-secret"}
@@ -409,6 +436,56 @@ def lag_mode(args: argparse.Namespace) -> None:
     print(f"all {args.stories} published (committed) {max(committed):.3f} s after their time")
     ok = percentile(committed, 99) < 1.0 and max(committed) < 10.0
     print("target (p99 < 1 s, all within 10 s):", "met" if ok else "NOT met")
+
+
+# --- unpublish mode -----------------------------------------------------------------------------
+
+
+def unpublish_mode(args: argparse.Namespace) -> None:
+    import redis
+
+    broker = redis.Redis.from_url(args.redis)
+    broker.flushdb()
+    try:
+        with bench_app(args, args.redis) as bench:
+            warm_up = make_stories(1, "warm-up")
+            many = make_stories(args.stories, "bench", args.words)
+            fresh = make_stories(args.stories, "again", args.words)
+            _, log = bench.start(args.redis)
+            run_round(warm_up, 2.0, args.timeout)  # a fresh worker's first task is slow
+            run_round(warm_up, 2.0, args.timeout, unpublish=True)
+            published = run_round(many, args.lead, args.timeout, settle=True)
+            withdrawn = run_round(many, args.lead, args.timeout, unpublish=True, settle=True)
+            # Publishing again after, on fresh stories: what running second costs (a bigger,
+            # busier table) apart from what withdrawing does.
+            again = run_round(fresh, args.lead, args.timeout, settle=True)
+    finally:
+        broker.flushdb()
+
+    print(
+        f"stories: {args.stories} of {args.words} words, worker threads: {args.concurrency}, "
+        f"lead {args.lead:.0f} s; the same stories published at one instant, then withdrawn "
+        f"at another"
+    )
+    rounds = (("publish", published), ("unpublish", withdrawn), ("publish after", again))
+    for name, result in rounds:
+        if result["published"] < args.stories:
+            print(f"{name}: ONLY {result['published']} of {args.stories} within the timeout")
+            print(f"worker log: {log}")
+            sys.exit(1)
+        print(f"{name}: {result['tasks']} wake-up ETA tasks queued in {result['queued_in']:.2f} s")
+    for name, result in rounds:
+        print(describe(f"{name} recorded", result["recorded"]))
+        print(describe(f"{name} committed", result["committed"]))
+    ups, downs, later = published["committed"], withdrawn["committed"], again["committed"]
+    for name, p in (("p50", 50), ("p99", 99)):
+        print(
+            f"{name} unpublish / publish: {percentile(downs, p) / percentile(ups, p):.2f}x; "
+            f"unpublish / the publish after it: {percentile(downs, p) / percentile(later, p):.2f}x"
+        )
+    print(f"all {args.stories} withdrawn (committed) {max(downs):.3f} s after their time")
+    ok = percentile(downs, 99) < 1.0
+    print("target (unpublish p99 < 1 s):", "met" if ok else "NOT met")
 
 
 # --- mail mode ----------------------------------------------------------------------------------
@@ -647,7 +724,9 @@ def faults_mode(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    {"lag": lag_mode, "mail": mail_mode, "faults": faults_mode}[args.mode](args)
+    modes = {"lag": lag_mode, "mail": mail_mode, "faults": faults_mode}
+    modes["unpublish"] = unpublish_mode
+    modes[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ from editorial.workflow import StoryState
 
 log = logging.getLogger(__name__)
 
-# The newsroom's "needs attention" list uses the same grace (publishing.overdue_stories).
+# The newsroom's "needs attention" list uses the same grace (publishing.overdue_stories,
+# unpublishing.OVERDUE_GRACE).
 OVERDUE_GRACE = timedelta(seconds=30)
 PAGE_CACHE = Counter(
     "editorial_page_cache_requests_total",
@@ -69,6 +70,14 @@ class Families:
             "editorial_stories_publish_failed",
             "Scheduled stories whose publish failed, waiting for an editor.",
         )
+        self.unpublish_overdue = GaugeMetricFamily(
+            "editorial_stories_unpublish_overdue",
+            "Published stories more than 30 s past their unpublish time, not marked failed.",
+        )
+        self.unpublish_failed = GaugeMetricFamily(
+            "editorial_stories_unpublish_failed",
+            "Published stories whose scheduled unpublish failed, waiting for an editor.",
+        )
         self.sweep = GaugeMetricFamily(
             "editorial_publish_sweep_age_seconds",
             "Seconds since the publish sweep last ran (+Inf if it never ran).",
@@ -80,7 +89,16 @@ class Families:
         )
 
     def all(self) -> list[Metric]:
-        return [self.lag, self.email, self.overdue, self.failed, self.sweep, self.queue]
+        return [
+            self.lag,
+            self.email,
+            self.overdue,
+            self.failed,
+            self.unpublish_overdue,
+            self.unpublish_failed,
+            self.sweep,
+            self.queue,
+        ]
 
 
 def _lag(family: HistogramMetricFamily, values: dict[counters.Key, float]) -> None:
@@ -103,6 +121,20 @@ def _stories(overdue: GaugeMetricFamily, failed: GaugeMetricFamily) -> None:
             ),
             func.count().filter(Story.publish_failed_at.is_not(None)),
         ).where(scheduled)
+    ).one()
+    overdue.add_metric([], late)
+    failed.add_metric([], broken)
+
+
+def _unpublishes(overdue: GaugeMetricFamily, failed: GaugeMetricFamily) -> None:
+    now = utcnow()
+    late, broken = db.session.execute(
+        select(
+            func.count().filter(
+                Story.unpublish_at < now - OVERDUE_GRACE, Story.unpublish_failed_at.is_(None)
+            ),
+            func.count().filter(Story.unpublish_failed_at.is_not(None)),
+        ).where(Story.state == StoryState.PUBLISHED)
     ).one()
     overdue.add_metric([], late)
     failed.add_metric([], broken)
@@ -155,6 +187,7 @@ class LiveCollector(Collector):
             if name == counters.EMAIL:
                 families.email.add_metric([label], value)
         _stories(families.overdue, families.failed)
+        _unpublishes(families.unpublish_overdue, families.unpublish_failed)
         _sweep(families.sweep)
         db.session.rollback()
         for queue, length in queue_lengths(current_app.extensions["celery"]).items():

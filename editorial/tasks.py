@@ -53,15 +53,19 @@ def mail_backoff(retries: int) -> float:
     return min(2.0**retries, MAIL_MAX_BACKOFF_SECONDS) * random.uniform(1.0, 1.25)
 
 
-@shared_task(
-    name=Job.PUBLISH_DUE,
-    bind=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=1,
-    retry_backoff_max=10,
-    max_retries=5,
-)
+# The wake-up tasks: acknowledged once done (a worker killed mid-way leaves the message), and
+# retried quickly while the database is away.
+WAKE_UP: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 1,
+    "retry_backoff_max": 10,
+    "max_retries": 5,
+}
+
+
+@shared_task(name=Job.PUBLISH_DUE, **WAKE_UP)
 def publish_due_stories(self, at: str | None = None) -> list[int]:
     """Woken at a publish time: publish everything due (a no-op if already done, or if the
     stories of that instant were unscheduled or moved)."""
@@ -89,15 +93,7 @@ def queue_upcoming_stories() -> int:
     return publishing.queue_upcoming()
 
 
-@shared_task(
-    name=Job.UNPUBLISH_DUE,
-    bind=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=1,
-    retry_backoff_max=10,
-    max_retries=5,
-)
+@shared_task(name=Job.UNPUBLISH_DUE, **WAKE_UP)
 def unpublish_due_stories(self, at: str | None = None) -> list[int]:
     """Woken at an unpublish time: withdraw everything due (a no-op if already done, or if
     the withdrawals of that instant were cancelled or moved)."""

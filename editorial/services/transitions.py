@@ -135,20 +135,33 @@ def transition_story(
     return story
 
 
-def _checked_publish_time(story: Story, publish_at: datetime | None, now: datetime) -> datetime:
-    if publish_at is None:
-        raise ValidationFailed({"publish_at": "Enter the date and time to publish."})
-    if publish_at <= now:
+def checked_future(
+    field: str, at: datetime | None, now: datetime, *, missing: str, instead: str
+) -> datetime:
+    """A time asked for in `field`: given, in the future and within a year (else say so,
+    offering the action `instead`)."""
+    if at is None:
+        raise ValidationFailed({field: missing})
+    if at <= now:
         raise ValidationFailed(
             {
-                "publish_at": f"{_local(publish_at)} has already passed (it is now "
-                f"{_local(now)}); choose a time in the future, or use Publish now."
+                field: f"{_local(at)} has already passed (it is now "
+                f"{_local(now)}); choose a time in the future, or use {instead}."
             }
         )
-    if publish_at > now + MAX_SCHEDULE_AHEAD:
-        raise ValidationFailed(
-            {"publish_at": f"{_local(publish_at)} is more than a year ahead; check the date."}
-        )
+    if at > now + MAX_SCHEDULE_AHEAD:
+        raise ValidationFailed({field: f"{_local(at)} is more than a year ahead; check the date."})
+    return at
+
+
+def _checked_publish_time(story: Story, publish_at: datetime | None, now: datetime) -> datetime:
+    publish_at = checked_future(
+        "publish_at",
+        publish_at,
+        now,
+        missing="Enter the date and time to publish.",
+        instead="Publish now",
+    )
     if story.unpublish_at and publish_at >= story.unpublish_at:
         raise ValidationFailed(
             {

@@ -41,8 +41,8 @@ from editorial.services.publishing import (
     run_chunk,
 )
 from editorial.services.settings import workflow_policy
-from editorial.services.transitions import MAX_SCHEDULE_AHEAD
 from editorial.services.transitions import _local as local_text
+from editorial.services.transitions import checked_future
 from editorial.timeutil import utcnow
 from editorial.workflow import TRANSITIONS, Action, StoryState, Transition, WrongState, check
 
@@ -64,16 +64,7 @@ def set_unpublish(
     now = utcnow()
     at = _checked_time(story, unpublish_at, now)
     values = {**effect_values(rule.effects, now, at), "unpublish_note": note.strip()}
-    _claim(story, rule, values)
-    audit.record(
-        rule.audit,
-        actor=actor,
-        story_id=story.id,
-        from_state=story.state,
-        to_state=story.state,
-        note=note.strip(),
-        data={"unpublish_at": at.isoformat()},
-    )
+    _claim(story, rule, values, actor=actor, note=note.strip(), at=at)
     story_id = story.id
     commit()
     queue_unpublish(story_id, at)
@@ -86,16 +77,9 @@ def cancel_unpublish(story: Story, *, actor: Person) -> Story:
     rule = _checked(story, Action.CANCEL_UNPUBLISH, actor, "")
     if story.unpublish_at is None:
         raise WrongState("This story has no unpublish time to cancel. Reload to see it as it is.")
-    at = story.unpublish_at
-    _claim(story, rule, effect_values(rule.effects, utcnow()), Story.unpublish_at.is_not(None))
-    audit.record(
-        rule.audit,
-        actor=actor,
-        story_id=story.id,
-        from_state=story.state,
-        to_state=story.state,
-        data={"unpublish_at": at.isoformat()},
-    )
+    values = effect_values(rule.effects, utcnow())
+    pending = Story.unpublish_at.is_not(None)
+    _claim(story, rule, values, pending, actor=actor, note="", at=story.unpublish_at)
     story_id = story.id
     commit()
     log.info("story %s: unpublish cancelled by %s", story_id, actor.id)
@@ -108,19 +92,9 @@ def _checked(story: Story, action: Action, actor: Person, note: str) -> Transiti
 
 def _checked_time(story: Story, at: datetime | None, now: datetime) -> datetime:
     """A withdrawal time in the future, within a year, and after a scheduled publish."""
-    if at is None:
-        raise ValidationFailed({"unpublish_at": "Enter the date and time to unpublish."})
-    if at <= now:
-        raise ValidationFailed(
-            {
-                "unpublish_at": f"{local_text(at)} has already passed (it is now "
-                f"{local_text(now)}); choose a time in the future, or use Withdraw."
-            }
-        )
-    if at > now + MAX_SCHEDULE_AHEAD:
-        raise ValidationFailed(
-            {"unpublish_at": f"{local_text(at)} is more than a year ahead; check the date."}
-        )
+    at = checked_future(
+        "unpublish_at", at, now, missing="Enter the date and time to unpublish.", instead="Withdraw"
+    )
     if story.state == StoryState.SCHEDULED and story.publish_at and at <= story.publish_at:
         raise ValidationFailed(
             {
@@ -132,10 +106,17 @@ def _checked_time(story: Story, at: datetime | None, now: datetime) -> datetime:
 
 
 def _claim(
-    story: Story, rule: Transition, values: dict[str, Any], *extra: ColumnElement[bool]
+    story: Story,
+    rule: Transition,
+    values: dict[str, Any],
+    *extra: ColumnElement[bool],
+    actor: Person,
+    note: str,
+    at: datetime,
 ) -> None:
-    """The conditional UPDATE: the story is still in the state and on the desk check() judged,
-    so a cancel racing the scheduler's withdrawal either lands first or is refused."""
+    """The conditional UPDATE, and its audit event: the story is still in the state and on the
+    desk check() judged, so a cancel racing the scheduler's withdrawal lands first or is
+    refused."""
     facts = facts_of(story)
     claimed = db.session.execute(
         update(Story)
@@ -153,6 +134,15 @@ def _claim(
             f"{StoryState(story.state).label.lower()}. Nothing was changed by your request."
         )
     db.session.expire(story)
+    audit.record(
+        rule.audit,
+        actor=actor,
+        story_id=story.id,
+        from_state=facts.state,
+        to_state=facts.state,
+        note=note,
+        data={"unpublish_at": at.isoformat()},
+    )
 
 
 def queue_unpublish(story_id: int, unpublish_at: datetime) -> bool:

@@ -5,7 +5,8 @@ step of publishing replaced, chosen by EDITORIAL_FAULT:
 
 - `pause`: after the claiming UPDATE, before the commit, append the claimed ids as a line to
   EDITORIAL_FAULT_MARKER and hang (the test SIGKILLs the worker there); concurrent wake-ups
-  may each claim part of the due stories, so each claim adds its own line.
+  may each claim part of the due stories, so each claim adds its own line. Scheduled
+  publishes and scheduled unpublishes alike.
 - `pause-renditions`: after the third rendition file of a photo is written (whole frame or
   crop), before anything is committed, write the photo's id to EDITORIAL_FAULT_MARKER and hang
   (SIGKILLed there).
@@ -21,24 +22,29 @@ import threading
 import time
 from pathlib import Path
 
-from editorial.services import publishing, renditions
+from editorial.services import publishing, renditions, unpublishing
 from wsgi import app, celery_app  # noqa: F401  (the worker's -A target)
 
 FAULT = os.environ.get("EDITORIAL_FAULT", "")
 MARKER = Path(os.environ.get("EDITORIAL_FAULT_MARKER", os.devnull))
-_record_published = publishing._record_published
 _lock = threading.Lock()
 
 
-def _faulty_record(rows: list, now) -> None:
-    if FAULT == "pause":
-        with _lock, MARKER.open("a") as marker:
-            marker.write(",".join(str(row.id) for row in rows) + "\n")
-        time.sleep(600)
-    _record_published(rows, now)
+def _pausing(record):
+    """`record` (what a claimed chunk does before its commit), held up by the `pause` fault."""
+
+    def faulty(rows: list, now):
+        if FAULT == "pause":
+            with _lock, MARKER.open("a") as marker:
+                marker.write(",".join(str(row.id) for row in rows) + "\n")
+            time.sleep(600)
+        return record(rows, now)
+
+    return faulty
 
 
-publishing._record_published = _faulty_record
+publishing._record_published = _pausing(publishing._record_published)
+unpublishing._record_withdrawn = _pausing(unpublishing._record_withdrawn)
 
 
 _store = renditions._store

@@ -20,6 +20,7 @@ import reprlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -42,6 +43,8 @@ from editorial.services.comments import add_comment
 from editorial.services.live import EntryInput, post_entry, start_live_coverage
 from editorial.services.photos import PhotoInput, upload_photo
 from editorial.services.stories import StoryInput, save_story, set_placement
+from editorial.services.unpublishing import set_unpublish
+from editorial.timeutil import utcnow
 from editorial.tokens import LinkKind
 from editorial.workflow import StoryState
 from tests import photokit
@@ -208,6 +211,10 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
     live = make.story(reporter, desk, StoryState.PUBLISHED, editor=editor, headline="Live story")
     start_live_coverage(live, actor=editor)
     entry = post_entry(live, EntryInput(body="The first entry."), actor=reporter)
+    # A withdrawal pending, so its page shows Cancel unpublish beside Unpublish at.
+    leaving = make.story(reporter, desk, StoryState.PUBLISHED, editor=editor, headline="Leaving")
+    soon = utcnow() + timedelta(days=1)
+    set_unpublish(leaving, actor=editor, unpublish_at=soon, note="Rights expire.")
     photo = PhotoInput(credit="Star", alt_text="Boats")  # so the photo's page is crawled
     upload_photo(io.BytesIO(photokit.jpeg((400, 300))), photo, actor=reporter)
     links = [
@@ -217,6 +224,7 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
     ]
     # The live story's page, with an entry's edit form open (the crawl may not reach them).
     pages = [f"/newsroom/stories/{live.id}", f"/newsroom/stories/{live.id}?edit={entry.id}"]
+    pages.append(f"/newsroom/stories/{leaving.id}")
     return {"reporter": reporter, "editor": editor, "admin": admin}, [
         *("/" + link.split("/", 3)[3] for link in links),
         *pages,

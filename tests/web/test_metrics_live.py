@@ -13,6 +13,7 @@ from editorial.extensions import db
 from editorial.models import Story
 from editorial.services import counters
 from editorial.services.publishing import sweep
+from editorial.services.unpublishing import set_unpublish, unpublish_due_stories
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
 from tests.conftest import Factory
@@ -49,6 +50,37 @@ def test_overdue_and_failed_stories_are_counted_as_they_are_now(
     assert value(samples, "editorial_stories_overdue") == 1
     assert value(samples, "editorial_stories_publish_failed") == 1
     assert fine.id
+
+
+def test_overdue_and_failed_unpublishes_are_counted_and_their_lag_labelled(
+    any_app: Flask, make: Factory
+) -> None:
+    desk = make.desk()
+    editor, reporter = make.editor(desk), make.reporter(desk)
+    late, broken, due = (
+        make.story(reporter, desk, StoryState.PUBLISHED, editor=editor) for _ in range(3)
+    )
+    at = utcnow() + timedelta(minutes=5)
+    for story in (late, broken, due):
+        set_unpublish(story, actor=editor, unpublish_at=at, note="Down.")
+    assert value(scrape(any_app), "editorial_stories_unpublish_overdue") == 0
+    past = utcnow() - timedelta(minutes=5)
+    db.session.execute(
+        update(Story).where(Story.id.in_([late.id, broken.id])).values(unpublish_at=past)
+    )
+    db.session.execute(update(Story).where(Story.id == broken.id).values(unpublish_failed_at=past))
+    db.session.commit()
+    samples = scrape(any_app)
+    assert value(samples, "editorial_stories_unpublish_overdue") == 1
+    assert value(samples, "editorial_stories_unpublish_failed") == 1
+    assert value(samples, "editorial_stories_overdue") == 0  # publishes are counted apart
+    # The late one (five minutes behind) goes too; the failed one waits for an editor.
+    assert sorted(unpublish_due_stories(at + timedelta(seconds=0.2))) == [late.id, due.id]
+    samples = scrape(any_app)
+    lag = "editorial_publish_lag_seconds"
+    assert value(samples, f"{lag}_count", kind="unpublish") == 2
+    assert value(samples, f"{lag}_bucket", kind="unpublish", le="0.25") == 1
+    assert value(samples, f"{lag}_bucket", kind="unpublish", le="900.0") == 2
 
 
 def test_sweep_age_is_infinite_until_the_sweep_runs(any_app: Flask) -> None:
