@@ -38,6 +38,10 @@ STORY_EVENTS: dict[Action, tuple[str, str]] = {
     Action.REPUBLISH: ("authors", "Republished: {headline}"),
     Action.WITHDRAW: ("authors", "Withdrawn: {headline}"),
     Action.SPIKE: ("authors", "Spiked: {headline}"),
+    Action.SUBMIT_UPDATE: ("desk_editors", "Update submitted for review: {headline}"),
+    Action.REQUEST_UPDATE_CHANGES: ("authors", "Changes requested to the update: {headline}"),
+    Action.APPROVE_UPDATE: ("authors", "Update approved: {headline}"),
+    Action.PUBLISH_UPDATE: ("authors", "Update published: {headline}"),
 }
 
 

@@ -69,7 +69,7 @@ class StoryInput:
     lead_caption: str = ""  # the photo's own caption when blank
 
 
-def _clean(data: StoryInput) -> StoryInput:
+def clean_input(data: StoryInput) -> StoryInput:
     """Trim the one-line fields; the body is kept exactly as typed."""
     return StoryInput(
         headline=" ".join(data.headline.split()),
@@ -167,7 +167,7 @@ def create_story(data: StoryInput, *, actor: Person, working_copy: str = "") -> 
 
     `working_copy`: the key of the autosaved copy this save replaces (deleted with it).
     """
-    data = _clean(data)
+    data = clean_input(data)
     errors = validate(data, actor=actor)
     if errors:
         raise ValidationFailed(errors)
@@ -224,17 +224,19 @@ def save_story(
     correction: CorrectionInput | None = None,
     summary: str = "",
     forget_copy: bool = False,
+    event: str = "",
 ) -> Story:
     """Save an edit made from `expected_version`; refuse it if someone saved in between.
 
     `forget_copy`: this save replaces the actor's autosaved working copy (deleted with it).
+    `event`: the audit code when the caller knows better (a reviewed update being published).
 
     Edits to approved or scheduled text by someone who could not have approved it send the
     story back to review and clear its schedule, so unapproved text is never published.
     """
     if not can_edit(actor_of(actor), facts_of(story)):
         raise TransitionNotAllowed("You may not edit this story in its current state.")
-    data = _clean(data)
+    data = clean_input(data)
     errors = validate(data, actor=actor, story=story)
     if correction is not None and not correction.note.strip():
         errors["correction_note"] = "Write the notice readers will see."
@@ -297,11 +299,7 @@ def save_story(
             )
         )
     audit.record(
-        "story.corrected"
-        if correction and correction.is_correction
-        else "story.updated"
-        if correction
-        else "story.edited",
+        event or _edit_event(state, correction),
         actor=actor,
         story_id=story.id,
         from_state=state,
@@ -321,6 +319,14 @@ def save_story(
         drafts.forget_copy(actor.id, drafts.story_key(story.id))
     commit()
     return story
+
+
+def _edit_event(state: StoryState, correction: CorrectionInput | None) -> str:
+    """The audit code of a save: a public notice says which; a published story changed without
+    review (a desk editor's direct change) has its own code, apart from draft edits."""
+    if correction is not None:
+        return "story.corrected" if correction.is_correction else "story.updated"
+    return "story.edited.live" if state is StoryState.PUBLISHED else "story.edited"
 
 
 def _move_slug(story: Story, old_slug: str, slug: str) -> None:
