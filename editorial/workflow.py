@@ -422,6 +422,8 @@ def check(
     """Return the transition if this person may take it now; otherwise raise why not."""
     rule = TRANSITIONS[action]
     if not _permitted(rule, actor, story, policy):
+        if rule.to_update is not None:  # "Approve update" is a button, not a verb
+            raise TransitionNotAllowed(f"You may not use “{rule.action.label}” on this story.")
         raise TransitionNotAllowed(f"You may not {rule.action.label.lower()} this story.")
     if story.state not in rule.sources and rule.to_update is not None:
         raise WrongState(

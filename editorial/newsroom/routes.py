@@ -18,6 +18,7 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
     routes_media,
     routes_stories,
     routes_story,
+    routes_updates,
 )
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.forms import desk_choices

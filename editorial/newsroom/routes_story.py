@@ -23,6 +23,7 @@ from editorial.newsroom.editing import changes_note, differs, my_copy, when
 from editorial.newsroom.forms import StoryForm, parse_local_time, story_form_data, story_input
 from editorial.newsroom.live import live_panel
 from editorial.newsroom.routes_stories import saved_copy_marker, site_link
+from editorial.newsroom.updates import update_panel
 from editorial.rendering import render_body, slugify, word_count
 from editorial.services.comments import add_comment, mention_problems
 from editorial.services.drafts import story_key
@@ -42,6 +43,7 @@ from editorial.workflow import (
     allowed_actions,
     can_edit,
     can_place,
+    can_write_update,
     check,
     is_placeable,
 )
@@ -100,6 +102,8 @@ def render_story(
         STYLE_CHECKED=STYLE_CHECKED,
         comments=_comments(story),
         live=live_panel(story, me),
+        update=update_panel(story, me),
+        can_write_update=can_write_update(me.actor, story.facts),
         errors=errors or {},
         values=values or {},
         message=message,

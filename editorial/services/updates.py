@@ -213,13 +213,20 @@ def _claim(
     db.session.expunge(pending)  # its row changed (or is gone) behind the session's back
 
 
-def _lock_live(story: Story, action: Action, actor: Person, pending: StoryUpdate) -> None:
-    """Lock the story's row (PostgreSQL: FOR UPDATE) and judge the action again on the live
-    copy as it is now: a withdrawal or direct edit that committed meanwhile is seen here, and
-    one that comes later waits for this transaction."""
+def _lock_live(story: Story, action: Action, actor: Person) -> StoryUpdate:
+    """Lock the story's row (PostgreSQL: FOR UPDATE), read the live copy and its update as
+    they are now, and judge the action again: a withdrawal, direct edit or publish that
+    committed meanwhile is seen here, and one that comes later waits for this transaction."""
     db.session.execute(select(Story.id).where(Story.id == story.id).with_for_update())
     db.session.refresh(story)
-    _checked(story, pending, action, actor)
+    fresh = db.session.scalar(
+        select(StoryUpdate)
+        .where(StoryUpdate.story_id == story.id)
+        .execution_options(populate_existing=True)
+    )
+    _checked(story, fresh, action, actor)
+    assert fresh is not None  # the rules of the actions that lock take an existing update
+    return fresh
 
 
 def transition_update(
@@ -239,7 +246,7 @@ def transition_update(
     if action is Action.SUBMIT_UPDATE and (errors := validate_for_submit(pending)):
         raise ValidationFailed(errors)
     if action is Action.APPROVE_UPDATE:
-        _lock_live(story, action, actor, pending)
+        pending = _lock_live(story, action, actor)
     now, story_id = utcnow(), story.id
     values: dict[str, Any] = {
         "state": rule.to_update,
@@ -268,10 +275,8 @@ def publish_update(
     one is given. Refused, with the update kept, when the live copy changed after the update
     started (LiveCopyChanged: compare three ways and rebase first) or the story is no longer
     published."""
-    pending = pending_update(story.id)
-    rule = _checked(story, pending, Action.PUBLISH_UPDATE, actor)
-    assert pending is not None
-    _lock_live(story, Action.PUBLISH_UPDATE, actor, pending)
+    rule = _checked(story, pending_update(story.id), Action.PUBLISH_UPDATE, actor)
+    pending = _lock_live(story, Action.PUBLISH_UPDATE, actor)
     if live_changed(story, pending):
         rollback()
         raise LiveCopyChanged(
