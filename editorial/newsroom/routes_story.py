@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import replace
 
@@ -119,18 +120,24 @@ def story(story_id: int):
     return render_story(story_or_404(story_id, *STORY_WHOLE))
 
 
+def action_or_404(name: str, offered: Iterable[Action]) -> Action:
+    """The action a button's URL names, if it is one of these buttons; 404 for anything else."""
+    try:
+        action = Action(name)
+    except ValueError:
+        abort(404)
+    if action not in offered:
+        abort(404)
+    return action
+
+
 @bp.post("/stories/<int:story_id>/actions/<name>")
 @login_required
 def act(story_id: int, name: str):
     """Take one workflow action: 403 if never allowed, 409 if the story moved on, 400 on input."""
     me = person()
     story = story_or_404(story_id)
-    try:
-        action = Action(name)
-    except ValueError:
-        abort(404)
-    if action not in HUMAN_ACTIONS:
-        abort(404)
+    action = action_or_404(name, HUMAN_ACTIONS)
     # Refuse what this person may never do (403) before looking at the rest of the form; a
     # wrong state is judged again with the real input below, and answered with 409.
     with suppress(WrongState):

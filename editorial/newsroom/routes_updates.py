@@ -24,7 +24,7 @@ from editorial.newsroom.forms import (
     story_input,
 )
 from editorial.newsroom.routes_stories import render_editor
-from editorial.newsroom.routes_story import NOTE_MAX, render_story
+from editorial.newsroom.routes_story import NOTE_MAX, action_or_404, render_story
 from editorial.newsroom.updates import FieldMerge, base_diff, three_way
 from editorial.services.errors import ValidationFailed
 from editorial.services.stories import CorrectionInput, StoryInput
@@ -178,12 +178,7 @@ def update_act(story_id: int, name: str):
     """One button of the pending update: 403 never allowed, 409 moved on, 400 bad input."""
     me = person()
     story = story_or_404(story_id)
-    try:
-        action = Action(name)
-    except ValueError:
-        abort(404)
-    if action not in UPDATE_ACTIONS or action is Action.SAVE_UPDATE:
-        abort(404)
+    action = action_or_404(name, set(UPDATE_ACTIONS) - {Action.SAVE_UPDATE})
     note = request.form.get("note", "")
     values = {f"update-{k}": v for k, v in request.form.items() if k != "csrf_token"}
 

@@ -23,6 +23,7 @@ from editorial.services.updates import (
     update_input,
 )
 from editorial.workflow import Action, StoryState, TransitionNotAllowed, WrongState
+from tests.integration.test_stories import edit
 
 A = Action
 
@@ -49,16 +50,8 @@ def room(any_app: Flask, make) -> dict:
 
 
 def typed(story: Story, **changes: str) -> StoryInput:
-    fields = {
-        "headline": story.headline,
-        "standfirst": story.standfirst,
-        "body": story.body,
-        "byline": story.byline,
-        "dateline": story.dateline,
-        "desk_id": story.desk_id,
-        "slug": story.slug,
-    }
-    return StoryInput(**(fields | changes))
+    """The live copy's fields as the editor would post them, with `changes`."""
+    return edit(story, **changes)
 
 
 def live(story: Story) -> Story:
