@@ -36,6 +36,25 @@ class Coverage(StrEnum):
     ENDED = "ended"
 
 
+class UpdateState(StrEnum):
+    """Where a published story's pending update is (one per story; NONE: there is none).
+
+    The live copy stays as it is until the update is published; the update is a copy of the
+    story's text with its own small workflow, kept apart from the story's state."""
+
+    NONE = "none"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return (
+            "No update" if self is UpdateState.NONE else self.value.replace("_", " ").capitalize()
+        )
+
+
 class Role(StrEnum):
     """Staff roles; a person may hold several."""
 
@@ -74,6 +93,13 @@ class Action(StrEnum):
     DELETE_ENTRY = "delete_entry"
     PIN_ENTRY = "pin_entry"
     END_LIVE = "end_live"
+    # Pending updates of a published story: the story keeps its state; its update moves.
+    SAVE_UPDATE = "save_update"
+    SUBMIT_UPDATE = "submit_update"
+    REQUEST_UPDATE_CHANGES = "request_update_changes"
+    APPROVE_UPDATE = "approve_update"
+    PUBLISH_UPDATE = "publish_update"
+    DISCARD_UPDATE = "discard_update"
 
     @property
     def label(self) -> str:
@@ -103,6 +129,12 @@ ACTION_LABELS = {
     Action.DELETE_ENTRY: "Delete entry",
     Action.PIN_ENTRY: "Pin entry",
     Action.END_LIVE: "End live coverage",
+    Action.SAVE_UPDATE: "Save update",
+    Action.SUBMIT_UPDATE: "Submit update for review",
+    Action.REQUEST_UPDATE_CHANGES: "Request changes to the update",
+    Action.APPROVE_UPDATE: "Approve update",
+    Action.PUBLISH_UPDATE: "Publish update now",
+    Action.DISCARD_UPDATE: "Discard update",
 }
 
 
@@ -151,8 +183,9 @@ class Transition:
     `four_eyes`: never by an author of the story (unless the site allows self-approval).
     `own_draft_only`: an editor's action that an author may also take on their own draft that
     never went to the desk.
-    `target` None: the story keeps its state (live coverage); `coverage` is where the story's
-    live coverage must be for the action, `to_coverage` where it goes (None: it stays).
+    `target` None: the story keeps its state (live coverage, updates); `coverage` is where the
+    story's live coverage must be for the action, `to_coverage` where it goes (None: it stays);
+    `update` and `to_update` the same for the story's pending update.
     """
 
     action: Action
@@ -166,6 +199,8 @@ class Transition:
     own_draft_only: bool = False
     coverage: frozenset[Coverage] = frozenset(Coverage)
     to_coverage: Coverage | None = None
+    update: frozenset[UpdateState] = frozenset(UpdateState)
+    to_update: UpdateState | None = None
 
 
 def _t(
@@ -181,6 +216,8 @@ def _t(
     own_draft_only: bool = False,
     coverage: Iterable[Coverage] = tuple(Coverage),
     to_coverage: Coverage | None = None,
+    update: Iterable[UpdateState] = tuple(UpdateState),
+    to_update: UpdateState | None = None,
 ) -> Transition:
     return Transition(
         action,
@@ -194,6 +231,8 @@ def _t(
         own_draft_only,
         frozenset(coverage),
         to_coverage,
+        frozenset(update),
+        to_update,
     )
 
 
@@ -209,6 +248,12 @@ UNSCHEDULING = (E.CLEAR_SCHEDULE, E.CLEAR_FAILURE, E.CLEAR_UNPUBLISH)
 # state (the row's target is None) until the scheduler withdraws it.
 UNPUBLISHABLE = frozenset({S.PUBLISHED, S.SCHEDULED})
 LEAVING = (*UNSCHEDULING, E.LEAVE_FRONT_PAGE)
+U = UpdateState
+LIVE_COPY = {S.PUBLISHED}  # an update is written, reviewed and published on a public story only
+# An update left behind by a withdrawal waits: it can be discarded, or go on once republished.
+UPDATE_KEPT = {S.PUBLISHED, S.WITHDRAWN}
+OPEN_UPDATE = (U.DRAFT, U.CHANGES_REQUESTED)  # the authors' to change (NONE: start one)
+PENDING = frozenset(U) - {U.NONE}
 
 # fmt: off
 # The workflow, one row per action; check it against PRODUCT.md.
@@ -239,6 +284,14 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.DELETE_ENTRY,      NOT_SPIKED,                         None, Who.AUTHOR, False, "story.live.entry_deleted",  coverage=STARTED),
     _t(Action.PIN_ENTRY,         NOT_SPIKED,                         None, Who.AUTHOR, False, "story.live.entry_pinned",   coverage=STARTED),
     _t(Action.END_LIVE,          NOT_SPIKED,                         None, Who.EDITOR, False, "story.live.ended",          coverage={C.LIVE}, to_coverage=C.ENDED),
+    # Pending updates: the live copy keeps its state and text; the update goes through review.
+    #   action                       from       to    who         note?  audit event                       update from                 to
+    _t(Action.SAVE_UPDATE,            LIVE_COPY,   None, Who.AUTHOR, False, "story.update.saved",             update={U.NONE, *OPEN_UPDATE},   to_update=U.DRAFT),
+    _t(Action.SUBMIT_UPDATE,          LIVE_COPY,   None, Who.AUTHOR, False, "story.update.submitted",         update=OPEN_UPDATE,              to_update=U.SUBMITTED),
+    _t(Action.REQUEST_UPDATE_CHANGES, LIVE_COPY,   None, Who.EDITOR, True,  "story.update.changes_requested", update={U.SUBMITTED, U.APPROVED}, to_update=U.CHANGES_REQUESTED),
+    _t(Action.APPROVE_UPDATE,         LIVE_COPY,   None, Who.EDITOR, False, "story.update.approved",          update={U.SUBMITTED},            to_update=U.APPROVED, four_eyes=True),
+    _t(Action.PUBLISH_UPDATE,         LIVE_COPY,   None, Who.EDITOR, False, "story.update.published",         update={U.APPROVED},             to_update=U.NONE),
+    _t(Action.DISCARD_UPDATE,         UPDATE_KEPT, None, Who.AUTHOR, False, "story.update.discarded",         update=PENDING,                  to_update=U.NONE),
 )}
 # fmt: on
 
@@ -248,8 +301,12 @@ HUMAN_ACTIONS = tuple(
     a for a in Action if TRANSITIONS[a].who is not Who.SYSTEM and TRANSITIONS[a].target is not None
 )
 UNPUBLISH_ACTIONS = (Action.SET_UNPUBLISH, Action.CANCEL_UNPUBLISH)
+# A pending update's actions move the update (to_update), the live coverage's the coverage.
+UPDATE_ACTIONS = tuple(a for a in Action if TRANSITIONS[a].to_update is not None)
 LIVE_ACTIONS = tuple(
-    a for a in Action if TRANSITIONS[a].target is None and a not in UNPUBLISH_ACTIONS
+    a
+    for a in Action
+    if TRANSITIONS[a].target is None and a not in UPDATE_ACTIONS and a not in UNPUBLISH_ACTIONS
 )
 
 
@@ -295,6 +352,7 @@ class StoryFacts:
     was_submitted: bool = False
     coverage: Coverage = Coverage.NONE
     embargoed: bool = False  # under an embargo that has not lifted yet
+    update: UpdateState = UpdateState.NONE  # the pending update (services/updates.py fills it)
 
 
 @dataclass(frozen=True)
@@ -387,7 +445,14 @@ def check(
     """Return the transition if this person may take it now; otherwise raise why not."""
     rule = TRANSITIONS[action]
     if not _permitted(rule, actor, story, policy):
+        if rule.to_update is not None:  # "Approve update" is a button, not a verb
+            raise TransitionNotAllowed(f"You may not use “{rule.action.label}” on this story.")
         raise TransitionNotAllowed(f"You may not {rule.action.label.lower()} this story.")
+    if story.state not in rule.sources and rule.to_update is not None:
+        raise WrongState(
+            f"This story is {story.state.label.lower()}; its update cannot be {_past(action)} "
+            "now. The update's text is kept."
+        )
     if story.state not in rule.sources:
         raise WrongState(
             f"This story is {story.state.label.lower()}; it cannot be "
@@ -399,6 +464,8 @@ def check(
         )
     if story.coverage not in rule.coverage:
         raise WrongState(COVERAGE_REFUSALS[story.coverage])
+    if story.update not in rule.update:
+        raise WrongState(_update_refusal(action, story.update))
     if E.AFTER_EMBARGO in rule.effects and story.embargoed:
         raise Embargoed("This story is under embargo; it cannot be published before it lifts.")
     if rule.needs_note and not note.strip():
@@ -413,21 +480,60 @@ COVERAGE_REFUSALS = {
 }
 
 
+def _update_refusal(action: Action, update: UpdateState) -> str:
+    if update is UpdateState.NONE:
+        return "This story has no pending update; reload to see it."
+    if update is UpdateState.SUBMITTED and action is Action.SAVE_UPDATE:
+        return "This update is with the desk for review; it cannot be changed until it comes back."
+    return (
+        f"This story's update is {update.label.lower()}; it cannot be {_past(action)} from "
+        "there. Reload to see where it is now."
+    )
+
+
+def can_write_update(actor: Actor, story: StoryFacts) -> bool:
+    """Whether this person may start or change the pending update of this story now."""
+    try:
+        check(Action.SAVE_UPDATE, actor, story)
+    except WorkflowError:
+        return False
+    return True
+
+
+def can_rebase_update(actor: Actor, story: StoryFacts) -> bool:
+    """Whether this person may resolve a three-way comparison of the pending update with the
+    live copy: whoever may change it now, and the desk's editors while it is in review."""
+    in_review = story.update in {UpdateState.SUBMITTED, UpdateState.APPROVED}
+    return can_write_update(actor, story) or (
+        in_review and story.state is S.PUBLISHED and actor.edits_desk(story.desk_id)
+    )
+
+
+def allowed_update_actions(
+    actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY
+) -> frozenset[Action]:
+    """The pending-update buttons this person may press on this story now (saving is the
+    editor's; the story page offers the rest)."""
+    return _allowed(UPDATE_ACTIONS, actor, story, policy) - {Action.SAVE_UPDATE}
+
+
 def allowed_live_actions(actor: Actor, story: StoryFacts) -> frozenset[Action]:
     """The live-coverage actions this person may take on this story now."""
-    return _allowed_among(LIVE_ACTIONS, actor, story)
+    return _allowed(LIVE_ACTIONS, actor, story)
 
 
 def allowed_unpublish_actions(actor: Actor, story: StoryFacts) -> frozenset[Action]:
     """Whether this person may set or cancel this story's unpublish time now."""
-    return _allowed_among(UNPUBLISH_ACTIONS, actor, story)
+    return _allowed(UNPUBLISH_ACTIONS, actor, story)
 
 
-def _allowed_among(actions: Iterable[Action], actor: Actor, story: StoryFacts) -> frozenset[Action]:
+def _allowed(
+    actions: Iterable[Action], actor: Actor, story: StoryFacts, policy: Policy = DEFAULT_POLICY
+) -> frozenset[Action]:
     allowed = set()
     for action in actions:
         try:
-            check(action, actor, story, note="-")
+            check(action, actor, story, note="-", policy=policy)
         except WorkflowError:
             continue
         allowed.add(action)
@@ -471,4 +577,10 @@ def _past(action: Action) -> str:
         Action.DELETE_ENTRY: "cleared of entries",
         Action.PIN_ENTRY: "given a pinned entry",
         Action.END_LIVE: "ended as live coverage",
+        Action.SAVE_UPDATE: "changed",
+        Action.SUBMIT_UPDATE: "submitted",
+        Action.REQUEST_UPDATE_CHANGES: "sent back for changes",
+        Action.APPROVE_UPDATE: "approved",
+        Action.PUBLISH_UPDATE: "published",
+        Action.DISCARD_UPDATE: "discarded",
     }[action]

@@ -23,6 +23,7 @@ from editorial.models.story import (
     story_authors,
     story_tags,
 )
+from editorial.models.update import StoryUpdate
 
 __all__ = [
     "BODY_MAX",
@@ -56,6 +57,7 @@ __all__ = [
     "StaffRole",
     "Story",
     "StoryPhoto",
+    "StoryUpdate",
     "Tag",
     "WorkingCopy",
     "desk_members",

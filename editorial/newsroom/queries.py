@@ -11,7 +11,15 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, or_, select, union_all
 
 from editorial.extensions import db
-from editorial.models import Desk, Notification, Person, Story, desk_members, story_authors
+from editorial.models import (
+    Desk,
+    Notification,
+    Person,
+    Story,
+    StoryUpdate,
+    desk_members,
+    story_authors,
+)
 from editorial.newsroom.rows import StoryRow, by_state, desk_names, in_order, story_rows
 from editorial.newsroom.visibility import (
     WRITING_ROLES,
@@ -22,7 +30,7 @@ from editorial.newsroom.visibility import (
 from editorial.search import Condition, matches
 from editorial.services.publishing import overdue_stories
 from editorial.services.unpublishing import overdue_unpublishes
-from editorial.workflow import StoryState
+from editorial.workflow import StoryState, UpdateState
 
 PAGE_SIZE = 25
 NOTIFICATIONS_PAGE = 50
@@ -171,6 +179,24 @@ def desk_queue(person: Person) -> list[StoryRow]:
         .order_by(Story.submitted_at.asc(), Story.id)
         .limit(QUEUE_LIMIT)
     )
+
+
+def update_queue(person: Person) -> list[tuple[StoryRow, StoryUpdate]]:
+    """Pending updates in review (submitted or approved, not yet published) of stories this
+    person may see, oldest submission first, each with its story's row."""
+    in_review = (UpdateState.SUBMITTED, UpdateState.APPROVED)
+    updates = list(
+        db.session.scalars(
+            select(StoryUpdate)
+            .join(Story, Story.id == StoryUpdate.story_id)
+            .where(StoryUpdate.state.in_(in_review), visible_condition(person))
+            .order_by(StoryUpdate.submitted_at.asc(), StoryUpdate.id)
+            .limit(QUEUE_LIMIT)
+        )
+    )
+    ids = [u.story_id for u in updates]
+    rows = {r.id: r for r in story_rows(select(Story).where(Story.id.in_(ids)))} if ids else {}
+    return [(rows[u.story_id], u) for u in updates if u.story_id in rows]
 
 
 @dataclass

@@ -19,6 +19,7 @@ from editorial.newsroom import (  # noqa: F401  (the route modules register them
     routes_stories,
     routes_story,
     routes_unpublish,
+    routes_updates,
     routes_writing,
 )
 from editorial.newsroom.blueprint import bp

@@ -47,9 +47,14 @@ def home():
 @bp.get("/queue")
 @login_required
 def queue():
-    """Submitted stories of my desks, oldest first, with how long each has waited."""
+    """Submitted stories of my desks, oldest first, with how long each has waited; then the
+    pending updates of published stories waiting for the desk."""
+    me = person()
     return render_template(
-        "newsroom/queue.html", stories=queries.desk_queue(person()), now=utcnow()
+        "newsroom/queue.html",
+        stories=queries.desk_queue(me),
+        updates=queries.update_queue(me),
+        now=utcnow(),
     )
 
 

@@ -8,7 +8,7 @@ from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
 from editorial.extensions import csrf, db
-from editorial.models import Story
+from editorial.models import Story, StoryUpdate
 from editorial.models.loading import STORY_WHOLE, actor_of, facts_of, load_whole
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import csrf_problem, form_version, person, story_or_404, tz
@@ -43,8 +43,16 @@ from editorial.services.stories import (
     validate,
 )
 from editorial.services.transitions import transition_story
+from editorial.services.updates import pending_update, update_facts
 from editorial.site.queries import story_url
-from editorial.workflow import Action, StoryState, WorkflowError, allowed_actions, can_edit
+from editorial.workflow import (
+    Action,
+    StoryState,
+    WorkflowError,
+    allowed_actions,
+    can_edit,
+    can_write_update,
+)
 
 SUBMIT = "submit"
 AGAIN = (
@@ -77,6 +85,11 @@ def _can_submit(story: Story | None) -> bool:
     return any(t.action is Action.SUBMIT for t in actions)
 
 
+def _can_write_update(story: Story) -> bool:
+    """Whether the editor may offer writing an update instead (published stories)."""
+    return can_write_update(actor_of(person()), update_facts(story, pending_update(story.id)))
+
+
 def render_editor(
     form: StoryForm,
     story: Story | None,
@@ -89,11 +102,16 @@ def render_editor(
     others: list[Editing] | None = None,
     locked: bool = False,
     restored: str = "",
+    update_mode: bool = False,
+    update: StoryUpdate | None = None,
+    update_version: int | None = 0,
 ) -> tuple[str, int]:
     """The editor page, with errors beside their fields and the person's text as they sent it.
 
     `offers`: working copies to restore or discard; `others`: who else is editing (`locked`:
     shown behind "Edit anyway"); `restored`: the time of the working copy in the form.
+    `update_mode`: the editor writes the pending update of a published story (`update`, at
+    `update_version`; 0: none yet), not the live copy.
     """
     general = []
     for name, text in (errors or {}).items():
@@ -122,9 +140,15 @@ def render_editor(
         changes=changes_note(story) if story is not None else None,
         site_link=site_link(story),
         saved_copy=saved_copy_marker(),
-        autosave_url=url_for(".autosave_story", story_id=story.id)
+        autosave_url=""
+        if update_mode
+        else url_for(".autosave_story", story_id=story.id)
         if story is not None
         else url_for(".autosave_new"),
+        update_mode=update_mode,
+        update=update,
+        update_version=update_version,
+        can_write_update=story is not None and _can_write_update(story),
     )
     return html, status
 
@@ -243,6 +267,8 @@ def edit_story(story_id: int):
     me = person()
     story = story_or_404(story_id, *STORY_WHOLE)
     if not can_edit(me.actor, story.facts):
+        if story.state == StoryState.PUBLISHED and request.method == "GET":
+            return redirect(url_for(".edit_update", story_id=story.id))  # an update, reviewed
         abort(403, "You cannot edit this story in its current state.")
     form = StoryForm() if request.method == "POST" else StoryForm(data=story_form_data(story, tz()))
     form.desk.choices = desk_choices(me, story)

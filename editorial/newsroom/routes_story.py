@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import replace
 
@@ -23,6 +24,7 @@ from editorial.newsroom.editing import changes_note, differs, my_copy, when
 from editorial.newsroom.forms import StoryForm, parse_local_time, story_form_data, story_input
 from editorial.newsroom.live import live_panel
 from editorial.newsroom.routes_stories import saved_copy_marker, site_link
+from editorial.newsroom.updates import update_panel
 from editorial.rendering import render_body, slugify, word_count
 from editorial.services.comments import add_comment, mention_problems, suggest_mentions
 from editorial.services.drafts import story_key
@@ -43,6 +45,7 @@ from editorial.workflow import (
     allowed_unpublish_actions,
     can_edit,
     can_place,
+    can_write_update,
     check,
     is_placeable,
 )
@@ -102,6 +105,8 @@ def render_story(
         comments=_comments(story),
         live=live_panel(story, me),
         unpublish_actions=allowed_unpublish_actions(me.actor, story.facts),
+        update=update_panel(story, me),
+        can_write_update=can_write_update(me.actor, story.facts),
         errors=errors or {},
         values=values or {},
         message=message,
@@ -117,18 +122,24 @@ def story(story_id: int):
     return render_story(story_or_404(story_id, *STORY_WHOLE))
 
 
+def action_or_404(name: str, offered: Iterable[Action]) -> Action:
+    """The action a button's URL names, if it is one of these buttons; 404 for anything else."""
+    try:
+        action = Action(name)
+    except ValueError:
+        abort(404)
+    if action not in offered:
+        abort(404)
+    return action
+
+
 @bp.post("/stories/<int:story_id>/actions/<name>")
 @login_required
 def act(story_id: int, name: str):
     """Take one workflow action: 403 if never allowed, 409 if the story moved on, 400 on input."""
     me = person()
     story = story_or_404(story_id)
-    try:
-        action = Action(name)
-    except ValueError:
-        abort(404)
-    if action not in HUMAN_ACTIONS:
-        abort(404)
+    action = action_or_404(name, HUMAN_ACTIONS)
     # Refuse what this person may never do (403) before looking at the rest of the form; a
     # wrong state is judged again with the real input below, and answered with 409.
     with suppress(WrongState):

@@ -48,6 +48,10 @@ STORY_EVENTS: dict[Action, tuple[str, str]] = {
     Action.WITHDRAW: ("authors", "Withdrawn: {headline}"),
     Action.SPIKE: ("authors", "Spiked: {headline}"),
     Action.UNPUBLISH_SCHEDULED: ("authors", "Withdrawn: {headline}"),
+    Action.SUBMIT_UPDATE: ("desk_editors", "Update submitted for review: {headline}"),
+    Action.REQUEST_UPDATE_CHANGES: ("authors", "Changes requested to the update: {headline}"),
+    Action.APPROVE_UPDATE: ("authors", "Update approved: {headline}"),
+    Action.PUBLISH_UPDATE: ("authors", "Update published: {headline}"),
 }
 
 # Which of a person's three e-mail choices governs a kind (anything else: "my stories").

@@ -225,10 +225,12 @@ def save_story(
     correction: CorrectionInput | None = None,
     summary: str = "",
     forget_copy: bool = False,
+    event: str = "",
 ) -> Story:
     """Save an edit made from `expected_version`; refuse it if someone saved in between.
 
     `forget_copy`: this save replaces the actor's autosaved working copy (deleted with it).
+    `event`: the audit code when the caller knows better (a reviewed update being published).
 
     Edits to approved or scheduled text by someone who could not have approved it send the
     story back to review and clear its schedule, so unapproved text is never published.
@@ -298,11 +300,7 @@ def save_story(
             )
         )
     audit.record(
-        "story.corrected"
-        if correction and correction.is_correction
-        else "story.updated"
-        if correction
-        else "story.edited",
+        event or _edit_event(state, correction),
         actor=actor,
         story_id=story.id,
         from_state=state,
@@ -322,6 +320,14 @@ def save_story(
         drafts.forget_copy(actor.id, drafts.story_key(story.id))
     commit()
     return story
+
+
+def _edit_event(state: StoryState, correction: CorrectionInput | None) -> str:
+    """The audit code of a save: a public notice says which; a published story changed without
+    review (a desk editor's direct change) has its own code, apart from draft edits."""
+    if correction is not None:
+        return "story.corrected" if correction.is_correction else "story.updated"
+    return "story.edited.live" if state is StoryState.PUBLISHED else "story.edited"
 
 
 def _move_slug(story: Story, old_slug: str, slug: str) -> None:

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from editorial.extensions import db
-from editorial.models import Person, Story
+from editorial.models import Person, Story, StoryUpdate
 from editorial.models.loading import actor_of, facts_of
 from editorial.services import after_commit, audit, commit, public_media, rollback
 from editorial.services.cache import purge_public_cache
@@ -195,7 +195,7 @@ def _local(value: datetime) -> str:
     return f"{format_local(value, zone(name))} ({name})"
 
 
-def validate_for_submit(story: Story) -> dict[str, str]:
+def validate_for_submit(story: Story | StoryUpdate) -> dict[str, str]:
     """A story goes to the desk only with a headline and a body."""
     errors = {}
     if not story.headline.strip():

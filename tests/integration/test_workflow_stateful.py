@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, LiveEntry, Placement, Revision, Story
+from editorial.models import AuditEvent, LiveEntry, Placement, Revision, Story, StoryUpdate
 from editorial.models.loading import actor_of, facts_of
 from editorial.services import live, unpublishing
 from editorial.services.errors import StaleStory, ValidationFailed
@@ -39,6 +39,18 @@ from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import StoryInput, save_story, set_placement
 from editorial.services.transitions import transition_story
+from editorial.services.updates import (
+    LiveCopyChanged,
+    StaleUpdate,
+    live_changed,
+    pending_update,
+    publish_update,
+    rebase_update,
+    save_update,
+    transition_update,
+    update_facts,
+    update_input,
+)
 from editorial.site import live as site_live
 from editorial.timeutil import utcnow
 from editorial.workflow import (
@@ -47,6 +59,7 @@ from editorial.workflow import (
     REOPENED_STATE,
     TRANSITIONS,
     UNPUBLISH_ACTIONS,
+    UPDATE_ACTIONS,
     Action,
     Coverage,
     Effect,
@@ -55,6 +68,9 @@ from editorial.workflow import (
     allowed_actions,
     allowed_live_actions,
     allowed_unpublish_actions,
+    allowed_update_actions,
+    can_rebase_update,
+    can_write_update,
     check,
     reopens_review,
 )
@@ -67,7 +83,18 @@ NOTES = ["Because.", "", "   "]
 # Offsets of a schedule time from the real now; negative ones must be refused.
 SCHEDULE_OFFSETS = [timedelta(hours=2), timedelta(minutes=-5), timedelta(days=3), None]
 SWEEP_OFFSETS = [timedelta(hours=3), timedelta(days=4), timedelta(0)]
-REFUSALS = (WorkflowError, ValidationFailed, StaleStory)
+REFUSALS = (WorkflowError, ValidationFailed, StaleStory, StaleUpdate)
+# Pending updates, forward moves first; REBASE: resolve a three-way comparison (keep mine).
+UPDATE_ORDER = [
+    Action.SAVE_UPDATE,
+    Action.SUBMIT_UPDATE,
+    Action.APPROVE_UPDATE,
+    Action.PUBLISH_UPDATE,
+    Action.REQUEST_UPDATE_CHANGES,
+    Action.DISCARD_UPDATE,
+]
+assert set(UPDATE_ORDER) == set(UPDATE_ACTIONS)
+REBASE = "rebase"
 LIVE_ORDER = [
     Action.POST_ENTRY,
     Action.START_LIVE,
@@ -211,6 +238,7 @@ class Newsroom(RuleBasedStateMachine):
         self.live_events: dict[int, int] = {}  # story id -> live changes (audited, no version)
         self.unpublish_events: dict[int, int] = {}  # unpublish set or cancelled (the same)
         self.states: dict[int, StoryState] = {}  # as the last invariant check saw them
+        self.update_events: dict[int, int] = {}  # story id -> update changes (no story version)
 
     # --- helpers -----------------------------------------------------------------------------
     def story(self, story_id: int) -> Story:
@@ -244,6 +272,23 @@ class Newsroom(RuleBasedStateMachine):
         story = type(self).make.story(person, self.desks[desk], headline=headline)
         self.changes[story.id] = 0
         self.live_events[story.id] = 0
+        self.update_events[story.id] = 0
+        self.unpublish_events[story.id] = 0
+        return story.id
+
+    @rule(target=stories, author=st.sampled_from(["reporter A", "editor A"]))
+    def published_story(self, author: str):
+        """A story already public (submitted, approved, published): where updates happen."""
+        story = type(self).make.story(
+            self.people[author],
+            self.desks["A"],
+            S.PUBLISHED,
+            editor=self.people["editor A2"],
+            body="First paragraph.\n\nSecond paragraph.",
+        )
+        self.changes[story.id] = 3  # submitted, approved, published
+        self.live_events[story.id] = 0
+        self.update_events[story.id] = 0
         self.unpublish_events[story.id] = 0
         return story.id
 
@@ -515,6 +560,97 @@ class Newsroom(RuleBasedStateMachine):
             assert_effects(effects, columns[story_id], after, now, now)
             self.changed(story_id)
 
+    def update_row(self, story_id: int) -> tuple | None:
+        pending = pending_update(story_id)
+        if pending is None:
+            return None
+        return (pending.state, pending.version, pending.headline, pending.body, pending.note)
+
+    @rule(
+        story_id=stories,
+        who=st.sampled_from(PEOPLE),
+        action=st.sampled_from([*UPDATE_ORDER, REBASE]),
+        body=st.sampled_from(BODIES),
+        note=st.sampled_from(NOTES),
+        stale=st.sampled_from([False, False, True]),
+    )
+    def pending_update_action(self, story_id, who, action, body, note, stale) -> None:
+        """An action on the story's pending update: the live copy (state, version, text) moves
+        only when an update is published, and then exactly as the update says."""
+        person, story = self.people[who], self.story(story_id)
+        before, update_before = self.snapshot(story_id), self.update_row(story_id)
+        pending = pending_update(story_id)
+        facts = update_facts(story, pending)
+        version = (pending.version if pending else 0) - (1 if stale else 0)
+        predicted: type[Exception] | None = None
+        if action == REBASE:
+            predicted = None if can_rebase_update(actor_of(person), facts) else WorkflowError
+        else:
+            try:
+                check(action, actor_of(person), facts, note=note, policy=workflow_policy())
+            except WorkflowError as error:
+                predicted = type(error)
+        if action is Action.PUBLISH_UPDATE and predicted is None and live_changed(story, pending):
+            predicted = LiveCopyChanged
+        text = pending.body if pending else story.body
+        data = StoryInput(headline=story.headline, body=body, desk_id=story.desk_id)
+        calls = {
+            Action.SAVE_UPDATE: lambda: save_update(
+                story, data, actor=person, expected_version=max(version, 0)
+            ),
+            Action.PUBLISH_UPDATE: lambda: publish_update(
+                story, actor=person, expected_version=version
+            ),
+            REBASE: lambda: rebase_update(
+                story, update_input(story, pending), actor=person, expected_version=version
+            ),
+        }
+        default = lambda: transition_update(  # noqa: E731
+            story, action, actor=person, note=note, expected_version=version
+        )
+        try:
+            if action == REBASE and pending is None:
+                raise WorkflowError("no update")
+            calls.get(action, default)()
+        except REFUSALS as error:
+            if predicted is not None:
+                assert isinstance(error, predicted), (error, predicted)
+            assert self.snapshot(story_id) == before, "a refused update action changed the story"
+            assert self.update_row(story_id) == update_before, "a refused action changed it"
+            return
+        assert predicted is None, f"{action} by {who} on {facts.update} should have failed"
+        event(f"update: {action} done")
+        assert not stale or (action is Action.SAVE_UPDATE and pending is None)
+        after, update_after = self.snapshot(story_id), self.update_row(story_id)
+        if action is Action.PUBLISH_UPDATE:
+            assert update_after is None and after[3] == text and after[0] == before[0]
+            self.changed(story_id)
+            return
+        assert after == (*before[:4], before[4] + 1), "an update action changed the live copy"
+        self.update_events[story_id] += 1
+        if action != REBASE:
+            target = TRANSITIONS[action].to_update
+            assert (update_after[0] if update_after else "none") == target
+
+    @rule(story_id=stories, moves=st.integers(1, 5), data=st.data())
+    def update_advance(self, story_id, moves, data) -> None:
+        """Take the update actions the pages offer, forward first: reaches published updates."""
+        for _ in range(moves):
+            story = self.story(story_id)
+            facts = update_facts(story, pending_update(story_id))
+            offered: dict[Action, list[str]] = {}
+            for who, person in self.people.items():
+                actor = actor_of(person)
+                writes = {Action.SAVE_UPDATE} if can_write_update(actor, facts) else set()
+                for a in allowed_update_actions(actor, facts) | writes:
+                    offered.setdefault(a, []).append(who)
+            if not offered:
+                return
+            # One choice per action (not per person), forward moves first.
+            action = data.draw(st.sampled_from(sorted(offered, key=UPDATE_ORDER.index)))
+            who = data.draw(st.sampled_from(offered[action]), label="who")
+            self.pending_update_action(story_id, who, action, "Updated body.", "Why.", False)
+
     def entries(self, story_id: int) -> list[tuple]:
         return [
             tuple(row)
@@ -581,7 +717,11 @@ class Newsroom(RuleBasedStateMachine):
             # One audit event and one version step per change, counting creation as the first;
             # live changes are audited too, but leave the version (and the editor's form) alone.
             assert story.version == 1 + self.changes[story.id], story.id
-            side = self.live_events[story.id] + self.unpublish_events[story.id]
+            side = (
+                self.live_events[story.id]
+                + self.unpublish_events[story.id]
+                + self.update_events[story.id]
+            )
             assert audited[story.id] == story.version + side, story.id
             if story.unpublish_at is not None:
                 # Pending on a public or scheduled story (after its publish), or the record of
@@ -591,6 +731,11 @@ class Newsroom(RuleBasedStateMachine):
                     assert story.unpublish_at > story.publish_at, story.id
             assert 1 <= revised[story.id] <= story.version
             self.live_is_consistent(story)
+        # A pending update belongs to a story that was public, one per story.
+        for story_id in db.session.scalars(
+            select(StoryUpdate.story_id).where(StoryUpdate.story_id.in_(mine))
+        ):
+            assert self.states[story_id] in {S.PUBLISHED, S.WITHDRAWN}, story_id
         db.session.rollback()  # never hold SQLite's write lock between steps
 
     def live_is_consistent(self, story: Story) -> None:

@@ -27,15 +27,18 @@ from editorial.workflow import (
     StoryFacts,
     StoryState,
     TransitionNotAllowed,
+    UpdateState,
     WorkflowError,
     WrongState,
     allowed_actions,
     allowed_live_actions,
     allowed_unpublish_actions,
+    allowed_update_actions,
     can_comment,
     can_edit,
     can_place,
     can_view,
+    can_write_update,
     check,
     keeps_approval,
     reopens_review,
@@ -68,7 +71,12 @@ OWN_NEVER_SUBMITTED_DRAFT = "spike own never-submitted draft"
 # pin one, edit or delete them"; "the story ends live coverage when the editor says so".
 # Marking a story live is the editor form's checkbox, which its authors have too.
 AUTHOR_LIVE = {A.START_LIVE, A.POST_ENTRY, A.EDIT_ENTRY, A.DELETE_ENTRY, A.PIN_ENTRY}
-REPORTER_MAY = {A.SUBMIT, A.RECALL, OWN_NEVER_SUBMITTED_DRAFT, *AUTHOR_LIVE}
+# PRODUCT.md "Updates through review": editing a published story (by its authors, or by an
+# editor) makes a pending update; a desk editor approves and publishes it. Its authors may also
+# drop an update they no longer want (our choice: like recalling, it is theirs until published).
+AUTHOR_UPDATE = {A.SAVE_UPDATE, A.SUBMIT_UPDATE, A.DISCARD_UPDATE}
+DESK_UPDATE = {A.REQUEST_UPDATE_CHANGES, A.APPROVE_UPDATE, A.PUBLISH_UPDATE}
+REPORTER_MAY = {A.SUBMIT, A.RECALL, OWN_NEVER_SUBMITTED_DRAFT, *AUTHOR_LIVE, *AUTHOR_UPDATE}
 # Editors may submit and recall for the desk's reporters (PRODUCT.md: they edit in any state).
 EDITOR_MAY = {
     A.SUBMIT,
@@ -89,8 +97,11 @@ EDITOR_MAY = {
     # takes a story down).
     A.SET_UNPUBLISH,
     A.CANCEL_UNPUBLISH,
+    *AUTHOR_UPDATE,
+    *DESK_UPDATE,
 }
-EDITOR_OWN_MAY = EDITOR_MAY - {A.APPROVE}  # four-eyes: never approve what you wrote
+# four-eyes: never approve what you wrote, nor an update of it
+EDITOR_OWN_MAY = EDITOR_MAY - {A.APPROVE, A.APPROVE_UPDATE}
 
 # (roles, relationship) -> the actions permitted at all (the state is checked separately)
 MAY: dict[tuple[str, str], set] = {
@@ -145,6 +156,41 @@ SOURCES = {
     A.SET_UNPUBLISH: {S.PUBLISHED, S.SCHEDULED},
     A.CANCEL_UNPUBLISH: {S.PUBLISHED, S.SCHEDULED},
     A.UNPUBLISH_SCHEDULED: {S.PUBLISHED},
+    # Updates are of the live copy; one left by a withdrawal can only be discarded (our choice:
+    # approving or publishing it then is refused with its text kept, TRUST "bad input").
+    A.SAVE_UPDATE: {S.PUBLISHED},
+    A.SUBMIT_UPDATE: {S.PUBLISHED},
+    A.REQUEST_UPDATE_CHANGES: {S.PUBLISHED},
+    A.APPROVE_UPDATE: {S.PUBLISHED},
+    A.PUBLISH_UPDATE: {S.PUBLISHED},
+    A.DISCARD_UPDATE: {S.PUBLISHED, S.WITHDRAWN},
+}
+U = UpdateState
+UPDATES = {
+    A.SAVE_UPDATE,
+    A.SUBMIT_UPDATE,
+    A.REQUEST_UPDATE_CHANGES,
+    A.APPROVE_UPDATE,
+    A.PUBLISH_UPDATE,
+    A.DISCARD_UPDATE,
+}
+# Where the pending update must be, and where it goes (NONE: there is none, or no longer).
+# Saving starts one or changes it while it is the authors'; submitted, it is the desk's.
+UPDATE_FROM = {a: set(U) for a in Action} | {
+    A.SAVE_UPDATE: {U.NONE, U.DRAFT, U.CHANGES_REQUESTED},
+    A.SUBMIT_UPDATE: {U.DRAFT, U.CHANGES_REQUESTED},
+    A.REQUEST_UPDATE_CHANGES: {U.SUBMITTED, U.APPROVED},
+    A.APPROVE_UPDATE: {U.SUBMITTED},
+    A.PUBLISH_UPDATE: {U.APPROVED},  # like Publish now: approved first (four eyes)
+    A.DISCARD_UPDATE: set(U) - {U.NONE},
+}
+TO_UPDATE = {
+    A.SAVE_UPDATE: U.DRAFT,
+    A.SUBMIT_UPDATE: U.SUBMITTED,
+    A.REQUEST_UPDATE_CHANGES: U.CHANGES_REQUESTED,
+    A.APPROVE_UPDATE: U.APPROVED,
+    A.PUBLISH_UPDATE: U.NONE,
+    A.DISCARD_UPDATE: U.NONE,
 }
 UNPUBLISH = {A.SET_UNPUBLISH, A.CANCEL_UNPUBLISH}  # the story keeps its state
 LIVE = {A.START_LIVE, A.POST_ENTRY, A.EDIT_ENTRY, A.DELETE_ENTRY, A.PIN_ENTRY, A.END_LIVE}
@@ -174,12 +220,12 @@ TARGETS = {
     A.SPIKE: S.SPIKED,
     A.RESTORE: S.DRAFT,
     A.UNPUBLISH_SCHEDULED: S.WITHDRAWN,
-} | {a: None for a in LIVE | UNPUBLISH}  # the story keeps its state
+} | {a: None for a in LIVE | UNPUBLISH | UPDATES}  # the story keeps its state
 # "A time at which a story is withdrawn (with a note)".
-NEEDS_NOTE = {A.REQUEST_CHANGES, A.SPIKE, A.WITHDRAW, A.SET_UNPUBLISH}
+NEEDS_NOTE = {A.REQUEST_CHANGES, A.SPIKE, A.WITHDRAW, A.SET_UNPUBLISH, A.REQUEST_UPDATE_CHANGES}
 # Never by an author of the story ("four eyes"); and the editor's action a reporter may take on
 # their own never-submitted draft.
-FOUR_EYES = {A.APPROVE}
+FOUR_EYES = {A.APPROVE, A.APPROVE_UPDATE}
 OWN_DRAFT_ONLY = {A.SPIKE}
 
 # --- what each action checks and writes besides the state -----------------------------------
@@ -207,8 +253,12 @@ EFFECTS = {
     A.CANCEL_UNPUBLISH: {E.CLEAR_UNPUBLISH},
     # Withdraw's effects; the time and note stay on the row as the record of the withdrawal.
     A.UNPUBLISH_SCHEDULED: {E.LEAVE_FRONT_PAGE},
-} | {a: set() for a in LIVE}
+} | {a: set() for a in LIVE | UPDATES}
 CONTRACT_LABELS = {
+    "Save update",
+    "Submit update for review",
+    "Approve update",
+    "Publish update now",
     "Approve",
     "Request changes",
     "Schedule",
@@ -274,6 +324,7 @@ def actor_and_story(
     state: StoryState = S.DRAFT,
     was_submitted: bool = False,
     coverage: Coverage = C.NONE,
+    update: UpdateState = U.NONE,
 ) -> tuple[Actor, StoryFacts]:
     is_author, desks = RELATIONSHIPS[relationship]
     actor = Actor(ME, frozenset(ROLES[roles]), frozenset(desks))
@@ -283,6 +334,7 @@ def actor_and_story(
         author_ids=frozenset({ME if is_author else SOMEONE_ELSE}),
         was_submitted=was_submitted,
         coverage=coverage,
+        update=update,
     )
     return actor, story
 
@@ -294,11 +346,13 @@ def expected(
     state: S,
     was_submitted: bool,
     coverage: Coverage = C.NONE,
+    update: UpdateState = U.NONE,
 ) -> str:
     """'ok', '403' (never, for this person) or '409' (not from this state), from the tables."""
     may = MAY[roles, relationship]
     if action in may:
-        return "ok" if state in SOURCES[action] and coverage in COVERAGE[action] else "409"
+        fits = coverage in COVERAGE[action] and update in UPDATE_FROM[action]
+        return "ok" if state in SOURCES[action] and fits else "409"
     if action is A.SPIKE and OWN_NEVER_SUBMITTED_DRAFT in may:
         if was_submitted:
             return "403"
@@ -322,6 +376,7 @@ def test_every_combination_is_in_the_tables() -> None:
     assert set(MAY) == {(r, rel) for r in ROLES for rel in RELATIONSHIPS}
     assert set(VIEWS) == set(MAY)
     assert set(SOURCES) == set(Action) == set(TARGETS) == set(EFFECTS) == set(COVERAGE)
+    assert set(UPDATE_FROM) == set(Action) and set(TO_UPDATE) == UPDATES
     assert {s for s, _ in STATE_VARIANTS} == set(StoryState)
 
 
@@ -384,6 +439,38 @@ def test_unpublish_needs_a_note_and_a_public_or_scheduled_story() -> None:
             check(A.SET_UNPUBLISH, actor, story, note="Legal")
 
 
+def test_pending_update_matrix(roles: str, relationship: str) -> None:
+    """Each update action, from each story state and each point of the pending update, for each
+    person: exactly the expected answer; the story page offers exactly those (saving is the
+    editor's), and the editor is open exactly when Save update is allowed."""
+    wrong = []
+    for update in UpdateState:
+        for state, was_submitted in STATE_VARIANTS:
+            facts = (state, was_submitted, C.NONE, update)
+            actor, story = actor_and_story(roles, relationship, *facts)
+            want = {a for a in UPDATES if expected(roles, relationship, a, *facts) == "ok"}
+            for action in UPDATES:
+                got = outcome(action, actor, story)
+                if got != expected(roles, relationship, action, *facts):
+                    wrong.append(f"{action} from {state}/{update}: {got}")
+            assert allowed_update_actions(actor, story) == want - {A.SAVE_UPDATE}, facts
+            assert can_write_update(actor, story) is (A.SAVE_UPDATE in want), facts
+    assert not wrong, "\n".join(wrong)
+
+
+def test_update_refusals_say_why() -> None:
+    editor = actor_and_story("editor", "same desk", S.WITHDRAWN, True, C.NONE, U.SUBMITTED)
+    with pytest.raises(WrongState, match=r"withdrawn; its update cannot be approved.*kept"):
+        check(A.APPROVE_UPDATE, *editor)
+    reporter = actor_and_story("reporter", "own", S.PUBLISHED, True, C.NONE, U.SUBMITTED)
+    with pytest.raises(WrongState, match="with the desk"):
+        check(A.SAVE_UPDATE, *reporter)
+    with pytest.raises(WrongState, match="no pending update"):
+        check(A.SUBMIT_UPDATE, *actor_and_story("reporter", "own", S.PUBLISHED, True))
+    with pytest.raises(TransitionNotAllowed):
+        check(A.PUBLISH_UPDATE, *actor_and_story("reporter", "own", S.PUBLISHED, True))
+
+
 def test_ended_coverage_refuses_new_entries_with_a_reason() -> None:
     actor, story = actor_and_story("reporter", "own", S.PUBLISHED, True, C.ENDED)
     with pytest.raises(WrongState, match="ended"):
@@ -405,6 +492,7 @@ def test_buttons_are_exactly_the_allowed_actions(roles: str, relationship: str) 
             if expected(roles, relationship, a, state, was_submitted) == "ok"
             and a is not A.PUBLISH_SCHEDULED
             and a not in LIVE | UNPUBLISH  # their parts of the page have their own buttons
+            and a not in LIVE | UPDATES  # live coverage and updates have their own buttons
         }
         assert shown == want, (state, was_submitted)
 
@@ -432,9 +520,12 @@ def test_the_table_matches_the_diagram() -> None:
         assert rule.own_draft_only is (action in OWN_DRAFT_ONLY), action
         assert rule.coverage == COVERAGE[action], action
         assert rule.to_coverage is TO_COVERAGE.get(action), action
+        assert rule.update == UPDATE_FROM[action], action
+        assert rule.to_update is TO_UPDATE.get(action), action
     assert set(LIVE_ACTIONS) == LIVE
     assert set(UNPUBLISH_ACTIONS) == UNPUBLISH
     assert not set(HUMAN_ACTIONS) & (LIVE | UNPUBLISH)
+    assert not set(HUMAN_ACTIONS) & (LIVE | UPDATES)
 
 
 def test_every_action_has_a_row_and_a_label() -> None:

@@ -1,0 +1,67 @@
+"""A published story's pending update: the next text of the live copy, waiting for review.
+
+One per story (unique `story_id`): a second author edits the same update, and a save from an
+old version of it is a conflict. Readers never see it: nothing public reads this table. The
+`base_*` columns keep the live text the update started from, so a live copy changed since
+(a correction, a direct edit) is compared three ways before the update may replace it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from editorial.extensions import Model
+from editorial.models.story import HEADLINE_MAX
+from editorial.timeutil import UTCDateTime, utcnow
+from editorial.workflow import UpdateState
+
+# The text an update carries and compares three ways (the rest of the story's settings are
+# taken from the update as they are, see services/updates.py).
+TEXT_FIELDS = ("headline", "standfirst", "body", "byline", "dateline")
+
+
+class StoryUpdate(Model):
+    """The pending update of one published story."""
+
+    __tablename__ = "story_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[UpdateState] = mapped_column(String(20), default=UpdateState.DRAFT)
+    # Optimistic concurrency, like the story's: every change bumps it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(String(120), default="")
+    dateline: Mapped[str] = mapped_column(String(80), default="")
+    slug: Mapped[str] = mapped_column(String(240), default="")
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma separated, as typed
+    # No foreign key: a photo deleted meanwhile is refused when the update is published.
+    lead_photo_id: Mapped[int | None] = mapped_column(Integer)
+    lead_caption: Mapped[str] = mapped_column(Text, default="")
+    # The live text this update started from (or was last rebased on).
+    base_headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
+    base_standfirst: Mapped[str] = mapped_column(Text, default="")
+    base_body: Mapped[str] = mapped_column(Text, default="")
+    base_byline: Mapped[str] = mapped_column(String(120), default="")
+    base_dateline: Mapped[str] = mapped_column(String(80), default="")
+    # The desk's note when it asked for changes (shown to the authors until they resubmit).
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    modified_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def text(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in TEXT_FIELDS}
+
+    def base(self) -> dict[str, str]:
+        return {name: getattr(self, f"base_{name}") for name in TEXT_FIELDS}
+
+    def __repr__(self) -> str:
+        return f"<StoryUpdate of story {self.story_id} {self.state}>"
