@@ -439,6 +439,7 @@ def test_unpublish_needs_a_note_and_a_public_or_scheduled_story() -> None:
             check(A.SET_UNPUBLISH, actor, story, note="Legal")
 
 
+@pytest.mark.parametrize(("roles", "relationship"), CASES)
 def test_pending_update_matrix(roles: str, relationship: str) -> None:
     """Each update action, from each story state and each point of the pending update, for each
     person: exactly the expected answer; the story page offers exactly those (saving is the
