@@ -25,7 +25,7 @@ from editorial.models import Desk, Person, Photo, PhotoTag, Rendition, Story, St
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
 from editorial.rendering import PhotoRef, photo_refs
 from editorial.services import after_commit, audit, commit, public_media, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import refresh_stories
 from editorial.services.errors import ValidationFailed
 from editorial.services.photo_tags import photo_tag_problems, set_tags
 from editorial.timeutil import utcnow
@@ -215,8 +215,9 @@ def make_renditions(photo_id: int) -> int:
         _remove_renditions([key for key in written if key not in kept])
         log.info("photo %s: focal point changed meanwhile; its own job cuts the crops", photo_id)
         return 0
-    if replaced and stories_using(photo_id):
-        purge_public_cache()  # pages naming the old crops' files are stale with this commit
+    if replaced and (using := stories_using(photo_id)):
+        # The pages (and lists) naming the old crops' files are stale with this commit.
+        refresh_stories([story.id for story in using])
     after_commit(lambda: _remove_renditions(replaced))
     if made and store.public_copies:  # new files of a photo that may be public already (S3)
         after_commit(lambda: public_media.queue_sync([photo_id]))
@@ -284,8 +285,8 @@ def _take_replacement(photo: Photo) -> bool:
     for rendition in photo.renditions:
         db.session.expunge(rendition)
     set_committed_value(photo, "renditions", [])
-    if stories_using(photo.id):  # cached pages name the old files, which are about to go
-        purge_public_cache()
+    if using := stories_using(photo.id):  # cached pages name the old files, about to go
+        refresh_stories([story.id for story in using])
     after_commit(lambda: _remove_files(old_key, retired))
     return True
 
@@ -522,6 +523,8 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
         setattr(photo, name, fields[name])
     if set_tags(photo.id, data.tags):
         changed.append("tags")
+    if public and set(changed) - {"tags"}:  # pages show its words (tags are newsroom-only)
+        refresh_stories([story.id for story in public])
     audit.record(
         "photo.edited",
         actor=actor,

@@ -22,7 +22,7 @@ from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Person, Story
 from editorial.services import after_commit, audit, commit, counters, public_media, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import refresh_stories
 from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
 from editorial.timeutil import utcnow
@@ -139,7 +139,7 @@ def _publish_chunk(now: datetime, only_id: int | None) -> list[int]:
         ).all()
         if rows:
             lags = _record_published(rows, now)
-            purge_public_cache()
+            refresh_stories([r.id for r in rows])
             public_media.stories_changed([r.id for r in rows])
             # After the commit, in a transaction of its own (see services.counters).
             after_commit(lambda: counters.add_now(counters.publish_lags("publish", lags)))
