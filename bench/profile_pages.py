@@ -65,14 +65,14 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--cached", action="store_true", help="profile cache hits instead")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="editorial-profile-")
     env = seed(folder, args.stories)
     os.environ.update(env)
-    os.environ["PUBLIC_CACHE_ENABLED"] = "0"
     from wsgi import app
 
-    app.config["PUBLIC_CACHE_ENABLED"] = False
+    app.config["PUBLIC_CACHE_ENABLED"] = args.cached
     client = app.test_client()
     html = client.get("/").get_data(as_text=True)
     marker = 'class="lead-headline">'

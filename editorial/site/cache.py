@@ -44,8 +44,8 @@ from editorial.models import Story
 from editorial.services.cache import COUNTER, SITE, story_keys
 from editorial.site import queries
 from editorial.site.blueprint import bp
-from editorial.templating import masthead_date
-from editorial.timeutil import utcnow, zone
+from editorial.templating import masthead_date, newsroom_zone
+from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
 
 log = logging.getLogger(__name__)
@@ -357,21 +357,32 @@ def fragment(
     return register
 
 
-def _mark() -> str:
+@dataclass(frozen=True)
+class Marks:
+    """This app's marks for holes and items (a value no story text knows) and their patterns."""
+
+    mark: str
+    holes: re.Pattern[bytes]
+    items: re.Pattern[bytes]
+
+
+def _marks() -> Marks:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    mark: str | None = app.extensions.get(MARK_KEY)
-    if mark is None:
+    marks: Marks | None = app.extensions.get(MARK_KEY)
+    if marks is None:
         secret = str(app.config.get("SECRET_KEY", "")).encode()
-        mark = app.extensions[MARK_KEY] = hashlib.sha256(b"holes:" + secret).hexdigest()[:12]
-    return mark
+        mark = hashlib.sha256(b"holes:" + secret).hexdigest()[:12]
+        start = "<!--§".encode() + mark.encode()
+        marks = app.extensions[MARK_KEY] = Marks(
+            mark,
+            re.compile(re.escape(start) + rb":([a-z]+):([0-9]*):([0-9]*)-->"),
+            re.compile(re.escape(start) + rb"#([0-9]+)-->"),
+        )
+    return marks
 
 
-def _hole_pattern() -> re.Pattern[bytes]:
-    return re.compile(rb"<!--\xc2\xa7" + _mark().encode() + rb":([a-z]+):([0-9]*):([0-9]*)-->")
-
-
-def _item_pattern() -> re.Pattern[bytes]:
-    return re.compile(rb"<!--\xc2\xa7" + _mark().encode() + rb"#([0-9]+)-->")
+def _mark() -> str:
+    return _marks().mark
 
 
 @bp.app_template_global("hole")
@@ -399,7 +410,7 @@ def _fill_now(name: str, arg: str, exclude: int | None) -> bytes:
 
 def _pick(body: bytes, exclude: int | None, limit: int) -> bytes:
     """A fragment's list without story `exclude`, at most `limit` items (none left: nothing)."""
-    pieces = _item_pattern().split(body)
+    pieces = _marks().items.split(body)
     if len(pieces) == 1:
         return body
     prefix, rest = pieces[0], pieces[1:]
@@ -427,7 +438,7 @@ def _render_fragment(fragment_id: str, tokens: Tokens) -> Entry:
 
 
 def _assemble(page: Entry, parts: dict[str, Entry]) -> bytes:
-    pieces = _hole_pattern().split(page.body)
+    pieces = _marks().holes.split(page.body)
     out = [pieces[0]]
     for i in range(1, len(pieces), 4):
         name, arg, exclude = (piece.decode() for piece in pieces[i : i + 3])
@@ -458,7 +469,7 @@ def public_headers(response: Response) -> Response:
 
 
 def _local_now() -> datetime:
-    return utcnow().astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"]))
+    return utcnow().astimezone(newsroom_zone())
 
 
 def _today() -> str:
