@@ -14,8 +14,9 @@ and then), the homepage 10% and a section's first page 10%. Each run lasts `--se
 
 1. a warm-up (not counted);
 2. a quiet day: readers only;
-3. a news day: the same readers while this process publishes a story every 30 s and posts an
-   entry to a live story every 10 s, through the services (`--speed N` divides both periods).
+3. a news day: the same readers while a process of the bench publishes a story every 30 s and
+   posts an entry to a live story every 10 s, through the services (`--speed N` divides both
+   periods); 2 and 3 take turns `--rounds` times, so the cache warming favours neither.
 
 It prints throughput, the page cache's hit ratio (X-Page-Cache of the answers) and p50/p99 for
 each day and the news day's as a ratio to the quiet day's (target: throughput at least 80%),
@@ -30,6 +31,7 @@ import argparse
 import bisect
 import http.client
 import itertools
+import multiprocessing
 import os
 import random
 import secrets
@@ -152,7 +154,9 @@ def article_paths(tz: str) -> list[str]:
         .where(Story.state == "published")
         .order_by(Story.first_published_at.desc())
     )
-    return [f"/{desk}/{first.astimezone(zone):%Y/%m/%d}/{slug}" for slug, first, desk in rows]
+    return [
+        f"/{desk}/{first.astimezone(zone):%Y/%m/%d}/{slug}" for slug, first, desk in rows if first
+    ]
 
 
 # --- readers --------------------------------------------------------------------------------------
@@ -192,6 +196,7 @@ class Readers:
             itertools.accumulate(1 / rank for rank in range(1, len(articles) + 1))
         )
         self.seed = seed
+        self.runs = 0  # each run draws new readers: a replay would find its own copies
 
     def path(self, rng: random.Random) -> str:
         roll = rng.random()
@@ -205,9 +210,11 @@ class Readers:
     def run(self, port: int, seconds: float, connections: int) -> tuple[Tally, float]:
         stop_at = time.perf_counter() + seconds
         total, lock = Tally(), threading.Lock()
+        self.runs += 1
+        run = self.runs
 
         def reader(number: int) -> None:
-            rng = random.Random(self.seed * 1000 + number)
+            rng = random.Random(f"{self.seed}-{run}-{number}")
             mine = Tally()
             connection = http.client.HTTPConnection(HOST, port, timeout=30)
             while time.perf_counter() < stop_at:
@@ -240,19 +247,31 @@ class Readers:
         return total, time.perf_counter() - began
 
 
-class Newsroom(threading.Thread):
-    """Publishes a story every `publish_every` s and posts a live entry every `live_every` s."""
+class Newsroom(multiprocessing.Process):
+    """Publishes a story every `publish_every` s and posts a live entry every `live_every` s,
+    in a process of its own (so the readers' threads do not wait for it on the GIL)."""
 
     def __init__(self, url: str, editor_id: int, live_id: int, speed: float) -> None:
         super().__init__(daemon=True)
-        self.app = bench_app(url)
-        self.editor_id, self.live_id = editor_id, live_id
+        self.url, self.editor_id, self.live_id = url, editor_id, live_id
         self.publish_every, self.live_every = PUBLISH_EVERY / speed, LIVE_EVERY / speed
-        self.stop = threading.Event()
-        self.published = self.entries = 0
+        self.stop = multiprocessing.Event()
+        self._published, self._entries = (
+            multiprocessing.Value("i", 0),
+            multiprocessing.Value("i", 0),
+        )
+
+    @property
+    def published(self) -> int:
+        return int(self._published.value)
+
+    @property
+    def entries(self) -> int:
+        return int(self._entries.value)
 
     def run(self) -> None:
-        with self.app.app_context():
+        app = bench_app(self.url)
+        with app.app_context():
             editor = db.session.get(Person, self.editor_id)
             desks = list(db.session.scalars(sa.select(Desk).order_by(Desk.id)))
             assert editor is not None
@@ -262,13 +281,13 @@ class Newsroom(threading.Thread):
                 if now >= next_publish:
                     desk = desks[self.published % len(desks)]
                     publish_one(editor, desk, f"News day story {self.published + 1}")
-                    self.published += 1
+                    self._published.value += 1
                     next_publish += self.publish_every
                 if now >= next_entry:
                     live = db.session.get(Story, self.live_id)
                     assert live is not None
                     post_entry(live, EntryInput(body=f"Entry {self.entries + 1}."), actor=editor)
-                    self.entries += 1
+                    self._entries.value += 1
                     next_entry += self.live_every
                 self.stop.wait(max(0.0, min(next_publish, next_entry) - time.monotonic()))
             db.session.remove()
@@ -283,10 +302,12 @@ def rss_mb(pids: list[int]) -> list[float]:
     return sizes
 
 
-def day(name: str, readers: Readers, server: Server, args: argparse.Namespace) -> Day:
-    tally, elapsed = readers.run(server.port, args.seconds, args.connections)
-    hits = tally.statuses.get("hit", 0)
-    misses = tally.statuses.get("miss", 0)
+def day(name: str, runs: list[tuple[Tally, float]], server: Server) -> Day:
+    """The runs of one kind of day taken together."""
+    tally, elapsed = Tally(), sum(seconds for _tally, seconds in runs)
+    for part, _seconds in runs:
+        tally.add(part)
+    hits, misses = tally.statuses.get("hit", 0), tally.statuses.get("miss", 0)
     cuts = statistics.quantiles(tally.latencies, n=100)
     return Day(
         name,
@@ -298,6 +319,24 @@ def day(name: str, readers: Readers, server: Server, args: argparse.Namespace) -
         tally.errors,
         rss_mb(server.worker_pids()),
     )
+
+
+def days(
+    readers: Readers, server: Server, args: argparse.Namespace, url: str, ids: tuple[int, int]
+) -> tuple[Day, Day, list[Newsroom]]:
+    """Quiet and news days taking turns (`--rounds` each, after a warm-up), so the cache
+    warming up over the run favours neither."""
+    readers.run(server.port, args.seconds, args.connections)  # the warm-up
+    quiet, busy, newsrooms = [], [], []
+    for _round in range(args.rounds):
+        quiet.append(readers.run(server.port, args.seconds, args.connections))
+        newsroom = Newsroom(url, *ids, args.speed)
+        newsroom.start()
+        busy.append(readers.run(server.port, args.seconds, args.connections))
+        newsroom.stop.set()
+        newsroom.join()
+        newsrooms.append(newsroom)
+    return day("quiet", quiet, server), day("news day", busy, server), newsrooms
 
 
 # --- the constant-bytes limit ---------------------------------------------------------------------
@@ -350,7 +389,7 @@ def constant_limit(server: Server, article: str, args: argparse.Namespace, folde
 # --- main -----------------------------------------------------------------------------------------
 
 
-def report(quiet: Day, busy: Day, newsroom: Newsroom) -> None:
+def report(quiet: Day, busy: Day, newsrooms: list[Newsroom]) -> None:
     print(
         f"\n{'day':10} {'req/s':>8} {'hit ratio':>10} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'requests':>9} {'errors':>6}  RSS per worker (MB)"
@@ -364,7 +403,8 @@ def report(quiet: Day, busy: Day, newsroom: Newsroom) -> None:
     print(
         f"news day against the quiet day: throughput {busy.rps / quiet.rps:.0%}, "
         f"hit ratio {busy.hit_ratio / quiet.hit_ratio:.0%}, p99 {busy.p99_ms / quiet.p99_ms:.2f}x "
-        f"({newsroom.published} stories published, {newsroom.entries} live entries)"
+        f"({sum(n.published for n in newsrooms)} stories published, "
+        f"{sum(n.entries for n in newsrooms)} live entries)"
     )
 
 
@@ -372,6 +412,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=60.0, help="per day (and the warm-up)")
+    parser.add_argument("--rounds", type=int, default=2, help="quiet and news days, in turn")
     parser.add_argument("--limit-seconds", type=float, default=8.0, help="per constant-limit run")
     parser.add_argument("--speed", type=float, default=1.0, help="divide the newsroom's periods")
     parser.add_argument("--connections", type=int, default=8)
@@ -414,19 +455,12 @@ def main() -> None:
         f"newsroom {args.speed:g}x"
     )
     readers = Readers(articles, sections)
-    newsroom = Newsroom(url, editor_id, live_id, args.speed)
     try:
         with Server(env, folder / "gunicorn.log", port=args.port) as server:
-            day("warm-up", readers, server, args)
-            quiet = day("quiet", readers, server, args)
-            newsroom.start()
-            busy = day("news day", readers, server, args)
-            newsroom.stop.set()
-            newsroom.join()
-            report(quiet, busy, newsroom)
+            quiet, busy, newsrooms = days(readers, server, args, url, (editor_id, live_id))
+            report(quiet, busy, newsrooms)
             constant_limit(server, articles[len(articles) // 2], args, folder)
     finally:
-        newsroom.stop.set()
         if not args.keep:
             drop_database(BENCH_DB)
 

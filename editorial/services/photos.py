@@ -215,8 +215,8 @@ def make_renditions(photo_id: int) -> int:
         _remove_renditions([key for key in written if key not in kept])
         log.info("photo %s: focal point changed meanwhile; its own job cuts the crops", photo_id)
         return 0
-    if replaced and (using := stories_using(photo_id)):
-        # The pages (and lists) naming the old crops' files are stale with this commit.
+    if made and (using := stories_using(photo_id)):
+        # The pages (and lists) naming the old crops' files, or none yet, are stale with this.
         refresh_stories([story.id for story in using])
     after_commit(lambda: _remove_renditions(replaced))
     if made and store.public_copies:  # new files of a photo that may be public already (S3)

@@ -533,43 +533,55 @@ class Served:
         return max(datetime.fromtimestamp(int(newest), UTC), midnight)
 
 
+def _page_copy(
+    view: Callable[..., Any], kwargs: dict[str, Any], key: str, cache: LocalCache | TwoTier | None
+) -> tuple[Entry, str, Tokens] | Response:
+    """A fresh copy of the page (from memory, Redis or a render), how it was got, and the
+    numbers its fragments are to be judged by; a response that is not a 200 as it is."""
+    page = (cache.get_many([key]) if cache else [None])[0]
+    tokens = read_tokens(_wanted(page))
+    if isinstance(cache, TwoTier) and (page is None or not page.fresh(tokens)):
+        page = cache.get_far([key])[0]
+        if page is not None:
+            tokens = read_tokens(_wanted(page))
+    if page is not None and page.fresh(tokens):
+        return page, "hit", tokens
+    rendered = _render(view, kwargs, tokens)
+    if isinstance(rendered, Response):
+        return rendered
+    if cache and len(rendered.body) <= MAX_ENTRY_BYTES:
+        cache.set(key, rendered)
+    if page is None or set(rendered.holes) - set(page.holes):
+        tokens = read_tokens(_wanted(rendered))  # fragments first known now: their numbers
+    return rendered, "miss" if cache else "off", tokens
+
+
 def _serve(
     view: Callable[..., Any], kwargs: dict[str, Any], key: str, cache: LocalCache | TwoTier | None
 ) -> Served | Response:
     """The page's copy and its fragments', each fresh (re-rendered where stale or missing)."""
-    page = (cache.get_many([key]) if cache else [None])[0]
-    holes = list(page.holes) if page else []
-    tokens = read_tokens(_wanted(page, holes))
-    if isinstance(cache, TwoTier) and (page is None or not page.fresh(tokens)):
-        page = cache.get_far([key])[0]
-        holes = list(page.holes) if page else []
-        if page is not None:
-            tokens = read_tokens(_wanted(page, holes))
-    status = "hit"
-    if page is None or not page.fresh(tokens):
-        rendered = _render(view, kwargs, tokens)
-        if isinstance(rendered, Response):
-            return rendered
-        page, status = rendered, "miss" if cache else "off"
-        if cache and len(page.body) <= MAX_ENTRY_BYTES:
-            cache.set(key, page)
-        if set(page.holes) - set(holes):  # fragments first known now: read their numbers
-            tokens = read_tokens(_wanted(page, list(page.holes)))
+    found = _page_copy(view, kwargs, key, cache)
+    if isinstance(found, Response):
+        return found
+    page, status, tokens = found
     served = Served(page, {}, status)
     stored = _fetch(cache, ["f:" + hole_id for hole_id in page.holes], tokens)
-    for hole_id, found in zip(page.holes, stored, strict=True):
-        if found is None or not found.fresh(tokens):
-            found = _render_fragment(hole_id, tokens)
+    for hole_id, part in zip(page.holes, stored, strict=True):
+        if part is None or not part.fresh(tokens):
+            part = _render_fragment(hole_id, tokens)
             served.rendered.append(hole_id)
             if cache:
-                cache.set("f:" + hole_id, found)
-        served.parts[hole_id] = found
+                cache.set("f:" + hole_id, part)
+        served.parts[hole_id] = part
     return served
 
 
-def _wanted(page: Entry | None, holes: list[str]) -> set[str]:
-    keys = set(page.deps) if page else set()
-    for hole_id in holes:
+def _wanted(page: Entry | None) -> set[str]:
+    """The keys that decide whether the page and its fragments are fresh."""
+    if page is None:
+        return set()
+    keys = set(page.deps)
+    for hole_id in page.holes:
         keys.update(_fragment_deps(hole_id))
     return keys
 
