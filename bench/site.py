@@ -76,8 +76,8 @@ def prepare(env: dict[str, str], stories: int) -> None:
     )
 
 
-def get(path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+def get(path: str, port: int = PORT) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
@@ -87,31 +87,48 @@ def get(path: str) -> tuple[int, bytes]:
 
 
 class Server:
-    """gunicorn with 2 sync workers, started and stopped by PID."""
+    """gunicorn with 2 sync workers, started and stopped by PID (`app` from `cwd`: ours, or
+    news_day.py's constant-bytes app)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        *,
+        app: str = "wsgi:app",
+        port: int = PORT,
+        cwd: Path = ROOT,
+        probe: str = "/robots.txt",
+    ) -> None:
+        self.env, self.log, self.app, self.port, self.cwd = env, log, app, port, cwd
+        self.probe = probe
         self.process: subprocess.Popen | None = None
+
+    def worker_pids(self) -> list[int]:
+        """The workers' process ids (children of the gunicorn master)."""
+        assert self.process is not None
+        found = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in found.split()]
 
     def __enter__(self) -> Server:
         try:
-            get("/robots.txt")
+            get(self.probe, self.port)
         except OSError:
             pass  # nothing listening: good
         else:
-            sys.exit(f"something already listens on {HOST}:{PORT}; stop it first")
+            sys.exit(f"something already listens on {HOST}:{self.port}; stop it first")
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
                 "-w",
                 "2",
                 "-b",
-                f"{HOST}:{PORT}",
+                f"{HOST}:{self.port}",
                 "--access-logfile",
                 "/dev/null",
-                "wsgi:app",
+                self.app,
             ],
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
@@ -119,7 +136,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if get("/robots.txt")[0] == 200:
+                if get(self.probe, self.port)[0] == 200:
                     return self
             except OSError:
                 time.sleep(0.2)
@@ -183,7 +200,12 @@ def drive_wrk(name: str, path: str, seconds: float, connections: int) -> Result:
 
 
 def drive_python(
-    name: str, path: str, seconds: float, connections: int, max_requests: int = 200_000
+    name: str,
+    path: str,
+    seconds: float,
+    connections: int,
+    max_requests: int = 200_000,
+    port: int = PORT,
 ) -> Result:
     """Threads with http.client keep-alive (reconnecting when gunicorn closes the socket)."""
     latencies: list[float] = []
@@ -192,7 +214,7 @@ def drive_python(
     stop_at = time.perf_counter() + seconds
 
     def worker() -> None:
-        connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+        connection = http.client.HTTPConnection(HOST, port, timeout=10)
         mine: list[float] = []
         while time.perf_counter() < stop_at and len(latencies) + len(mine) < max_requests:
             started = time.perf_counter()

@@ -170,8 +170,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # newsroom time (before the morning meeting).
         "DIGEST_SWEEP_SECONDS": _whole_number("DIGEST_SWEEP_SECONDS", "60"),
         "DIGEST_DAILY_HOUR": _whole_number("DIGEST_DAILY_HOUR", "7"),
-        "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "60")),
+        "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "600")),
         "PUBLIC_CACHE_ENABLED": os.environ.get("PUBLIC_CACHE_ENABLED", "1") != "0",
+        # Each web process keeps cached pages in its memory (in front of Redis when set).
+        "PUBLIC_CACHE_MEMORY_BYTES": int(os.environ.get("PUBLIC_CACHE_MEMORY_BYTES", "67108864")),
         "ALLOW_SELF_APPROVAL": False,
         "CELERY": {
             "broker_url": redis_url or _embedded_broker(instance),

@@ -7,8 +7,9 @@ from typing import Any
 from flask import abort, jsonify, request, url_for
 
 from editorial.api.blueprint import bp
+from editorial.services.cache import LATEST, story_key
 from editorial.site import queries
-from editorial.site.cache import public_page
+from editorial.site.cache import depends, public_page
 from editorial.storage import public_base
 
 DEFAULT_PER_PAGE = 20
@@ -65,6 +66,7 @@ def _image(role: str, picture: queries.LeadPhoto) -> dict[str, Any]:
 @public_page(vary=("page", "per_page", "section"))
 def stories():
     """Public stories, newest first: ?page=, ?per_page= (at most 100), ?section=<desk slug>."""
+    depends(LATEST)
     page = _int_arg("page", 1, 1, 1_000_000)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     query = queries.card_query()
@@ -106,6 +108,7 @@ def stories():
 @public_page()
 def story(story_id: int):
     """One public story with its body, photos and notices; anything not public is 404."""
+    depends(story_key(story_id))
     found = queries.public_story_by_id(story_id)
     if found is None:
         abort(404, "No such story.")

@@ -8,7 +8,7 @@ from editorial.models.live import LiveEntry
 from editorial.models.loading import PERSON_ACCESS
 from editorial.models.notification import EmailDelivery, EmailDigest, EmailState, Notification
 from editorial.models.photo import Photo, PhotoTag, Rendition, StoryPhoto
-from editorial.models.site import Heartbeat, MetricCounter, SiteSetting
+from editorial.models.site import CacheToken, Heartbeat, MetricCounter, SiteSetting
 from editorial.models.staff import LoginSession, Person, SignInLock, StaffRole
 from editorial.models.story import (
     BODY_MAX,
@@ -31,6 +31,7 @@ __all__ = [
     "HEADLINE_MAX",
     "PERSON_ACCESS",
     "AuditEvent",
+    "CacheToken",
     "Comment",
     "Correction",
     "Desk",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, String, Text
+from sqlalchemy import BigInteger, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from editorial.extensions import Model
@@ -18,6 +18,17 @@ class SiteSetting(Model):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
+
+
+class CacheToken(Model):
+    """A public cache dependency key ("story:12", "desk:3", "latest", "site"...) and the number
+    of the last change that touched it; the row keyed "*" is the counter those numbers come
+    from (see editorial.services.cache)."""
+
+    __tablename__ = "cache_tokens"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Heartbeat(Model):

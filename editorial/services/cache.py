@@ -1,51 +1,101 @@
-"""Public page cache invalidation: a site generation token that every cached page carries.
+"""Public cache invalidation by dependency, the way a CDN purges by surrogate key.
 
-Changing the token makes every cached page and ETag stale at once, in every web process and
-every cache (Redis or in-process), because the token is part of each cache key. It lives in
-the database and changes in the same transaction as the publish, correction or withdrawal
-that caused it: a committed change can never be hidden by a stale page past that instant.
+Every cached public page and fragment records the keys it depends on (`story:<id>`,
+`desk:<id>`, `tag:<id>`, `latest`, `top`, and `site`, which every page has). A change bumps only
+its own keys: a publish bumps the story's, its desk's and tags' and the listings' keys, so an
+archive article that shows none of them stays cached.
+
+The numbers live in the database (`cache_tokens`) and change in the same transaction as the
+publish, correction or withdrawal that caused them. Each bump first increments the counter row
+"*" (its row lock orders committing changes), then writes that number to each of its keys. A
+page rendered after reading counter value G reflects every change numbered G or lower, so it is
+fresh while none of its keys holds a number above G: checking that is one indexed read per
+request, in any process, whether the copy came from Redis or from memory. A committed change can
+never be hidden by a stale copy past that instant.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from editorial.extensions import db
-from editorial.models import SiteSetting
+from editorial.models import CacheToken, Story, story_tags
 
-GENERATION_KEY = "site_generation"
+COUNTER = "*"
+SITE = "site"  # every public page: navigation, section names, tagline
+LATEST = "latest"  # every list of the newest stories: homepage, /latest, feeds, sitemaps, API
+TOP = "top"  # Top News (homepage, the article sidebar)
 
 
-def site_generation() -> str:
-    """The current generation; part of every public cache key and ETag."""
-    row = db.session.get(SiteSetting, GENERATION_KEY)
-    return row.value if row else "0"
+def story_key(story_id: int) -> str:
+    return f"story:{story_id}"
+
+
+def desk_key(desk_id: int) -> str:
+    return f"desk:{desk_id}"
+
+
+def tag_key(tag_id: int) -> str:
+    return f"tag:{tag_id}"
+
+
+def _insert() -> Any:  # the dialect's INSERT (sqlite's or postgresql's), for its upsert
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(CacheToken)
+
+
+def bump(*keys: str) -> int:
+    """Mark these keys changed, as part of the current transaction; the change's number."""
+    counted = _insert().values(key=COUNTER, n=1)
+    number: int = db.session.execute(
+        counted.on_conflict_do_update(
+            index_elements=[CacheToken.key], set_={"n": CacheToken.n + 1}
+        ).returning(CacheToken.n)
+    ).scalar_one()
+    wanted = sorted(set(keys) - {COUNTER})
+    if wanted:
+        rows = _insert().values([{"key": key, "n": number} for key in wanted])
+        db.session.execute(
+            rows.on_conflict_do_update(index_elements=[CacheToken.key], set_={"n": rows.excluded.n})
+        )
+    return number
 
 
 def purge_public_cache() -> None:
-    """Make every cached public page stale, as part of the current transaction."""
-    # The time in front gives pages a Last-Modified; the random part makes it unique.
-    token = f"{datetime.now(UTC).timestamp():.3f}-{uuid.uuid4().hex[:16]}"
-    row = db.session.get(SiteSetting, GENERATION_KEY)
-    if row is not None:
-        row.value = token
-        return
-    # The very first purge: two publishers may both find no row. An upsert, so the second
-    # takes over the first's row instead of failing its publish on the primary key.
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(SiteSetting).values(key=GENERATION_KEY, value=token)
-    db.session.execute(
-        insert.on_conflict_do_update(index_elements=[SiteSetting.key], set_={"value": token})
-    )
+    """Make every cached public page stale (navigation, section names, the tagline: what every
+    page shows), as part of the current transaction."""
+    bump(SITE)
 
 
-def generation_time(token: str) -> datetime | None:
-    """When the generation `token` began (None for the first one, or an old-style token)."""
-    stamp, _, rest = token.partition("-")
-    try:
-        return datetime.fromtimestamp(float(stamp), UTC) if rest else None
-    except (ValueError, OverflowError):
-        return None
+def story_keys(story_ids: Iterable[int]) -> set[str]:
+    """The keys pages showing these stories depend on, as the database holds them now: each
+    story, its desk and its tags, and the listings (call before and after a change that moves a
+    story to another desk or other tags, so the old ones refresh too)."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return set()
+    keys = {LATEST, TOP, *(story_key(i) for i in ids)}
+    keys |= {
+        desk_key(d) for d in db.session.scalars(select(Story.desk_id).where(Story.id.in_(ids)))
+    }
+    tagged = select(story_tags.c.tag_id).where(story_tags.c.story_id.in_(ids)).distinct()
+    keys |= {tag_key(t) for t in db.session.scalars(tagged)}
+    return keys
+
+
+def refresh_stories(story_ids: Iterable[int], *, also: Iterable[str] = ()) -> None:
+    """These stories changed for readers (published, corrected, withdrawn, placed, a photo
+    re-cut): refresh their pages and every list that shows them, in this transaction."""
+    keys = story_keys(story_ids) | set(also)
+    if keys:
+        bump(*keys)
+
+
+def site_generation() -> str:
+    """The number of the last committed change to anything public ("0" before the first)."""
+    row = db.session.get(CacheToken, COUNTER)
+    return str(row.n) if row else "0"

@@ -20,7 +20,7 @@ from editorial.models import FRONT_PAGE_ID, FrontPage, Person, Placement, Story
 from editorial.models.loading import actor_of
 from editorial.models.story import front_page_order
 from editorial.services import audit, commit, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import TOP, bump
 from editorial.services.errors import StaleFrontPage, ValidationFailed
 from editorial.timeutil import utcnow
 from editorial.workflow import FRONT_PAGE_STATES, TransitionNotAllowed, can_edit_front_page
@@ -100,7 +100,7 @@ def save_front_page(order: list[int], *, actor: Person, expected_version: int) -
         subject_id=FRONT_PAGE_ID,
         data={"before": before, "after": after, "version": version},
     )
-    purge_public_cache()
+    bump(TOP)  # the homepage and Top News beside every article
     actor_id = actor.id
     commit()
     log.info("front page v%s arranged by %s: %s", version, actor_id, after)

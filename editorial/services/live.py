@@ -24,7 +24,7 @@ from editorial.models.live import ENTRY_MAX, LINK_MAX
 from editorial.models.loading import actor_of, facts_of
 from editorial.rendering import render_body
 from editorial.services import audit, commit, public_media, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import bump, refresh_stories, story_key
 from editorial.services.errors import ValidationFailed
 from editorial.timeutil import utcnow
 from editorial.workflow import (
@@ -54,7 +54,7 @@ def start_live_coverage(story: Story, *, actor: Person) -> Story:
     now = utcnow()
     _claim(story, rule, Story.live_started_at.is_(None), live_started_at=now, live_updated_at=now)
     _record(rule, story, actor)
-    return _finish(story, rule, actor)
+    return _finish(story, rule, actor, listed=True)
 
 
 def end_live_coverage(story: Story, *, actor: Person) -> Story:
@@ -65,7 +65,7 @@ def end_live_coverage(story: Story, *, actor: Person) -> Story:
     # time before this did.
     _claim(story, rule, _is_live(), live_ended_at=_later(now), live_updated_at=_later(now))
     _record(rule, story, actor)
-    return _finish(story, rule, actor)
+    return _finish(story, rule, actor, listed=True)
 
 
 def post_entry(story: Story, data: EntryInput, *, actor: Person) -> LiveEntry:
@@ -204,13 +204,22 @@ def _record(
 
 
 def _finish(
-    story: Story, rule: Transition, actor: Person, *, also_photos: list[int | None] | None = None
+    story: Story,
+    rule: Transition,
+    actor: Person,
+    *,
+    also_photos: list[int | None] | None = None,
+    listed: bool = False,
 ) -> Story:
-    """A public story's pages change now: a new site generation, in this transaction, and its
-    entries' photos' public copies follow (S3)."""
+    """A public story's pages change now, in this transaction: an entry changes the story's
+    own pages only; starting or ending coverage (`listed`) also every list marking it LIVE.
+    Its entries' photos' public copies follow (S3)."""
     story_id, public = story.id, story.state == StoryState.PUBLISHED
     if public:
-        purge_public_cache()
+        if listed:
+            refresh_stories([story_id])
+        else:
+            bump(story_key(story_id))
         public_media.stories_changed([story_id], also_photos=also_photos or [])
     db.session.expire(story)
     commit()

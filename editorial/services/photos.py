@@ -20,6 +20,7 @@ from editorial.extensions import db
 from editorial.models import Desk, Person, Photo, PhotoTag, Rendition
 from editorial.models.photo import ALT_MAX, CAPTION_MAX, CREDIT_MAX
 from editorial.services import after_commit, audit, commit, rollback
+from editorial.services.cache import refresh_stories
 from editorial.services.errors import ValidationFailed
 from editorial.services.photo_tags import photo_tag_problems, set_tags
 from editorial.services.photo_use import PUBLIC_STATES, stories_using
@@ -183,6 +184,8 @@ def edit_photo(photo: Photo, data: PhotoInput, *, actor: Person) -> None:
         setattr(photo, name, fields[name])
     if set_tags(photo.id, data.tags):
         changed.append("tags")
+    if public and set(changed) - {"tags"}:  # pages show its words (tags are newsroom-only)
+        refresh_stories([story.id for story in public])
     audit.record(
         "photo.edited",
         actor=actor,

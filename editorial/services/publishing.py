@@ -24,7 +24,7 @@ from editorial.jobs import Job, enqueue
 from editorial.models import Heartbeat, Story
 from editorial.models.loading import NOTIFIED_AUTHORS
 from editorial.services import after_commit, audit, commit, counters, public_media, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import refresh_stories
 from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
 from editorial.timeutil import utcnow
@@ -159,7 +159,7 @@ def run_chunk(
         rows = _claim_chunk(condition, scheduled, values)
         if rows:
             lags = record(rows)
-            purge_public_cache()
+            refresh_stories([r.id for r in rows])
             public_media.stories_changed([r.id for r in rows])
             # After the commit, in a transaction of its own (see services.counters).
             after_commit(lambda: counters.add_now(counters.publish_lags(kind, lags)))

@@ -21,7 +21,7 @@ from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Photo, Rendition
 from editorial.services import after_commit, commit, public_media, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import refresh_stories
 from editorial.services.photo_use import stories_using
 from editorial.timeutil import utcnow
 
@@ -75,8 +75,9 @@ def make_renditions(photo_id: int) -> int:
         _remove_renditions([key for key in written if key not in kept])
         log.info("photo %s: focal point changed meanwhile; its own job cuts the crops", photo_id)
         return 0
-    if replaced and stories_using(photo_id):
-        purge_public_cache()  # pages naming the old crops' files are stale with this commit
+    if made and (using := stories_using(photo_id)):
+        # The pages (and lists) naming the old crops' files, or none yet, are stale with this.
+        refresh_stories([story.id for story in using])
     after_commit(lambda: _remove_renditions(replaced))
     if made and store.public_copies:  # new files of a photo that may be public already (S3)
         after_commit(lambda: public_media.queue_sync([photo_id]))
@@ -144,8 +145,8 @@ def _take_replacement(photo: Photo) -> bool:
     for rendition in photo.renditions:
         db.session.expunge(rendition)
     set_committed_value(photo, "renditions", [])
-    if stories_using(photo.id):  # cached pages name the old files, which are about to go
-        purge_public_cache()
+    if using := stories_using(photo.id):  # cached pages name the old files, about to go
+        refresh_stories([story.id for story in using])
     after_commit(lambda: remove_files(old_key, retired))
     return True
 

@@ -27,7 +27,7 @@ from editorial.models.photo import CAPTION_MAX
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
 from editorial.services import audit, commit, drafts, public_media, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import refresh_stories, story_keys
 from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
@@ -275,6 +275,8 @@ def save_story(
         ).all()
         return slug, bool(claimed)
 
+    # Its old desk's and tags' pages listed it: they refresh too.
+    listed_before = story_keys([story.id]) if state is StoryState.PUBLISHED else set()
     slug, claimed = with_free_slug(write, data.slug or old_slug, story_id=story.id)
     if not claimed:
         rollback()
@@ -313,7 +315,7 @@ def save_story(
             Action.SUBMIT, story, actor=actor, note="Edited after approval: needs a fresh review."
         )
     if state is StoryState.PUBLISHED:
-        purge_public_cache()
+        refresh_stories([story.id], also=listed_before)
         # Another lead photo, an embargo set again, a reopened review: the copies follow.
         public_media.stories_changed([story.id], also_photos=[old_lead, *old_body])
     if forget_copy:
@@ -402,7 +404,7 @@ def set_placement(story: Story, placement: Placement, *, actor: Person) -> Story
         "story.placed", actor=actor, story_id=story.id, data={"before": before, "after": placement}
     )
     if story.state == StoryState.PUBLISHED:
-        purge_public_cache()
+        refresh_stories([story.id])
     commit()
     return story
 

@@ -16,7 +16,7 @@ from editorial.extensions import db
 from editorial.models import Person, Story, StoryUpdate
 from editorial.models.loading import actor_of, facts_of
 from editorial.services import after_commit, audit, commit, public_media, rollback
-from editorial.services.cache import purge_public_cache
+from editorial.services.cache import refresh_stories
 from editorial.services.effects import transition_values
 from editorial.services.errors import ValidationFailed
 from editorial.services.housestyle import check_house_style
@@ -127,7 +127,7 @@ def transition_story(
         # SQLite take the write lock) inside the commit's callbacks.
         after_commit(lambda: queue_publish(story_id, values["publish_at"]))
     if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
-        purge_public_cache()
+        refresh_stories([story_id])
         public_media.stories_changed([story_id])  # its photo's public copies follow
     actor_id = actor.id
     commit()

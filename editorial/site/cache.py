@@ -1,10 +1,19 @@
-"""Public page caching: ETags, 304 answers, Cache-Control, and a server-side page cache.
+"""Public page caching: dependency-keyed pages and fragments, ETags, 304s, Cache-Control.
 
-One token decides freshness: the site generation (editorial.services.cache), which every
-publish, correction, withdrawal and placement change replaces in its own transaction, plus the
-last embargo that lifted and the newsroom's date (the masthead shows it). The token is part of
-every ETag and every cache key, so a committed change makes every cached copy unreachable at
-once, in every process, whether the copies live in Redis or in a process's memory.
+A cached page records the keys it depends on (`story:12`, `desk:3`, `tag:7`, `latest`, `top`,
+`site`: editorial.services.cache) and the change counter it was rendered at. Serving it reads
+the current numbers of exactly those keys (one indexed read); any key moved past the page's
+counter, or an embargo that lifted since it was rendered and concerns one of them, makes it
+stale. So a publish re-renders the homepage, its section, feeds, sitemaps, its tags' pages and
+itself, and no other article, in every process at once, wherever the copy lives (Redis or the
+process's memory: both are only stores, the database decides freshness).
+
+What every page shows apart from its own story is a fragment, cached on its own and put in at
+serving time: Top News and Latest News beside an article (each rendered once with one story more
+than shown, so the article's own story can be left out), More articles from its desk, and the
+masthead date (computed per request: midnight in Dhaka changes it everywhere, re-rendering
+nothing). A template marks where a fragment goes with `hole()`; the marks carry a value derived
+from SECRET_KEY, so no story text can forge one (bodies are sanitised, headlines escaped too).
 
 Pages never vary by reader: public views do not look at who is signed in.
 """
@@ -13,23 +22,31 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from datetime import time as clock
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, Response, current_app, g, make_response, request
+from markupsafe import Markup
+from sqlalchemy import select
 
 from editorial.extensions import db
-from editorial.services.cache import GENERATION_KEY, generation_time
+from editorial.models import Story
+from editorial.services.cache import COUNTER, SITE, story_keys
 from editorial.site import queries
-from editorial.timeutil import utcnow, zone
+from editorial.site.blueprint import bp
+from editorial.templating import masthead_date, newsroom_zone
+from editorial.timeutil import utcnow
+from editorial.workflow import StoryState
 
 log = logging.getLogger(__name__)
 
@@ -39,91 +56,149 @@ log = logging.getLogger(__name__)
 # No stale-while-revalidate: after a quiet spell it would hand out the pre-publish homepage.
 CACHE_CONTROL = "public, max-age=0, s-maxage=1, stale-if-error=3600"
 CACHE_KEY = "site.page_cache"
-EMBARGO_KEY = "site.embargo_lifts"
+LIFTS_KEY = "site.embargo_lifts"
+MARK_KEY = "site.hole_mark"
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
+KEY_PATTERN = re.compile(r"[a-z]+(:[0-9]+)?|\*")
+DATE = "date"  # the masthead date: a hole filled per request, never stored
+
+
+# --- freshness ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SiteState:
-    """What every public page's freshness depends on."""
+class Lift:
+    """An embargo lifting: at `at` (epoch seconds) these keys change without any write."""
 
-    token: str
-    changed_at: datetime
+    at: float
+    keys: frozenset[str]
 
 
-def _read_generation() -> str:
-    """The site generation, read outside any transaction.
+@dataclass(frozen=True)
+class Tokens:
+    """The numbers of the keys a request needs, read in one statement, and the time."""
+
+    numbers: dict[str, int]
+    now: float
+    lifts: list[Lift] = field(default_factory=list)
+    oldest: float = 0.0  # a copy rendered before this is stale (the store's time limit)
+
+    @property
+    def counter(self) -> int:
+        return self.numbers.get(COUNTER, 0)
+
+    def lifted(self, since: float, deps: Iterable[str]) -> bool:
+        """Whether an embargo lifting after `since` (and by now) concerns one of `deps`."""
+        start = bisect.bisect_right([lift.at for lift in self.lifts], since)
+        wanted = set(deps)
+        return any(
+            lift.keys & wanted or COUNTER in wanted
+            for lift in self.lifts[start:]
+            if lift.at <= self.now
+        )
+
+
+def _read_numbers(keys: set[str]) -> dict[str, int]:
+    """The current numbers of `keys`, read outside any transaction.
 
     A cached page must not wait for a transaction: on SQLite every one takes the write lock.
-    A plain autocommit read sees the latest committed token (WAL), which is all we need: the
-    page is rendered (or fetched) after this read, so it is never older than the token.
+    A plain autocommit read sees the latest committed numbers (WAL), which is all we need: the
+    page is rendered (or judged fresh) after this read, so it is never older than what it read.
+    Keys are ours ([a-z]+:digits), checked, so they are written into the statement as literals.
     """
+    wanted = sorted(keys | {COUNTER})
+    if not all(KEY_PATTERN.fullmatch(key) for key in wanted):
+        raise ValueError(f"not a cache key: {wanted}")
+    listed = ", ".join(f"'{key}'" for key in wanted)
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute(f"SELECT value FROM site_settings WHERE key = '{GENERATION_KEY}'")
-        row = cursor.fetchone()
+        cursor.execute(f"SELECT key, n FROM cache_tokens WHERE key IN ({listed})")
+        rows = cursor.fetchall()
         cursor.close()
     finally:
         connection.close()
-    return row[0] if row else "0"
+    return {key: int(n) for key, n in rows}
 
 
-def _last_lift(generation: str, now: datetime) -> datetime | None:
-    """The latest embargo lift up to `now` (lift times are re-read once per generation)."""
+def _lifts(counter: int, now: datetime, ttl: int) -> list[Lift]:
+    """Embargoes lifting from a time limit ago onwards (re-read once per change number)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    known = app.extensions.get(EMBARGO_KEY)
-    if known is None or known[0] != generation:
-        queries.begin_read()
-        lifts = queries.embargo_lifts()
-        queries.release()
-        known = app.extensions[EMBARGO_KEY] = (generation, lifts)
-    lifts = known[1]
-    index = bisect.bisect_right(lifts, now)
-    return lifts[index - 1] if index else None
-
-
-def site_state() -> SiteState:
-    """The freshness token for this request (computed once per request)."""
-    if "site_state" not in g:
-        generation = _read_generation()
-        now = utcnow()
-        lifted = _last_lift(generation, now)
-        tz = zone(current_app.config["EDITORIAL_TIMEZONE"])
-        today = now.astimezone(tz).date()
-        midnight = datetime.combine(today, clock(), tz).astimezone(UTC)
-        changed = max(t for t in (generation_time(generation), lifted, midnight) if t)
-        lift_mark = f"{lifted.timestamp():.0f}" if lifted else "-"
-        g.site_state = SiteState(
-            f"{generation}/{lift_mark}/{today}", changed.replace(microsecond=0)
+    known = app.extensions.get(LIFTS_KEY)
+    if known is not None and known[0] == counter:
+        lifts: list[Lift] = known[1]
+        return lifts
+    cutoff = now - timedelta(seconds=ttl + 60)
+    queries.begin_read()
+    rows = db.session.execute(
+        select(Story.id, Story.embargo_at).where(
+            Story.state == StoryState.PUBLISHED, Story.embargo_at > cutoff
         )
-    state: SiteState = g.site_state  # g is untyped
-    return state
+    ).all()
+    lifts = sorted(
+        (Lift(at.timestamp(), frozenset(story_keys([story_id]))) for story_id, at in rows if at),
+        key=lambda lift: lift.at,
+    )
+    queries.release()
+    app.extensions[LIFTS_KEY] = (counter, lifts)
+    return lifts
 
 
-# --- the page cache -----------------------------------------------------------------------------
+def read_tokens(keys: set[str]) -> Tokens:
+    """What decides whether copies depending on `keys` are fresh, as of now."""
+    now = utcnow()
+    numbers = _read_numbers(keys)
+    ttl = cache_seconds()
+    lifts = _lifts(numbers.get(COUNTER, 0), now, ttl)
+    return Tokens(numbers, now.timestamp(), lifts, now.timestamp() - ttl)
+
+
+# --- stored copies ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Entry:
+    """A rendered page or fragment with what decides its freshness."""
+
     content_type: str
     body: bytes
+    deps: tuple[str, ...]  # ("*",): any change at all
+    number: int  # the change counter read before its render began
+    rendered: float  # when its render began (epoch seconds)
+    holes: tuple[str, ...] = ()  # the fragments a page shows
+
+    def fresh(self, tokens: Tokens) -> bool:
+        if self.rendered < tokens.oldest:
+            return False
+        moved = any(tokens.numbers.get(key, 0) > self.number for key in self.deps)
+        return not moved and not tokens.lifted(self.rendered, self.deps)
 
     def dump(self) -> bytes:
-        return self.content_type.encode() + b"\n" + self.body
+        head = [self.content_type, self.deps, self.number, self.rendered, self.holes]
+        return json.dumps(head).encode() + b"\n" + self.body
 
     @classmethod
-    def load(cls, data: bytes) -> Entry:
-        content_type, _, body = data.partition(b"\n")
-        return cls(content_type.decode(), body)
+    def load(cls, data: bytes) -> Entry | None:
+        head, _, body = data.partition(b"\n")
+        try:
+            content_type, deps, number, rendered, holes = json.loads(head)
+        except (ValueError, TypeError):
+            return None  # a copy from an older version of the app: a miss
+        return cls(content_type, body, tuple(deps), int(number), float(rendered), tuple(holes))
+
+
+class Store(Protocol):
+    def get_many(self, keys: list[str]) -> list[Entry | None]: ...
+
+    def set(self, key: str, entry: Entry) -> None: ...
 
 
 class LocalCache:
-    """In-process LRU with a time limit (when no Redis is configured)."""
+    """In-process LRU bounded in entries and bytes, with a time limit."""
 
-    def __init__(self, ttl: int, max_entries: int = 512) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
+    def __init__(self, ttl: int, max_entries: int = 4096, max_bytes: int = 64 << 20) -> None:
+        self.ttl, self.max_entries, self.max_bytes = ttl, max_entries, max_bytes
+        self.size = 0
         self._items: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -133,25 +208,35 @@ class LocalCache:
             if item is None:
                 return None
             if item[0] < time.monotonic():
-                del self._items[key]
+                self._drop(key)
                 return None
             self._items.move_to_end(key)
             return item[1]
 
+    def get_many(self, keys: list[str]) -> list[Entry | None]:
+        return [self.get(key) for key in keys]
+
     def set(self, key: str, entry: Entry) -> None:
         with self._lock:
+            if key in self._items:
+                self._drop(key)
             self._items[key] = (time.monotonic() + self.ttl, entry)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+            self.size += len(entry.body)
+            while len(self._items) > self.max_entries or self.size > self.max_bytes:
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: str) -> None:
+        _expires, entry = self._items.pop(key)
+        self.size -= len(entry.body)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.size = 0
 
 
 class RedisCache:
-    """Pages shared by every web process through Redis; a Redis failure is only a miss."""
+    """Copies shared by every web process through Redis; a Redis failure is only a miss."""
 
     def __init__(self, url: str, ttl: int, namespace: str) -> None:
         import redis
@@ -161,14 +246,16 @@ class RedisCache:
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._errors = redis.RedisError
 
-    def get(self, key: str) -> Entry | None:
+    def get_many(self, keys: list[str]) -> list[Entry | None]:
+        if not keys:
+            return []
         try:
-            data = self.client.get(self.prefix + key)
+            found = self.client.mget([self.prefix + key for key in keys])
         except self._errors as error:
             log.warning("page cache read failed: %s", error)
-            return None
+            return [None] * len(keys)
         # Always bytes (the client is made without decode_responses); the check tells mypy.
-        return Entry.load(data) if isinstance(data, bytes) and data else None
+        return [Entry.load(data) if isinstance(data, bytes) and data else None for data in found]
 
     def set(self, key: str, entry: Entry) -> None:
         try:
@@ -177,30 +264,202 @@ class RedisCache:
             log.warning("page cache write failed: %s", error)
 
 
-def _make_cache(app: Flask) -> LocalCache | RedisCache:
-    # Entries are keyed by generation, so the time limit only bounds memory and picks up
-    # what changes without a new generation (nothing public, today).
-    ttl = int(app.config.get("PUBLIC_CACHE_SECONDS", 60))
+class TwoTier:
+    """This process's memory in front of Redis. Safe because every copy, from either, is judged
+    by the database's numbers before it is served: memory only saves the round trip."""
+
+    def __init__(self, near: LocalCache, far: RedisCache) -> None:
+        self.near, self.far = near, far
+
+    def get_many(self, keys: list[str]) -> list[Entry | None]:
+        return [self.near.get(key) for key in keys]
+
+    def get_far(self, keys: list[str]) -> list[Entry | None]:
+        found = self.far.get_many(keys)
+        for key, entry in zip(keys, found, strict=True):
+            if entry is not None:
+                self.near.set(key, entry)
+        return found
+
+    def set(self, key: str, entry: Entry) -> None:
+        self.near.set(key, entry)
+        self.far.set(key, entry)
+
+
+def cache_seconds() -> int:
+    """How long a copy may be kept (its freshness is checked on every request regardless)."""
+    return int(current_app.config.get("PUBLIC_CACHE_SECONDS", 600))
+
+
+def _make_cache(app: Flask) -> LocalCache | TwoTier:
+    ttl = int(app.config.get("PUBLIC_CACHE_SECONDS", 600))
+    near = LocalCache(ttl, max_bytes=int(app.config.get("PUBLIC_CACHE_MEMORY_BYTES", 64 << 20)))
     url = app.config.get("REDIS_URL")
     if url:
         database = app.config["SQLALCHEMY_DATABASE_URI"]
         namespace = hashlib.sha256(database.encode()).hexdigest()[:12]
-        return RedisCache(url, ttl, namespace)
-    return LocalCache(ttl)
+        return TwoTier(near, RedisCache(url, ttl, namespace))
+    return near
 
 
-def page_cache() -> LocalCache | RedisCache | None:
-    """The server-side page cache, or None when PUBLIC_CACHE_ENABLED is off."""
+def page_cache() -> LocalCache | TwoTier | None:
+    """The server-side cache, or None when PUBLIC_CACHE_ENABLED is off."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config.get("PUBLIC_CACHE_ENABLED", True):
         return None
-    cache: LocalCache | RedisCache | None = app.extensions.get(CACHE_KEY)
+    cache: LocalCache | TwoTier | None = app.extensions.get(CACHE_KEY)
     if cache is None:
         cache = app.extensions[CACHE_KEY] = _make_cache(app)
     return cache
 
 
+def _fetch(cache: LocalCache | TwoTier | None, keys: list[str], tokens: Tokens | None) -> list:
+    """Copies of `keys`: from memory, and what is missing or stale there from Redis."""
+    if cache is None:
+        return [None] * len(keys)
+    found = cache.get_many(keys)
+    if isinstance(cache, TwoTier):
+        retry = [k for k, e in zip(keys, found, strict=True) if e is None or not _ok(e, tokens)]
+        far = dict(zip(retry, cache.get_far(retry), strict=True))
+        found = [far.get(k) if k in far else e for k, e in zip(keys, found, strict=True)]
+    return found
+
+
+def _ok(entry: Entry, tokens: Tokens | None) -> bool:
+    return tokens is not None and entry.fresh(tokens)
+
+
+# --- fragments ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A part many pages show: `render(arg)` its HTML (items marked with item_mark()), at most
+    `limit` items shown, fresh while `deps(arg)` have not moved."""
+
+    render: Callable[[str], str]
+    deps: Callable[[str], tuple[str, ...]]
+    limit: int
+
+
+FRAGMENTS: dict[str, Fragment] = {}
+
+
+def fragment(
+    name: str, *, deps: Callable[[str], tuple[str, ...]], limit: int
+) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """Register a fragment renderer under `name` (a hole's first part)."""
+
+    def register(render: Callable[[str], str]) -> Callable[[str], str]:
+        FRAGMENTS[name] = Fragment(render, deps, limit)
+        return render
+
+    return register
+
+
+@dataclass(frozen=True)
+class Marks:
+    """This app's marks for holes and items (a value no story text knows) and their patterns."""
+
+    mark: str
+    holes: re.Pattern[bytes]
+    items: re.Pattern[bytes]
+
+
+def _marks() -> Marks:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    marks: Marks | None = app.extensions.get(MARK_KEY)
+    if marks is None:
+        secret = str(app.config.get("SECRET_KEY", "")).encode()
+        mark = hashlib.sha256(b"holes:" + secret).hexdigest()[:12]
+        start = "<!--§".encode() + mark.encode()
+        marks = app.extensions[MARK_KEY] = Marks(
+            mark,
+            re.compile(re.escape(start) + rb":([a-z]+):([0-9]*):([0-9]*)-->"),
+            re.compile(re.escape(start) + rb"#([0-9]+)-->"),
+        )
+    return marks
+
+
+def _mark() -> str:
+    return _marks().mark
+
+
+@bp.app_template_global("hole")
+def hole(name: str, arg: int | str = "", exclude: int | None = None) -> Markup:
+    """Where a fragment goes: `name` (with `arg`, e.g. a desk id) leaving out story `exclude`.
+    Outside a cached render (an error page, the newsroom's preview) it is filled at once."""
+    holes: list[str] | None = g.get("_page_holes")
+    if holes is None:
+        return Markup(_fill_now(name, str(arg), exclude).decode())
+    holes.append(f"{name}:{arg}" if arg != "" else name)
+    return Markup(f"<!--§{_mark()}:{name}:{arg}:{exclude if exclude else ''}-->")
+
+
+@bp.app_template_global("item_mark")
+def item_mark(story_id: int) -> Markup:
+    """Before each item of a fragment's list (0 after the last), so a page can drop its own."""
+    return Markup(f"<!--§{_mark()}#{story_id:d}-->")
+
+
+def _fill_now(name: str, arg: str, exclude: int | None) -> bytes:
+    if name == DATE:
+        return masthead_date().encode()
+    return _pick(FRAGMENTS[name].render(arg).encode(), exclude, FRAGMENTS[name].limit)
+
+
+def _pick(body: bytes, exclude: int | None, limit: int) -> bytes:
+    """A fragment's list without story `exclude`, at most `limit` items (none left: nothing)."""
+    pieces = _marks().items.split(body)
+    if len(pieces) == 1:
+        return body
+    prefix, rest = pieces[0], pieces[1:]
+    items = [(int(rest[i]), rest[i + 1]) for i in range(0, len(rest), 2)]
+    suffix = items.pop()[1] if items and items[-1][0] == 0 else b""
+    kept = [html for story_id, html in items if story_id != exclude][:limit]
+    return prefix + b"".join(kept) + suffix if kept else b""
+
+
+def _fragment_deps(fragment_id: str) -> tuple[str, ...]:
+    name, _, arg = fragment_id.partition(":")
+    return (*FRAGMENTS[name].deps(arg), SITE)
+
+
+def _render_fragment(fragment_id: str, tokens: Tokens) -> Entry:
+    name, _, arg = fragment_id.partition(":")
+    queries.begin_read()
+    try:
+        html = FRAGMENTS[name].render(arg)
+    finally:
+        queries.release()
+    return Entry(
+        "text/html", html.encode(), _fragment_deps(fragment_id), tokens.counter, tokens.now
+    )
+
+
+def _assemble(page: Entry, parts: dict[str, Entry]) -> bytes:
+    pieces = _marks().holes.split(page.body)
+    out = [pieces[0]]
+    for i in range(1, len(pieces), 4):
+        name, arg, exclude = (piece.decode() for piece in pieces[i : i + 3])
+        if name == DATE:
+            out.append(masthead_date().encode())
+        else:
+            key = f"{name}:{arg}" if arg else name
+            out.append(_pick(parts[key].body, int(exclude or 0), FRAGMENTS[name].limit))
+        out.append(pieces[i + 3])
+    return b"".join(out)
+
+
 # --- the decorator every public view wears ------------------------------------------------------
+
+
+def depends(*keys: str) -> None:
+    """The page being rendered shows what these keys stand for (its cache copy depends on them).
+    A page that declares nothing depends on every change (the safe default)."""
+    found: set[str] | None = g.get("_page_deps")
+    if found is not None:
+        found.update(keys)
 
 
 def public_headers(response: Response) -> Response:
@@ -209,17 +468,136 @@ def public_headers(response: Response) -> Response:
     return response
 
 
-def _key(state: SiteState, vary: tuple[str, ...], clock: int) -> str:
+def _local_now() -> datetime:
+    return utcnow().astimezone(newsroom_zone())
+
+
+def _today() -> str:
+    return str(_local_now().date())
+
+
+def _key(vary: tuple[str, ...], clock: int) -> str:
+    # The year is in the key: listings print it for stories of other years, the footer too.
     args = "&".join(f"{name}={request.args.get(name, '')}" for name in vary)
     slot = int(time.time() // clock) if clock else 0
-    material = f"{state.token}\n{request.path}\n{args}\n{slot}"
-    return hashlib.sha256(material.encode()).hexdigest()
+    material = f"{request.path}\n{args}\n{slot}\n{_local_now().year}"
+    return "p:" + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
-def _finish(response: Response, etag: str, state: SiteState, status: str) -> Response:
+def _render(view: Callable[..., Any], kwargs: dict[str, Any], tokens: Tokens) -> Response | Entry:
+    """Render the page with holes for its fragments; an Entry for a 200, else the response."""
+    g._page_deps, g._page_holes = set(), []
+    try:
+        queries.begin_read()
+        response = make_response(view(**kwargs))
+        queries.release()
+        deps, holes = g._page_deps, g._page_holes
+    finally:
+        g.pop("_page_deps", None)
+        g.pop("_page_holes", None)
+    if response.status_code != 200:
+        return response
+    return Entry(
+        response.content_type,
+        response.get_data(),
+        tuple(sorted(deps | {SITE})) if deps else (COUNTER,),
+        tokens.counter,
+        tokens.now,
+        tuple(dict.fromkeys(h for h in holes if h != DATE)),
+    )
+
+
+@dataclass
+class Served:
+    """A page as assembled for one request: the page copy, its fragments' copies, and what
+    was rendered for it."""
+
+    page: Entry
+    parts: dict[str, Entry]
+    status: str
+    rendered: list[str] = field(default_factory=list)
+
+    @property
+    def deps(self) -> list[str]:
+        keys = set(self.page.deps).union(*(p.deps for p in self.parts.values()))
+        return sorted(keys - {COUNTER})
+
+    def etag(self, key: str, today: str) -> str:
+        stamps = [(self.page.number, self.page.rendered)] + [
+            (self.parts[h].number, self.parts[h].rendered) for h in self.page.holes
+        ]
+        return hashlib.sha256(f"{key}\n{today}\n{stamps}".encode()).hexdigest()[:32]
+
+    def modified(self, midnight: datetime) -> datetime:
+        newest = max([self.page.rendered] + [p.rendered for p in self.parts.values()])
+        return max(datetime.fromtimestamp(int(newest), UTC), midnight)
+
+
+def _page_copy(
+    view: Callable[..., Any], kwargs: dict[str, Any], key: str, cache: LocalCache | TwoTier | None
+) -> tuple[Entry, str, Tokens] | Response:
+    """A fresh copy of the page (from memory, Redis or a render), how it was got, and the
+    numbers its fragments are to be judged by; a response that is not a 200 as it is."""
+    page = (cache.get_many([key]) if cache else [None])[0]
+    tokens = read_tokens(_wanted(page))
+    if isinstance(cache, TwoTier) and (page is None or not page.fresh(tokens)):
+        page = cache.get_far([key])[0]
+        if page is not None:
+            tokens = read_tokens(_wanted(page))
+    if page is not None and page.fresh(tokens):
+        return page, "hit", tokens
+    rendered = _render(view, kwargs, tokens)
+    if isinstance(rendered, Response):
+        return rendered
+    if cache and len(rendered.body) <= MAX_ENTRY_BYTES:
+        cache.set(key, rendered)
+    if page is None or set(rendered.holes) - set(page.holes):
+        tokens = read_tokens(_wanted(rendered))  # fragments first known now: their numbers
+    return rendered, "miss" if cache else "off", tokens
+
+
+def _serve(
+    view: Callable[..., Any], kwargs: dict[str, Any], key: str, cache: LocalCache | TwoTier | None
+) -> Served | Response:
+    """The page's copy and its fragments', each fresh (re-rendered where stale or missing)."""
+    found = _page_copy(view, kwargs, key, cache)
+    if isinstance(found, Response):
+        return found
+    page, status, tokens = found
+    served = Served(page, {}, status)
+    stored = _fetch(cache, ["f:" + hole_id for hole_id in page.holes], tokens)
+    for hole_id, part in zip(page.holes, stored, strict=True):
+        if part is None or not part.fresh(tokens):
+            part = _render_fragment(hole_id, tokens)
+            served.rendered.append(hole_id)
+            if cache:
+                cache.set("f:" + hole_id, part)
+        served.parts[hole_id] = part
+    return served
+
+
+def _wanted(page: Entry | None) -> set[str]:
+    """The keys that decide whether the page and its fragments are fresh."""
+    if page is None:
+        return set()
+    keys = set(page.deps)
+    for hole_id in page.holes:
+        keys.update(_fragment_deps(hole_id))
+    return keys
+
+
+def _finish(response: Response, served: Served, etag: str) -> Response:
+    local = _local_now()
     response.set_etag(etag)
-    response.last_modified = state.changed_at
-    response.headers["X-Page-Cache"] = status
+    response.last_modified = served.modified(
+        datetime.combine(local.date(), clock_time(), local.tzinfo)
+    )
+    response.headers["X-Page-Cache"] = served.status
+    if served.rendered:
+        response.headers["X-Fragments-Rendered"] = " ".join(served.rendered)
+    # A CDN that purges by tag can use these (Fastly: Surrogate-Key; Cloudflare: Cache-Tag).
+    response.headers["Surrogate-Key"] = " ".join(served.deps)
+    response.headers["Cache-Tag"] = ",".join(served.deps)
     return public_headers(response)
 
 
@@ -231,35 +609,27 @@ def public_page(
     `vary` names the query arguments the page depends on (e.g. page, q); any other query
     string is ignored, so `?preview=1` or `?state=draft` is the same public page. `clock`
     (seconds) is for pages that also change with time alone: a new copy every `clock` seconds.
+    The view says what it shows with depends(); its template marks fragments with hole().
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Response:
-            state = site_state()
-            key = _key(state, vary, clock)
-            etag = key[:32]
-            # ETags are only ever sent with a 200, so a match means this page of this
-            # generation was a 200: answer 304 without rendering anything.
-            if request.if_none_match.contains(etag):
-                return _finish(Response(status=304), etag, state, "revalidated")
-            cache = page_cache() if store else None
-            entry = cache.get(key) if cache else None
-            if entry is not None:
-                response = Response(entry.body, content_type=entry.content_type)
-                status = "hit"
-            else:
-                queries.begin_read()
-                response = make_response(view(**kwargs))
-                queries.release()
-                if response.status_code != 200:
-                    return public_headers(response)
-                status = "miss" if cache else "off"
-                body = response.get_data()
-                if cache and len(body) <= MAX_ENTRY_BYTES:
-                    cache.set(key, Entry(response.content_type, body))
+            key = _key(vary, clock)
+            served = _serve(view, kwargs, key, page_cache() if store else None)
+            if isinstance(served, Response):
+                return public_headers(served)
+            etag = served.etag(key, _today()) if served.status != "off" else ""
+            # ETags are only ever sent with a 200: a match means this same page.
+            if etag and request.if_none_match.contains(etag):
+                revalidated = replace(served, status="revalidated")
+                return _finish(Response(status=304), revalidated, etag)
+            body = _assemble(served.page, served.parts)
+            # Uncached, every request renders: the ETag is the bytes' own.
+            etag = etag or hashlib.sha256(body).hexdigest()[:32]
+            response = Response(body, content_type=served.page.content_type)
             # make_conditional answers 304/412 in place (typed as werkzeug's base Response).
-            _finish(response, etag, state, status).make_conditional(request)
+            _finish(response, served, etag).make_conditional(request)
             return response
 
         return wrapper

@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, url_for
 
+from editorial.services.cache import LATEST, SITE, desk_key
 from editorial.site import queries
 from editorial.site.blueprint import bp
-from editorial.site.cache import public_page
+from editorial.site.cache import depends, public_page
 
 FEED_SIZE = 30
 SITEMAP_SIZE = 10_000  # story URLs per sitemap file (Google allows 50,000)
@@ -65,6 +66,7 @@ def rss(items: list[queries.Card], *, title: str, link: str, self_path: str) -> 
 @public_page()
 def feed():
     """RSS 2.0 of the newest public stories of every section."""
+    depends(LATEST)
     return rss(queries.latest(FEED_SIZE), title="", link="/", self_path=url_for("site.feed"))
 
 
@@ -75,6 +77,7 @@ def section_feed(desk_slug: str):
     desk = queries.find_desk(desk_slug)
     if desk is None:
         abort(404)
+    depends(desk_key(desk.id))
     items = queries.cards(queries.desk_stories(desk.id), FEED_SIZE)
     return rss(
         items,
@@ -88,6 +91,7 @@ def section_feed(desk_slug: str):
 @public_page()
 def sitemap():
     """Every public story and section; an index of smaller sitemaps once there are many."""
+    depends(LATEST)
     total = queries.public_count()
     if total <= SITEMAP_SIZE:
         return xml(
@@ -104,12 +108,14 @@ def sitemap():
 @bp.get("/sitemaps/sections.xml")
 @public_page()
 def sitemap_sections():
+    depends(SITE)
     return xml("site/sitemap.xml", sections=queries.sections(), stories=[])
 
 
 @bp.get("/sitemaps/stories-<int:number>.xml")
 @public_page()
 def sitemap_stories(number: int):
+    depends(LATEST)
     stories = queries.sitemap_rows(SITEMAP_SIZE, (number - 1) * SITEMAP_SIZE) if number else []
     if not stories:
         abort(404)
@@ -124,6 +130,7 @@ def news_sitemap():
     Its window moves with the clock as well as with publishing: a fresh copy every 5 minutes
     (a story may stay a few minutes past 48 hours; it never appears before it is public).
     """
+    depends(LATEST)
     return xml(
         "site/news_sitemap.xml", items=queries.recent_first_published(NEWS_WINDOW, NEWS_SIZE)
     )

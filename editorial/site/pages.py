@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import NotFound
 
+from editorial.services.cache import LATEST, TOP, desk_key, story_key, tag_key
 from editorial.services.settings import site_tagline
 from editorial.site import live, queries
 from editorial.site.blueprint import bp
-from editorial.site.cache import public_headers, public_page
+from editorial.site.cache import depends, fragment, hole, public_headers, public_page
 from editorial.site.queries import Article, Card, LeadPhoto
 from editorial.timeutil import utcnow, zone
 
@@ -18,6 +27,7 @@ TOP_COUNT = 6
 LATEST_COUNT = 10
 BLOCK_COUNT = 5
 SIDEBAR_COUNT = 6
+MORE_COUNT = 5
 MAX_PAGE = 100_000
 MAX_ID = 2**31 - 1
 
@@ -107,6 +117,7 @@ def page_url(number: int) -> str:
 @public_page()
 def home():
     """Lead story, Top News, Latest News and a block per desk."""
+    depends(LATEST, TOP)
     return home_page()
 
 
@@ -138,6 +149,7 @@ def home_page(order: list[int] | None = None, **extra: Any) -> tuple[str, int]:
 @bp.get("/latest")
 @public_page(vary=("page",))
 def latest():
+    depends(LATEST)
     return listing(
         "site/listing.html",
         queries.card_query(),
@@ -171,6 +183,7 @@ def section_alias(desk_slug: str):
 
 
 def _section_page(desk: queries.NavItem) -> tuple[str, int]:
+    depends(desk_key(desk.id))
     return listing(
         "site/listing.html",
         queries.desk_stories(desk.id),
@@ -195,6 +208,7 @@ def tag(tag_slug: str):
     found = queries.find_tag(tag_slug)
     if found is None:
         abort(404)
+    depends(tag_key(found.id))
     query = queries.tag_stories(found.id)
     if queries.count(query) == 0:
         abort(404)
@@ -250,15 +264,15 @@ def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     coverage = live.coverage_of(story, before)
     if before is not None and not (coverage and coverage.entries):
         abort(404)
+    depends(story_key(story.id))
     view = queries.article_of(story)
+    # Beside and below it, what every article shows: fragments cached on their own.
     return render_page(
         "site/article.html",
         article=view,
-        more=queries.with_thumbs(queries.more_from_desk(story.desk_id, exclude=story.id, limit=5))[
-            0
-        ],
-        top=queries.top_news(SIDEBAR_COUNT, exclude=story.id),
-        latest=queries.latest(SIDEBAR_COUNT, exclude=story.id),
+        more=hole("more", story.desk_id, exclude=story.id),
+        top=hole("top", exclude=story.id),
+        latest=hole("latest", exclude=story.id),
         current=view.card.desk_slug,
         canonical=view.card.url,
         jsonld=news_article_jsonld(view, coverage),
@@ -274,6 +288,7 @@ def live_entries(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     story = queries.public_story(slug)
     if story is None or (desk_slug, yyyy, mm, dd, slug) != _path_parts(story):
         abort(404)
+    depends(story_key(story.id))
     coverage = live.coverage_of(story)
     if coverage is None:
         abort(404)
@@ -281,6 +296,40 @@ def live_entries(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     queries.release()
     html = render_template("site/_live.html", live=coverage, canonical=canonical)
     return current_app.response_class(html, mimetype="text/html")
+
+
+# --- fragments: the parts every article shows, cached once for all of them ---------------------
+
+
+def _side(heading_id: str, title: str, cards: list[Card]) -> str:
+    macro = get_template_attribute("site/_macros.html", "side_headlines")
+    return str(macro(heading_id, title, cards, marked=True))
+
+
+@fragment("top", deps=lambda _arg: (TOP,), limit=SIDEBAR_COUNT)
+def top_fragment(_arg: str) -> str:
+    """Top News beside an article (one more than shown: the article's own may be left out)."""
+    cards = queries.top_news(SIDEBAR_COUNT + 1)
+    queries.release()
+    return _side("side-top-heading", "Top News", cards)
+
+
+@fragment("latest", deps=lambda _arg: (LATEST,), limit=SIDEBAR_COUNT)
+def latest_fragment(_arg: str) -> str:
+    cards = queries.latest(SIDEBAR_COUNT + 1)
+    queries.release()
+    return _side("side-latest-heading", "Latest News", cards)
+
+
+@fragment("more", deps=lambda desk_id: (desk_key(int(desk_id)),), limit=MORE_COUNT)
+def more_fragment(desk_id: str) -> str:
+    """More articles from a desk, under each of its articles."""
+    (cards,) = queries.with_thumbs(
+        queries.cards(queries.desk_stories(int(desk_id)), MORE_COUNT + 1)
+    )
+    queries.release()
+    macro = get_template_attribute("site/_macros.html", "more_articles")
+    return str(macro(cards, marked=True))
 
 
 def _with_before(path: str) -> str:

@@ -68,15 +68,15 @@ def schedule(make, reporter, desk, editor, n: int, minutes: int = 60) -> list[St
 
 @pytest.fixture
 def purges(monkeypatch) -> list[int]:
-    """Counts the public cache purges the publisher makes."""
+    """Counts the public cache refreshes the publisher makes (one per chunk published)."""
     calls: list[int] = []
-    real = publishing.purge_public_cache
+    real = publishing.refresh_stories
 
-    def counting() -> None:
+    def counting(story_ids, **kwargs) -> None:
         calls.append(1)
-        real()
+        real(story_ids, **kwargs)
 
-    monkeypatch.setattr(publishing, "purge_public_cache", counting)
+    monkeypatch.setattr(publishing, "refresh_stories", counting)
     return calls
 
 

@@ -131,6 +131,7 @@ def test_the_homepage_lead_loads_its_photo_first(newsroom: Newsroom, any_app: Fl
 def test_thumbnails_cost_one_query_whatever_the_number_of_stories(
     newsroom: Newsroom, any_app: Flask
 ) -> None:
+    any_app.config["PUBLIC_CACHE_ENABLED"] = False  # every request renders: the cold cost
     client = any_app.test_client()
     photo_id = newsroom.photo()
 
