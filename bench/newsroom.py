@@ -43,6 +43,7 @@ from editorial.extensions import db  # noqa: E402
 from editorial.models import (  # noqa: E402
     AuditEvent,
     Desk,
+    Notification,
     Person,
     Revision,
     StaffRole,
@@ -302,7 +303,11 @@ def fill(app, n_stories: int, seed: int) -> dict:
             editor_desks = {m["desk_id"] for m in members if m["person_id"] == editor_id}
             sample = [s for s in stories if s["desk_id"] in editor_desks][-4000::20]
             copy_rows(connection, Revision.__table__, revisions(sample, rng))
-            copy_rows(connection, AuditEvent.__table__, audit_events(sample))
+            copy_rows(connection, AuditEvent.__table__, audit_events(stories))
+            copy_rows(connection, AuditEvent.__table__, staff_events(ids, now, rng))
+            copy_rows(
+                connection, Notification.__table__, notifications(stories, editor_desks, editor_id)
+            )
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE"))
     print(f"filled {n_stories:,} stories in {time.perf_counter() - started:.1f} s")
@@ -332,8 +337,9 @@ def revisions(sample: list[dict], rng: random.Random) -> Iterator[dict]:
             }
 
 
-def audit_events(sample: list[dict]) -> Iterator[dict]:
-    for story in sample:
+def audit_events(stories: list[dict]) -> Iterator[dict]:
+    """Every story's creation, and its publication if it was published: the log's bulk."""
+    for story in stories:
         yield {
             "at": story["created_at"],
             "actor_id": story["created_by_id"],
@@ -345,6 +351,57 @@ def audit_events(sample: list[dict]) -> Iterator[dict]:
             "note": "",
             "data": '{"revision": 1}',
         }
+        if story.get("published_at"):
+            yield {
+                "at": story["published_at"],
+                "actor_id": story["created_by_id"],
+                "action": "story.published",
+                "story_id": story["id"],
+                "subject_type": "story",
+                "subject_id": story["id"],
+                "from_state": "approved",
+                "to_state": "published",
+                "note": "",
+                "data": "{}",
+            }
+
+
+SIGN_INS = 400  # per member of staff: a couple of years of daily sign-ins
+
+
+def staff_events(people: list[int], now: datetime, rng: random.Random) -> Iterator[dict]:
+    """Sign-ins: what a staff member's history on the admin page is mostly made of."""
+    for person_id in people:
+        for n in range(SIGN_INS):
+            yield {
+                "at": now - timedelta(days=n, seconds=rng.random() * 3600),
+                "actor_id": person_id,
+                "action": "staff.signed_in",
+                "subject_type": "staff",
+                "subject_id": person_id,
+                "note": "",
+                "data": "{}",
+            }
+
+
+def notifications(stories: list[dict], editor_desks: set[int], editor_id: int) -> Iterator[dict]:
+    """Each author told of each story's publication; the signed-in editor, of every story
+    submitted on their desks (thousands: the notification centre's worst case)."""
+    for story in stories:
+        base = {
+            "story_id": story["id"],
+            "subject": story["headline"][:200],
+            "message": "",
+            "link": f"/newsroom/stories/{story['id']}",
+            "created_at": story["modified_at"],
+            "read_at": story["modified_at"] if story["id"] % 3 else None,
+            "email_state": "none",
+            "email_attempts": 0,
+        }
+        if story.get("published_at"):
+            yield base | {"person_id": story["created_by_id"], "kind": "published"}
+        if story["desk_id"] in editor_desks and story.get("submitted_at"):
+            yield base | {"person_id": editor_id, "kind": "submitted"}
 
 
 def existing(app) -> dict:
@@ -447,7 +504,22 @@ def pages(info: dict) -> list[tuple[str, list[str]]]:
         ),
         ("search page 40", ["/newsroom/search?state=published&page=40"]),
         ("story page", [f"/newsroom/stories/{i}" for i in info["sample"]]),
+        ("notifications", ["/newsroom/notifications"]),
+        ("notifications page 40", ["/newsroom/notifications?page=40"]),
         ("story history", [f"/newsroom/stories/{i}/history" for i in info["sample"]]),
+    ]
+
+
+def admin_pages(info: dict) -> list[tuple[str, list[str]]]:
+    """Pages an admin reads (issue 14): a staff member's history, the audit log."""
+    return [
+        ("staff member + history", [f"/admin/staff/{info['editor_id']}"]),
+        ("audit log", ["/admin/audit"]),
+        ("audit log action=", ["/admin/audit?action=story.published"]),
+        ("audit log rare action", ["/admin/audit?action=staff.locked"]),
+        ("audit log story.*", ["/admin/audit?action=story."]),
+        ("audit log actor=", [f"/admin/audit?actor={info['author_id']}"]),
+        ("audit log page 200", ["/admin/audit?page=200"]),
     ]
 
 
@@ -456,10 +528,12 @@ def run_timings(app, info: dict, warmup: int, n: int) -> None:
     with app.app_context():
         counter = StatementCounter(db.engine)
     editor = signed_in_client(app, info["editor_id"])
+    admin = signed_in_client(app, info["idle_id"])
     targets = [
         ("baseline /robots.txt", app.test_client(), ["/robots.txt"]),
-        ("baseline admin home", signed_in_client(app, info["idle_id"]), ["/newsroom/"]),
+        ("baseline admin home", admin, ["/newsroom/"]),
     ] + [(name, editor, urls) for name, urls in pages(info)]
+    targets += [(name, admin, urls) for name, urls in admin_pages(info)]
     samples: dict[str, list[tuple]] = {name: [] for name, *_ in targets}
     for i in range(warmup + n):
         for name, client, urls in targets:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, request
@@ -50,6 +51,23 @@ def _page_number() -> int:
 def paginate(statement: Any) -> Any:
     """One page (PER_PAGE rows) of a select, at the ?page= of the request."""
     return db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A page of a long list that is not counted: counting the audit log read all of it on
+    every view (81 ms at 270,000 events); one row more than the page says if there is a next."""
+
+    items: list[Any]
+    page: int
+    has_next: bool
+
+
+def window(statement: Any) -> Window:
+    """One page (PER_PAGE rows) of a select at the ?page= of the request, without a count."""
+    page = _page_number()
+    rows = list(db.session.scalars(statement.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
+    return Window(rows[:PER_PAGE], page, len(rows) > PER_PAGE)
 
 
 def int_or_none(value: str | None) -> int | None:

@@ -12,7 +12,7 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from editorial.admin.blueprint import bp
-from editorial.admin.common import int_or_none, paginate, subject_names
+from editorial.admin.common import int_or_none, subject_names, window
 from editorial.admin.forms import AuditFilterForm, options
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person
@@ -38,12 +38,13 @@ def audit_log() -> str:
     statement = audit.search_events(
         action=filters.action.data or "", actor_id=int_or_none(filters.actor.data)
     )
-    page = paginate(statement)
+    page = window(statement)
     return render_template(
         "admin/audit.html",
         page=page,
         filters=filters,
         subjects=subject_names(page.items),
+        filter_args={k: v for k, v in request.args.items() if k in ("action", "actor") and v},
     )
 
 

@@ -72,6 +72,8 @@ class Notification(EmailCopy, Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_person_read", "person_id", "read_at"),
+        # The notification centre: one person's, newest first (ORDER BY created_at, id).
+        Index("ix_notifications_person_created", "person_id", "created_at", "id"),
         Index("ix_notifications_email_state", "email_state"),
     )
 

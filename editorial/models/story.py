@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -70,9 +71,20 @@ class Story(Model):
     __tablename__ = "stories"
     __table_args__ = (
         Index("ix_stories_state_publish_at", "state", "publish_at"),
-        Index("ix_stories_state_published_at", "state", "published_at"),
+        # Public listings walk these from a keyset cursor (published_at, id): migration 0030.
+        Index("ix_stories_state_published_id", "state", "published_at", "id"),
         Index("ix_stories_desk_state_submitted", "desk_id", "state", "submitted_at"),
-        Index("ix_stories_desk_state_published", "desk_id", "state", "published_at"),
+        Index("ix_stories_desk_state_published_id", "desk_id", "state", "published_at", "id"),
+        # The page cache's embargo lifts, without reading every published story. Partial (only
+        # stories with an embargo): whole, SQLite's planner took it for the public predicate's
+        # OR and read every published story to find Top News (271 ms at 20,000).
+        Index(
+            "ix_stories_state_embargo",
+            "state",
+            "embargo_at",
+            sqlite_where=text("embargo_at IS NOT NULL"),
+            postgresql_where=text("embargo_at IS NOT NULL"),
+        ),
         Index("ix_stories_desk_modified", "desk_id", "modified_at"),
         # Top News: the few placed stories, newest first, without scanning every published one.
         Index("ix_stories_placement_state_published", "placement", "state", "published_at"),

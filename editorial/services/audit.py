@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person
 from editorial.timeutil import utcnow
+from editorial.wording import EVENT_WORDS
 
 
 def record(
@@ -62,7 +63,9 @@ def search_events(*, action: str = "", actor_id: int | None = None) -> Select[Au
 
 
 def recorded_actions() -> list[str]:
-    """Every action name that appears in the log, for the viewer's filter."""
-    return list(
-        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    )
+    """Every action the services record, for the viewer's filter, in order.
+
+    Read from the words every code must have (editorial.wording; tests/unit/test_wording.py
+    checks each recorded code is there), not with SELECT DISTINCT over the log: that read every
+    event on each view of the log (134 ms at 100,000 stories)."""
+    return sorted(EVENT_WORDS)

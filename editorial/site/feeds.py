@@ -90,19 +90,27 @@ def section_feed(desk_slug: str):
 @bp.get("/sitemap.xml")
 @public_page()
 def sitemap():
-    """Every public story and section; an index of smaller sitemaps once there are many."""
+    """Every public story and section; an index of smaller sitemaps once there are many.
+
+    Part N holds the public stories with ids from (N - 1) * SITEMAP_SIZE + 1 to N *
+    SITEMAP_SIZE: nothing counts the archive or skips through it, and a story stays in its
+    part for good (a part may hold fewer than SITEMAP_SIZE, as some ids are not public)."""
     depends(LATEST)
-    total = queries.public_count()
-    if total <= SITEMAP_SIZE:
+    last = queries.last_public_id()
+    if last <= SITEMAP_SIZE:
         return xml(
             "site/sitemap.xml",
             sections=queries.sections(),
-            stories=queries.sitemap_rows(SITEMAP_SIZE, 0),
+            stories=queries.sitemap_rows(1, SITEMAP_SIZE),
         )
     parts = [url_for("site.sitemap_sections")] + [
-        url_for("site.sitemap_stories", number=n) for n in range(1, -(-total // SITEMAP_SIZE) + 1)
+        url_for("site.sitemap_stories", number=n) for n in range(1, _parts(last) + 1)
     ]
     return xml("site/sitemap_index.xml", parts=parts)
+
+
+def _parts(last_id: int) -> int:
+    return -(-last_id // SITEMAP_SIZE)
 
 
 @bp.get("/sitemaps/sections.xml")
@@ -115,10 +123,13 @@ def sitemap_sections():
 @bp.get("/sitemaps/stories-<int:number>.xml")
 @public_page()
 def sitemap_stories(number: int):
+    """One part of the index; a part the index does not list is 404 (an empty one it lists
+    is an empty, valid sitemap)."""
     depends(LATEST)
-    stories = queries.sitemap_rows(SITEMAP_SIZE, (number - 1) * SITEMAP_SIZE) if number else []
-    if not stories:
+    if not 1 <= number <= _parts(queries.last_public_id()):
         abort(404)
+    first = (number - 1) * SITEMAP_SIZE + 1
+    stories = queries.sitemap_rows(first, first + SITEMAP_SIZE - 1)
     return xml("site/sitemap.xml", sections=None, stories=stories)
 
 

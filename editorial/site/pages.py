@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     abort,
@@ -13,7 +14,8 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.exceptions import NotFound
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import BadRequest, NotFound
 
 from editorial.services.cache import LATEST, TOP, desk_key, story_key, tag_key
 from editorial.services.settings import site_tagline
@@ -71,6 +73,15 @@ def not_found(_error: NotFound):
     return public_headers(current_app.make_response((body, status)))
 
 
+@bp.errorhandler(BadRequest)
+def bad_request(error: BadRequest):
+    """An address the site never wrote (a junk ?before=): the site's page, saying why."""
+    body, status = render_page(
+        "site/error.html", 400, title="Not a page of this site", message=error.description
+    )
+    return public_headers(current_app.make_response((body, status)))
+
+
 # --- listings -----------------------------------------------------------------------------------
 
 
@@ -82,8 +93,78 @@ def page_number() -> int:
     return int(raw)
 
 
-def listing(template: str, query: Any, **context: Any) -> tuple[str, int]:
-    """A paginated list of public stories; a page past the end is 404."""
+LISTING_ARGS = ("page", "before", "after")  # what a listing's page depends on (cache keys)
+BAD_CURSOR = "This list's address is not one this site wrote. Start from its first page."
+
+
+def cursor_arg(name: str) -> queries.Cursor | None:
+    """?before= or ?after= as a cursor (None if absent); anything else is a 400 that says so."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    cursor = queries.Cursor.parse(raw)
+    if cursor is None:
+        abort(400, BAD_CURSOR)
+    return cursor
+
+
+def listing(
+    template: str, query: Any, *, hide_empty: bool = False, **context: Any
+) -> ResponseReturnValue:
+    """A list of public stories, a keyset page at a time (?before= older, ?after= newer).
+
+    Nothing is counted: "Older stories" shows while there are any. An old ?page=N link moves
+    (301) to the keyset address of the same place; a page past the end is 404, and so is an
+    empty first page with `hide_empty`."""
+    if "page" in request.args:
+        return _old_page(query)
+    before, after = cursor_arg("before"), cursor_arg("after")
+    if before and after:
+        abort(400, BAD_CURSOR)
+    page = queries.page_of(query, queries.PAGE_SIZE, before=before, after=after)
+    if not page.items and (before or after or hide_empty):
+        abort(404)
+    (items,) = queries.with_thumbs(page.items)
+    return render_page(
+        template,
+        items=items,
+        older=page.older and _listing_url(before=page.older),
+        newer=page.newer and _listing_url(after=page.newer),
+        is_first=before is None and after is None,
+        **context,
+    )
+
+
+def _old_page(query: Any) -> ResponseReturnValue:
+    """?page=N from before keyset pages: 301 to where that page starts now."""
+    number = page_number()
+    if number == 1:
+        return redirect(_listing_url(), 301)
+    cursor = queries.page_start(query, (number - 1) * queries.PAGE_SIZE)
+    if cursor is None:
+        abort(404)
+    return redirect(_listing_url(before=cursor.token()), 301)
+
+
+def _listing_url(**cursor: str) -> str:
+    """This listing's address at a cursor (or its first page)."""
+    args: dict[str, Any] = {**(request.view_args or {}), **cursor}
+    return url_for(request.endpoint or "site.home", **args)
+
+
+def page_url(number: int) -> str:
+    """The search page's address at another page (keeping the search words)."""
+    args: dict[str, Any] = dict(request.view_args or {})
+    if request.args.get("q"):
+        args["q"] = request.args["q"]
+    if number > 1:
+        args["page"] = number
+    return url_for(request.endpoint or "site.home", **args)
+
+
+def numbered(template: str, query: Any, **context: Any) -> tuple[str, int]:
+    """Search results, counted and numbered (?page=N): a search's matches are few beside the
+    archive, and readers expect "N results"."""
     page = page_number()
     total = queries.count(query)
     pages = max(1, -(-total // queries.PAGE_SIZE))
@@ -93,24 +174,8 @@ def listing(template: str, query: Any, **context: Any) -> tuple[str, int]:
         queries.cards(query, queries.PAGE_SIZE, (page - 1) * queries.PAGE_SIZE)
     )
     return render_page(
-        template,
-        items=items,
-        page=page,
-        pages=pages,
-        total=total,
-        page_url=page_url,
-        **context,
+        template, items=items, page=page, pages=pages, total=total, page_url=page_url, **context
     )
-
-
-def page_url(number: int) -> str:
-    """This listing's address at another page (keeping the search words)."""
-    args: dict[str, Any] = dict(request.view_args or {})
-    if request.args.get("q"):
-        args["q"] = request.args["q"]
-    if number > 1:
-        args["page"] = number
-    return url_for(request.endpoint or "site.home", **args)
 
 
 @bp.get("/")
@@ -147,7 +212,7 @@ def home_page(order: list[int] | None = None, **extra: Any) -> tuple[str, int]:
 
 
 @bp.get("/latest")
-@public_page(vary=("page",))
+@public_page(vary=LISTING_ARGS)
 def latest():
     depends(LATEST)
     return listing(
@@ -160,7 +225,7 @@ def latest():
 
 
 @bp.get("/<desk_slug>/")
-@public_page(vary=("page",))
+@public_page(vary=LISTING_ARGS)
 def section(desk_slug: str):
     desk = queries.find_desk(desk_slug)
     if desk is None:
@@ -171,7 +236,7 @@ def section(desk_slug: str):
 
 
 @bp.get("/section/<desk_slug>/")
-@public_page(vary=("page",))
+@public_page(vary=LISTING_ARGS)
 def section_alias(desk_slug: str):
     """Another address for a section (and the address of a desk whose slug is reserved)."""
     desk = queries.find_desk(desk_slug)
@@ -182,7 +247,7 @@ def section_alias(desk_slug: str):
     return _section_page(desk)
 
 
-def _section_page(desk: queries.NavItem) -> tuple[str, int]:
+def _section_page(desk: queries.NavItem) -> ResponseReturnValue:
     depends(desk_key(desk.id))
     return listing(
         "site/listing.html",
@@ -196,12 +261,13 @@ def _section_page(desk: queries.NavItem) -> tuple[str, int]:
 
 
 def _with_page(path: str) -> str:
-    page = request.args.get("page")
-    return f"{path}?page={page}" if page else path
+    """The same listing page at the section's own address."""
+    kept = {name: request.args[name] for name in LISTING_ARGS if name in request.args}
+    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 @bp.get("/tag/<tag_slug>")
-@public_page(vary=("page",))
+@public_page(vary=LISTING_ARGS)
 def tag(tag_slug: str):
     """A tag's public stories. A tag with none does not exist for readers (its name could leak
     an unpublished story)."""
@@ -209,12 +275,10 @@ def tag(tag_slug: str):
     if found is None:
         abort(404)
     depends(tag_key(found.id))
-    query = queries.tag_stories(found.id)
-    if queries.count(query) == 0:
-        abort(404)
     return listing(
         "site/listing.html",
-        query,
+        queries.tag_stories(found.id),
+        hide_empty=True,
         title=found.name,
         kicker="Tag",
         canonical=url_for("site.tag", tag_slug=found.slug),
@@ -229,7 +293,7 @@ def search():
     query = queries.search_stories(text) if text else None
     if query is None:
         return render_page("site/search.html", q=text, items=None, page=1, pages=1, total=0)
-    return listing("site/search.html", query, q=text)
+    return numbered("site/search.html", query, q=text)
 
 
 # --- articles -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    tuple_,
 )
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -49,7 +50,7 @@ from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
 from editorial.services.photo_use import ref_problem
 from editorial.storage import public_base
-from editorial.timeutil import utcnow, zone
+from editorial.timeutil import UTCDateTime, utcnow, zone
 from editorial.workflow import StoryState
 
 T = TypeVar("T")
@@ -237,9 +238,101 @@ def cards(query: Select, limit: int, offset: int = 0) -> list[Card]:
 
 
 def count(query: Select) -> int:
-    """How many public stories a card query lists."""
+    """How many public stories a card query lists (the search page and the API: a listing
+    counts nothing, the count scans every match)."""
     counted = query.order_by(None).with_only_columns(func.count(Story.id))
     return scalar(counted) or 0
+
+
+# --- keyset pages -------------------------------------------------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_ID = 2**31 - 1
+CURSOR_DIGITS = 17  # microseconds since 1970 stay under 10^17 until the year 5138
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in a listing: a story's (published_at, id), the listing's sort key.
+
+    Written `<microseconds since 1970>.<id>` in `?before=` and `?after=`: exact (a second
+    would tie stories published in the same second) and stable, so an address keeps showing
+    the same stories however many are published later, and a deep page costs what page 1
+    costs (an index walk from the cursor, no OFFSET)."""
+
+    published_at: datetime
+    id: int
+
+    def token(self) -> str:
+        delta = self.published_at - EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return f"{micros}.{self.id}"
+
+    @classmethod
+    def parse(cls, raw: str) -> Cursor | None:
+        """The cursor `raw` writes, or None for anything else (never an exception)."""
+        micros, dot, story_id = raw.partition(".")
+        if not (dot and _digits(micros, CURSOR_DIGITS) and _digits(story_id, 10)):
+            return None
+        if not 1 <= int(story_id) <= MAX_ID:
+            return None
+        return cls(EPOCH + timedelta(microseconds=int(micros)), int(story_id))
+
+
+def _digits(text: str, most: int) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= most
+
+
+@dataclass(frozen=True)
+class Page:
+    """One keyset page of a listing, newest first, with the cursors of its neighbours."""
+
+    items: list[Card]
+    older: str | None  # ?before= of the next page, None on the last
+    newer: str | None  # ?after= of the previous page, None on the first
+
+
+_SORT_KEY = tuple_(Story.published_at, Story.id)
+_CURSOR = tuple_(
+    bindparam("cursor_at", type_=UTCDateTime()), bindparam("cursor_id", type_=Story.id.type)
+)
+
+
+def page_of(
+    query: Select, size: int, *, before: Cursor | None = None, after: Cursor | None = None
+) -> Page:
+    """A page of a card query: the `size` stories older than `before`, or the `size` newer
+    than `after` (nearest it first), or the newest. One query, size + 1 rows: the extra one
+    says whether the page has a neighbour that way."""
+    cursor = before or after
+    if after is not None:
+        query = query.where(_SORT_KEY > _CURSOR).order_by(None)
+        query = query.order_by(Story.published_at.asc(), Story.id.asc())
+    elif before is not None:
+        query = query.where(_SORT_KEY < _CURSOR)
+    params = {"cursor_at": cursor.published_at, "cursor_id": cursor.id} if cursor else {}
+    rows = list(db.session.execute(query.limit(size + 1), {NOW: utcnow(), **params}))
+    more = len(rows) > size
+    rows = rows[:size]
+    if after is not None:
+        rows.reverse()
+    keys = [Cursor(row.published_at, row.id).token() for row in rows]
+    beyond_older = more if after is None else True
+    beyond_newer = cursor is not None and (more if after is not None else True)
+    return Page(
+        items=[_card(row) for row in rows],
+        older=keys[-1] if rows and beyond_older else None,
+        newer=keys[0] if rows and beyond_newer else None,
+    )
+
+
+def page_start(query: Select, offset: int) -> Cursor | None:
+    """The ?before= cursor of a page that starts `offset` stories down a listing (None if no
+    story is there). Only for old ?page= links: the one OFFSET left, read once to redirect to
+    the keyset address."""
+    keyed = query.with_only_columns(Story.published_at, Story.id).limit(2).offset(offset - 1)
+    rows = run(keyed).all()
+    return Cursor(rows[0].published_at, rows[0].id) if len(rows) == 2 else None
 
 
 def latest(limit: int, *, exclude: int | None = None) -> list[Card]:
@@ -771,8 +864,10 @@ def is_withdrawn(slug: str) -> bool:
     return story is not None and story.state == StoryState.WITHDRAWN
 
 
-def sitemap_rows(limit: int, offset: int) -> list[tuple[str, datetime]]:
-    """(URL, last modified) of public stories for the sitemap, oldest first (stable pages)."""
+def sitemap_rows(first_id: int, last_id: int) -> list[tuple[str, datetime]]:
+    """(URL, last modified) of the public stories whose ids are in [first_id, last_id], by id:
+    a sitemap part is a range of ids (a walk of the primary key, no OFFSET), so its contents
+    never move to another part as stories are published."""
     query = (
         select(
             Story.slug,
@@ -782,10 +877,8 @@ def sitemap_rows(limit: int, offset: int) -> list[tuple[str, datetime]]:
             Desk.slug.label("desk_slug"),
         )
         .join(Desk, Desk.id == Story.desk_id)
-        .where(is_public())
+        .where(is_public(), Story.id.between(first_id, last_id))
         .order_by(Story.id)
-        .limit(limit)
-        .offset(offset)
     )
     rows = []
     for row in run(query):
@@ -795,21 +888,30 @@ def sitemap_rows(limit: int, offset: int) -> list[tuple[str, datetime]]:
     return rows
 
 
-def public_count() -> int:
-    return scalar(select(func.count(Story.id)).where(is_public())) or 0
+def last_public_id() -> int:
+    """The highest id of a public story (0 if none): a backward walk of the primary key that
+    stops at the first public story, where a count would read them all."""
+    return scalar(select(func.max(Story.id)).where(is_public())) or 0
 
 
 def embargo_lifts() -> list[datetime]:
-    """When published stories under embargo become (or became) public, in order.
+    """The latest embargo lift up to now and every lift still to come, in order.
 
     An embargo lifting changes public pages without any write, so the page cache needs these.
+    Older lifts are left out: the latest past one already says when the pages last changed,
+    so the list stays a few rows however large the archive (the (state, embargo_at) index of
+    migration 0030 finds them without reading the archive).
     """
-    rows = db.session.scalars(
-        select(Story.embargo_at).where(
-            Story.state == StoryState.PUBLISHED, Story.embargo_at.is_not(None)
-        )
+    now = utcnow()
+    embargoed = (Story.state == StoryState.PUBLISHED) & Story.embargo_at.is_not(None)
+    latest_past = db.session.scalar(
+        select(func.max(Story.embargo_at)).where(embargoed, Story.embargo_at <= now)
     )
-    return sorted(at for at in rows if at is not None)  # the query's filter, for the checker
+    coming = db.session.scalars(
+        select(Story.embargo_at).where(embargoed, Story.embargo_at > now).order_by(Story.embargo_at)
+    )
+    lifts = [at for at in coming if at is not None]  # the query's filter, for the checker
+    return [latest_past, *lifts] if latest_past is not None else lifts
 
 
 def photos_by_id(photo_ids: Iterable[int]) -> dict[int, LeadPhoto]:

@@ -128,7 +128,10 @@ def _counts_are_public_only(client: FlaskClient) -> None:
     api = client.get("/api/stories").get_json()
     assert api["total"] == 1 and len(api["stories"]) == 1
     section = client.get("/national/").get_data(as_text=True)
-    assert re.search(r">\s*1 article\b", section), "the section's count includes a hidden story"
+    # Listings count nothing (issue 14): the section lists the anchor alone, and no older page.
+    listed = section.split('<ol class="listing-items">', 1)[1].split("</ol>", 1)[0]
+    assert listed.count("<li>") == 1, "the section lists a hidden story"
+    assert "Older stories" not in section, "the section pages on to a hidden story"
     page = client.get(api["stories"][0]["url"].replace("http://127.0.0.1:5000", ""))
     [data] = jsonld(page.get_data(as_text=True))
     assert data["headline"] == "Visible anchor story"

@@ -9,12 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from editorial.extensions import db
-from editorial.models import Story
-from editorial.services.live import start_live_coverage
-from editorial.site.queries import story_url
 from editorial.workflow import StoryState
 from tests.conftest import Factory, csrf_token, login
+from tests.web import sitekit
 
 PUBLIC, SIGNED_IN, ADMIN, TOKEN = "public", "signed in", "admin", "token link"
 
@@ -212,43 +209,7 @@ def test_staff_routes_never_show_another_desks_story(
         assert response.status_code == 404, (method, path, response.status_code)
 
 
-@pytest.fixture
-def public_paths(make: Factory) -> dict[str, tuple[str, int]]:
-    """Every public GET endpoint: a URL made from real, published objects and its status."""
-    desk = make.desk("Metro")
-    reporter = make.reporter(desk)
-    story = make.story(
-        reporter, desk, StoryState.PUBLISHED, editor=make.editor(desk), tags=["Flood"]
-    )
-    start_live_coverage(story, actor=reporter)
-    story = db.session.get(Story, story.id)
-    article = story_url(desk.slug, story.first_published_at, story.slug)
-    return {
-        "static": ("/static/css/site.css", 200),
-        "health.healthz": ("/healthz", 200),
-        "readiness.readyz": ("/readyz", 200),
-        "metrics.metrics": ("/metrics", 404),  # 404 to readers: it needs the bearer token
-        "api.stories": ("/api/stories", 200),
-        "api.story": (f"/api/stories/{story.id}", 200),
-        "auth.login": ("/login", 200),
-        "auth.forgot_password": ("/password/forgot", 200),
-        "site.home": ("/", 200),
-        "site.latest": ("/latest", 200),
-        "site.section": (f"/{desk.slug}/", 200),
-        "site.section_alias": (f"/section/{desk.slug}/", 301),  # to /<desk>/ (CONTRACT)
-        "site.section_feed": (f"/{desk.slug}/feed.xml", 200),
-        "site.tag": ("/tag/flood", 200),
-        "site.article": (article, 200),
-        "site.live_entries": (article + "/live", 200),
-        "site.search": ("/search?q=headline", 200),
-        "site.feed": ("/feed.xml", 200),
-        "site.sitemap": ("/sitemap.xml", 200),
-        "site.sitemap_sections": ("/sitemaps/sections.xml", 200),
-        "site.sitemap_stories": ("/sitemaps/stories-1.xml", 200),
-        "site.news_sitemap": ("/news-sitemap.xml", 200),
-        "site.robots": ("/robots.txt", 200),
-        "site.media": ("/media/0123abcd-320.jpg", 404),  # public only via a public story
-    }
+public_paths = sitekit.public_paths
 
 
 def test_public_routes_answer_anonymous_readers(

@@ -116,22 +116,6 @@ def test_pages_that_do_not_exist_are_404(client: FlaskClient, paper: Paper, bad:
     assert client.get(f"/national/?page={bad}").status_code == 404
 
 
-def test_pagination(client: FlaskClient, paper: Paper, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
-    stories = [paper.story(headline=f"Numbered story {n}") for n in range(5)]
-    for n, story in enumerate(stories):
-        set_published(story, datetime(2025, 12, 1 + n, tzinfo=UTC))
-    first = _html(client, "/national/")
-    assert "Numbered story 4" in first and "Numbered story 3" in first
-    assert "Numbered story 2" not in first
-    assert 'rel="next" href="/national/?page=2"' in first and "Page 1 of 3" in first
-    second = _html(client, "/national/?page=2")
-    assert "Numbered story 2" in second and "Numbered story 1" in second
-    assert 'rel="prev" href="/national/"' in second
-    assert "Numbered story 0" in _html(client, "/latest?page=3")
-    assert client.get("/national/?page=4").status_code == 404
-
-
 def test_tag_page(client: FlaskClient, paper: Paper) -> None:
     paper.story(headline="Tagged and public", tags=["Teesta"])
     paper.story(StoryState.SUBMITTED, headline="Tagged but submitted", tags=["Teesta"])
