@@ -19,7 +19,7 @@ import os
 import reprlib
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -36,7 +36,7 @@ from werkzeug.routing import Rule
 from editorial import PACKAGE, create_app
 from editorial.extensions import db
 from editorial.inputs import strip_controls
-from editorial.models import Person, Placement
+from editorial.models import Person, Placement, Story
 from editorial.models.loading import load_access
 from editorial.services import accounts, lockout, staff
 from editorial.services.comments import add_comment
@@ -44,9 +44,10 @@ from editorial.services.live import EntryInput, post_entry, start_live_coverage
 from editorial.services.photos import PhotoInput, upload_photo
 from editorial.services.stories import StoryInput, save_story, set_placement
 from editorial.services.unpublishing import set_unpublish
+from editorial.services.updates import save_update, transition_update
 from editorial.timeutil import utcnow
 from editorial.tokens import LinkKind
-from editorial.workflow import StoryState
+from editorial.workflow import Action, StoryState
 from tests import photokit
 from tests.conftest import Factory, base_config, csrf_token, login, make_app
 from tests.web import fuzzkit
@@ -222,13 +223,32 @@ def _newsroom(make: Factory) -> tuple[dict[str, Person], list[str]]:
         accounts.link_for(reporter, LinkKind.RESET),
         accounts.link_for(locked, LinkKind.UNLOCK),
     ]
-    # The live story's page, with an entry's edit form open (the crawl may not reach them).
-    pages = [f"/newsroom/stories/{live.id}", f"/newsroom/stories/{live.id}?edit={entry.id}"]
-    pages.append(f"/newsroom/stories/{leaving.id}")
+    updated = _pending_update_behind_live(make, reporter, editor, desk)
+    # The live story's page, with an entry's edit form open (the crawl may not reach them), and
+    # a story whose pending update is in review and behind its live copy (three-way page).
+    pages = [
+        f"/newsroom/stories/{live.id}",
+        f"/newsroom/stories/{live.id}?edit={entry.id}",
+        f"/newsroom/stories/{updated.id}",
+        f"/newsroom/stories/{updated.id}/update/compare",
+        f"/newsroom/stories/{leaving.id}",
+    ]
     return {"reporter": reporter, "editor": editor, "admin": admin}, [
         *("/" + link.split("/", 3)[3] for link in links),
         *pages,
     ]
+
+
+def _pending_update_behind_live(make: Factory, reporter, editor, desk) -> Story:
+    """A published story with a submitted update, and a direct change of the live copy since."""
+    story = make.story(reporter, desk, StoryState.PUBLISHED, editor=editor, headline="Updated")
+    text = StoryInput(headline="Updated", body="The update.", desk_id=desk.id, slug=story.slug)
+    save_update(story, text, actor=reporter, expected_version=0)
+    transition_update(story, Action.SUBMIT_UPDATE, actor=reporter)
+    db.session.refresh(story)
+    live_text = replace(text, body="A direct correction.")
+    save_story(story, live_text, actor=editor, expected_version=story.version)
+    return story
 
 
 @pytest.fixture(
