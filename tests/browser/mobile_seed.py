@@ -25,14 +25,15 @@ from editorial.demo_stories import NASREEN, advance, person, write
 from editorial.extensions import db
 from editorial.models import LiveEntry, Notification, Story
 from editorial.models.loading import load_missing
-from editorial.services import photos
+from editorial.services import photos, renditions
 from editorial.services.comments import add_comment
 from editorial.services.desks import create_desk, set_navigation
 from editorial.services.live import EntryInput, post_entry, start_live_coverage
 from editorial.services.staff import create_person
 from editorial.services.stories import save_story
+from editorial.services.updates import save_update, transition_update
 from editorial.site.queries import story_url
-from editorial.workflow import Role
+from editorial.workflow import Action, Role
 from tests.integration.test_stories import edit  # the story's fields, with changes
 
 TESTER = "mohammad.abdullah.al.mamun.chowdhury.staff.reporter@editorial.local"
@@ -87,7 +88,7 @@ def _photo(actor_email: str) -> int:
         tags=[TAG, "Cyclone preparedness in the southwest coastal belt"],
     )
     photo = photos.upload_photo(io.BytesIO(draw("national")), data, actor=person(actor_email))
-    photos.make_renditions(photo.id)
+    renditions.make_renditions(photo.id)
     return photo.id
 
 
@@ -114,6 +115,22 @@ def _main_story(photo_id: int) -> Story:
     advance(story, NASREEN, "submitted", note=f"Please check the figures in {LONG_URL}")
     add_comment(story, f"@nasreen.akter the link {LONG_URL} says 38; {LONG_WORD}?",
                 actor=person(TESTER))  # fmt: skip
+    return story
+
+
+def _updated_story() -> Story:
+    """Published, with an update in review and a direct change of the live copy since (so the
+    update editor and the three-way comparison have something to show)."""
+    story = write(TESTER, "national", f"Embankment repairs: {LONG_WORD}", "Standfirst.",
+                  "\n\n".join(BODY))  # fmt: skip
+    advance(story, NASREEN, "published")
+    db.session.refresh(story)
+    update = edit(story, body=story.body + f"\n\nUpdate: {LONG_WORD} at {LONG_URL}")
+    save_update(story, update, actor=person(TESTER), expected_version=0)
+    transition_update(story, Action.SUBMIT_UPDATE, actor=person(TESTER))
+    db.session.refresh(story)
+    live = edit(story, body=story.body.replace(BODY[0], BODY[0] + f" Corrected: {LONG_WORD}."))
+    save_story(story, live, actor=person(NASREEN), expected_version=story.version)
     return story
 
 
@@ -144,6 +161,7 @@ def seed() -> dict[str, object]:
     photo_id = _photo(TESTER)
     story = _main_story(photo_id)
     _others()
+    updated = _updated_story()
     live = db.session.scalars(
         select(Story).where(Story.live_started_at.is_not(None), Story.id != story.id)
     ).first()  # the demo's live match report: published, so its public entries page exists
@@ -153,6 +171,7 @@ def seed() -> dict[str, object]:
     return {
         "tester": TESTER,
         "story_id": story.id,
+        "updated_story_id": updated.id,
         "person_id": person(TESTER).id,
         "desk_id": desk_ids[0],
         "photo_id": photo_id,
