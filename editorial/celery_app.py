@@ -60,6 +60,8 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict[str, str | float]] = {
     "publish:upcoming": {"task": Job.QUEUE_UPCOMING, "schedule": 60.0},
     "unpublish:due": {"task": Job.SWEEP_UNPUBLISH_DUE},
     "unpublish:upcoming": {"task": Job.QUEUE_UPCOMING_UNPUBLISHES, "schedule": 60.0},
+    "updates:due": {"task": Job.SWEEP_UPDATES_DUE},
+    "updates:upcoming": {"task": Job.QUEUE_UPCOMING_UPDATES, "schedule": 60.0},
     "mail:retry": {"task": Job.RETRY_PENDING_EMAILS},
     "mail:digests": {"task": Job.QUEUE_DIGEST_EMAILS},
     "broker:tidy": {"task": Job.TIDY_EMBEDDED_BROKER, "schedule": 3600.0},
@@ -105,6 +107,7 @@ def celery_init_app(app: Flask) -> Celery:
     schedule = {name: dict(entry) for name, entry in BEAT_SCHEDULE_DEFAULTS.items()}
     schedule["publish:due"]["schedule"] = float(app.config["PUBLISH_SWEEP_SECONDS"])
     schedule["unpublish:due"]["schedule"] = float(app.config["PUBLISH_SWEEP_SECONDS"])
+    schedule["updates:due"]["schedule"] = float(app.config["PUBLISH_SWEEP_SECONDS"])
     # Twice per lease: a mail left "sending" by a dead worker waits at most half a lease more.
     lease = float(app.config["MAIL_SENDING_LEASE_SECONDS"])
     schedule["mail:retry"]["schedule"] = min(60.0, lease / 2)

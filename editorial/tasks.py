@@ -24,6 +24,7 @@ from editorial.services import (
     public_media,
     publishing,
     renditions,
+    scheduled_updates,
     unpublishing,
 )
 from editorial.services.retention import prune
@@ -111,6 +112,26 @@ def sweep_due_unpublishes() -> list[int]:
 def queue_upcoming_unpublishes() -> int:
     """Give withdrawals coming within range their ETA task (beat `unpublish:upcoming`)."""
     return unpublishing.queue_upcoming()
+
+
+@shared_task(name=Job.PUBLISH_UPDATES_DUE, **WAKE_UP)
+def publish_due_updates(self, at: str | None = None) -> list[int]:
+    """Woken at a scheduled update's time: publish every update due (a no-op if already
+    done, or if the updates of that instant were unscheduled or moved)."""
+    _wait_for(self, at)
+    return scheduled_updates.publish_due_updates()
+
+
+@shared_task(name=Job.SWEEP_UPDATES_DUE)
+def sweep_due_update_publishes() -> list[int]:
+    """The periodic safety net for scheduled updates (beat `updates:due`)."""
+    return scheduled_updates.publish_due_updates()
+
+
+@shared_task(name=Job.QUEUE_UPCOMING_UPDATES)
+def queue_upcoming_update_publishes() -> int:
+    """Give updates coming within range their ETA task (beat `updates:upcoming`)."""
+    return scheduled_updates.queue_upcoming()
 
 
 @shared_task(name=Job.DELIVER_NOTIFICATION_EMAIL, **CLAIMED_MAIL_TASK)

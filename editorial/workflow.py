@@ -47,6 +47,7 @@ class UpdateState(StrEnum):
     SUBMITTED = "submitted"
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
+    SCHEDULED = "scheduled"  # approved, with a time at which the scheduler publishes it
 
     @property
     def label(self) -> str:
@@ -99,6 +100,9 @@ class Action(StrEnum):
     REQUEST_UPDATE_CHANGES = "request_update_changes"
     APPROVE_UPDATE = "approve_update"
     PUBLISH_UPDATE = "publish_update"
+    SCHEDULE_UPDATE = "schedule_update"  # "Schedule update" (the field "Publish at")
+    UNSCHEDULE_UPDATE = "unschedule_update"
+    PUBLISH_UPDATE_SCHEDULED = "publish_update_scheduled"  # the scheduler, at that time
     DISCARD_UPDATE = "discard_update"
 
     @property
@@ -134,6 +138,9 @@ ACTION_LABELS = {
     Action.REQUEST_UPDATE_CHANGES: "Request changes to the update",
     Action.APPROVE_UPDATE: "Approve update",
     Action.PUBLISH_UPDATE: "Publish update now",
+    Action.SCHEDULE_UPDATE: "Schedule update",
+    Action.UNSCHEDULE_UPDATE: "Unschedule update",
+    Action.PUBLISH_UPDATE_SCHEDULED: "Publish update (scheduled)",
     Action.DISCARD_UPDATE: "Discard update",
 }
 
@@ -253,6 +260,7 @@ LIVE_COPY = {S.PUBLISHED}  # an update is written, reviewed and published on a p
 # An update left behind by a withdrawal waits: it can be discarded, or go on once republished.
 UPDATE_KEPT = {S.PUBLISHED, S.WITHDRAWN}
 OPEN_UPDATE = (U.DRAFT, U.CHANGES_REQUESTED)  # the authors' to change (NONE: start one)
+READY_UPDATE = (U.APPROVED, U.SCHEDULED)  # reviewed: the desk publishes it, now or at a time
 PENDING = frozenset(U) - {U.NONE}
 
 # fmt: off
@@ -288,9 +296,12 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     #   action                       from       to    who         note?  audit event                       update from                 to
     _t(Action.SAVE_UPDATE,            LIVE_COPY,   None, Who.AUTHOR, False, "story.update.saved",             update={U.NONE, *OPEN_UPDATE},   to_update=U.DRAFT),
     _t(Action.SUBMIT_UPDATE,          LIVE_COPY,   None, Who.AUTHOR, False, "story.update.submitted",         update=OPEN_UPDATE,              to_update=U.SUBMITTED),
-    _t(Action.REQUEST_UPDATE_CHANGES, LIVE_COPY,   None, Who.EDITOR, True,  "story.update.changes_requested", update={U.SUBMITTED, U.APPROVED}, to_update=U.CHANGES_REQUESTED),
+    _t(Action.REQUEST_UPDATE_CHANGES, LIVE_COPY,   None, Who.EDITOR, True,  "story.update.changes_requested", update={U.SUBMITTED, *READY_UPDATE}, to_update=U.CHANGES_REQUESTED),
     _t(Action.APPROVE_UPDATE,         LIVE_COPY,   None, Who.EDITOR, False, "story.update.approved",          update={U.SUBMITTED},            to_update=U.APPROVED, four_eyes=True),
-    _t(Action.PUBLISH_UPDATE,         LIVE_COPY,   None, Who.EDITOR, False, "story.update.published",         update={U.APPROVED},             to_update=U.NONE),
+    _t(Action.PUBLISH_UPDATE,         LIVE_COPY,   None, Who.EDITOR, False, "story.update.published",         update=READY_UPDATE,             to_update=U.NONE),
+    _t(Action.SCHEDULE_UPDATE,        LIVE_COPY,   None, Who.EDITOR, False, "story.update.scheduled",         update=READY_UPDATE,             to_update=U.SCHEDULED),
+    _t(Action.UNSCHEDULE_UPDATE,      LIVE_COPY,   None, Who.EDITOR, False, "story.update.unscheduled",       update={U.SCHEDULED},            to_update=U.APPROVED),
+    _t(Action.PUBLISH_UPDATE_SCHEDULED, LIVE_COPY, None, Who.SYSTEM, False, "story.update.published.scheduled", update={U.SCHEDULED},          to_update=U.NONE),
     _t(Action.DISCARD_UPDATE,         UPDATE_KEPT, None, Who.AUTHOR, False, "story.update.discarded",         update=PENDING,                  to_update=U.NONE),
 )}
 # fmt: on
@@ -303,6 +314,12 @@ HUMAN_ACTIONS = tuple(
 UNPUBLISH_ACTIONS = (Action.SET_UNPUBLISH, Action.CANCEL_UNPUBLISH)
 # A pending update's actions move the update (to_update), the live coverage's the coverage.
 UPDATE_ACTIONS = tuple(a for a in Action if TRANSITIONS[a].to_update is not None)
+# The story page's buttons for the update (saving is the update editor's; the scheduler's none).
+UPDATE_BUTTONS = tuple(
+    a
+    for a in UPDATE_ACTIONS
+    if a is not Action.SAVE_UPDATE and TRANSITIONS[a].who is not Who.SYSTEM
+)
 LIVE_ACTIONS = tuple(
     a
     for a in Action
@@ -503,7 +520,7 @@ def can_write_update(actor: Actor, story: StoryFacts) -> bool:
 def can_rebase_update(actor: Actor, story: StoryFacts) -> bool:
     """Whether this person may resolve a three-way comparison of the pending update with the
     live copy: whoever may change it now, and the desk's editors while it is in review."""
-    in_review = story.update in {UpdateState.SUBMITTED, UpdateState.APPROVED}
+    in_review = story.update in {UpdateState.SUBMITTED, *READY_UPDATE}
     return can_write_update(actor, story) or (
         in_review and story.state is S.PUBLISHED and actor.edits_desk(story.desk_id)
     )
@@ -514,7 +531,7 @@ def allowed_update_actions(
 ) -> frozenset[Action]:
     """The pending-update buttons this person may press on this story now (saving is the
     editor's; the story page offers the rest)."""
-    return _allowed(UPDATE_ACTIONS, actor, story, policy) - {Action.SAVE_UPDATE}
+    return _allowed(UPDATE_BUTTONS, actor, story, policy)
 
 
 def allowed_live_actions(actor: Actor, story: StoryFacts) -> frozenset[Action]:
@@ -582,5 +599,8 @@ def _past(action: Action) -> str:
         Action.REQUEST_UPDATE_CHANGES: "sent back for changes",
         Action.APPROVE_UPDATE: "approved",
         Action.PUBLISH_UPDATE: "published",
+        Action.SCHEDULE_UPDATE: "scheduled",
+        Action.UNSCHEDULE_UPDATE: "unscheduled",
+        Action.PUBLISH_UPDATE_SCHEDULED: "published",
         Action.DISCARD_UPDATE: "discarded",
     }[action]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from editorial.extensions import Model
@@ -27,6 +27,7 @@ class StoryUpdate(Model):
     """The pending update of one published story."""
 
     __tablename__ = "story_updates"
+    __table_args__ = (Index("ix_story_updates_state_publish_at", "state", "publish_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), unique=True)
@@ -56,6 +57,16 @@ class StoryUpdate(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Schedule update: the time the scheduler publishes it (services/scheduled_updates.py),
+    # with the public notice the editor chose then; `modified_by_id` is that editor.
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_note: Mapped[str] = mapped_column(Text, default="", server_default="")  # "": none
+    notice_is_correction: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # A scheduled publish that failed on its own waits for an editor (like a story's).
+    publish_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_error: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def text(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in TEXT_FIELDS}

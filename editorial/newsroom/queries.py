@@ -5,10 +5,11 @@ over the stories the person may see (editorial.newsroom.visibility).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Row, func, or_, select, union_all
 
 from editorial.extensions import db
 from editorial.models import (
@@ -29,6 +30,7 @@ from editorial.newsroom.visibility import (
 )
 from editorial.search import Condition, matches
 from editorial.services.publishing import overdue_stories
+from editorial.services.scheduled_updates import overdue_updates
 from editorial.services.unpublishing import overdue_unpublishes
 from editorial.workflow import StoryState, UpdateState
 
@@ -122,18 +124,19 @@ def needs_attention(person: Person, now: datetime | None = None) -> list[StoryRo
 
 
 @dataclass(frozen=True, slots=True)
-class LateUnpublish:
-    """A withdrawal past its time, or failed: what "Needs attention" shows of it."""
+class LateChange:
+    """A scheduled withdrawal or update past its time, or failed: what "Needs attention"
+    shows of it."""
 
     id: int
     headline: str
     desk_name: str
-    unpublish_at: datetime | None  # never None here: the query asks for a time
+    at: datetime | None  # never None here: the queries ask for a time
     failed_at: datetime | None
     error: str
 
 
-def late_unpublishes(person: Person, now: datetime | None = None) -> list[LateUnpublish]:
+def late_unpublishes(person: Person, now: datetime | None = None) -> list[LateChange]:
     """Overdue or failed scheduled unpublishes on the desks this person edits (two queries)."""
     desks = edited_desk_ids(person)
     if not desks:
@@ -151,9 +154,36 @@ def late_unpublishes(person: Person, now: datetime | None = None) -> list[LateUn
             Story.unpublish_error,
         )
     ).all()
+    return _late_changes(rows)
+
+
+def late_updates(person: Person, now: datetime | None = None) -> list[LateChange]:
+    """Overdue or failed scheduled updates on the desks this person edits (two queries)."""
+    desks = edited_desk_ids(person)
+    if not desks:
+        return []
+    rows = db.session.execute(
+        overdue_updates(now)
+        .where(Story.desk_id.in_(desks))
+        .limit(50)
+        .with_only_columns(
+            Story.id,
+            Story.headline,
+            Story.desk_id,
+            StoryUpdate.publish_at,
+            StoryUpdate.publish_failed_at,
+            StoryUpdate.publish_error,
+        )
+    ).all()
+    return _late_changes(rows)
+
+
+def _late_changes(
+    rows: Sequence[Row[int, str, int, datetime | None, datetime | None, str]],
+) -> list[LateChange]:
     names = desk_names() if rows else {}
     return [
-        LateUnpublish(story_id, headline, names.get(desk_id, ""), at, failed_at, error or "")
+        LateChange(story_id, headline, names.get(desk_id, ""), at, failed_at, error or "")
         for story_id, headline, desk_id, at, failed_at, error in rows
     ]
 

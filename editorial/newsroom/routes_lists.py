@@ -38,6 +38,7 @@ def home():
         groups=queries.my_stories(me),
         attention=queries.needs_attention(me),
         late_unpublishes=queries.late_unpublishes(me),
+        late_updates=queries.late_updates(me),
         waiting=queries.queue_count(me),
         is_editor=bool(edited_desk_ids(me)),
         me_id=me.id,

@@ -3,6 +3,8 @@ three-way comparison with "Rebase on the live copy"."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.exceptions import abort
@@ -19,6 +21,7 @@ from editorial.newsroom.forms import (
     StoryForm,
     desk_choices,
     parse_int,
+    parse_local_time,
     photo_choices,
     story_form_data,
     story_input,
@@ -27,6 +30,7 @@ from editorial.newsroom.routes_stories import render_editor
 from editorial.newsroom.routes_story import NOTE_MAX, action_or_404, render_story
 from editorial.newsroom.updates import FieldMerge, base_diff, three_way
 from editorial.services.errors import ValidationFailed
+from editorial.services.scheduled_updates import schedule_update
 from editorial.services.stories import CorrectionInput, StoryInput
 from editorial.services.updates import (
     LiveCopyChanged,
@@ -40,7 +44,7 @@ from editorial.services.updates import (
     update_input,
 )
 from editorial.workflow import (
-    UPDATE_ACTIONS,
+    UPDATE_BUTTONS,
     Action,
     NoteRequired,
     StoryState,
@@ -172,13 +176,21 @@ def _notice() -> CorrectionInput | None:
     return CorrectionInput(note=note, is_correction=is_correction)
 
 
+def _publish_at() -> datetime:
+    """The "Publish at" of Schedule update, in newsroom local time."""
+    try:
+        return parse_local_time(request.form.get("publish_at", ""), tz())
+    except ValueError as error:
+        raise ValidationFailed({"publish_at": str(error)}) from None
+
+
 @bp.post("/stories/<int:story_id>/update/actions/<name>")
 @login_required
 def update_act(story_id: int, name: str):
     """One button of the pending update: 403 never allowed, 409 moved on, 400 bad input."""
     me = person()
     story = story_or_404(story_id)
-    action = action_or_404(name, set(UPDATE_ACTIONS) - {Action.SAVE_UPDATE})
+    action = action_or_404(name, set(UPDATE_BUTTONS))
     note = request.form.get("note", "")
     values = {f"update-{k}": v for k, v in request.form.items() if k != "csrf_token"}
 
@@ -192,6 +204,11 @@ def update_act(story_id: int, name: str):
     try:
         if action is Action.PUBLISH_UPDATE:
             publish_update(story, actor=me, expected_version=expected, notice=_notice())
+        elif action is Action.SCHEDULE_UPDATE:
+            at = _publish_at()
+            schedule_update(
+                story, actor=me, publish_at=at, notice=_notice(), expected_version=expected
+            )
         else:
             transition_update(story, action, actor=me, note=note, expected_version=expected)
     except NoteRequired as error:

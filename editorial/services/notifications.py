@@ -52,16 +52,19 @@ STORY_EVENTS: dict[Action, tuple[str, str]] = {
     Action.REQUEST_UPDATE_CHANGES: ("authors", "Changes requested to the update: {headline}"),
     Action.APPROVE_UPDATE: ("authors", "Update approved: {headline}"),
     Action.PUBLISH_UPDATE: ("authors", "Update published: {headline}"),
+    Action.SCHEDULE_UPDATE: ("authors", "Update scheduled: {headline}"),
+    Action.PUBLISH_UPDATE_SCHEDULED: ("authors", "Update published: {headline}"),
 }
 
 # Which of a person's three e-mail choices governs a kind (anything else: "my stories").
 PREFERENCE_OF_KIND = {
     "story.submit": "email_desk_queue",
     "story.publish_failed": "email_desk_queue",
+    "story.update_failed": "email_desk_queue",
     "comment.mention": "email_mentions",
 }
 # An alarm does not wait for a digest: these go at once to anyone who takes their kind's e-mail.
-URGENT_KINDS = frozenset({"story.publish_failed"})
+URGENT_KINDS = frozenset({"story.publish_failed", "story.update_failed"})
 
 
 def email_delivery(person: Person, kind: str) -> EmailDelivery:

@@ -254,7 +254,7 @@ def isolating_failures(
     try:
         return run(now, None)
     except Exception as error:
-        if _database_unavailable(error):
+        if database_unavailable(error):
             raise  # nothing to isolate: the task retries, the next sweep tries again
         log.warning("batch failed (%s); trying the due stories one by one", error)
         return _one_by_one(run, due, mark_failed, now or utcnow())
@@ -268,7 +268,7 @@ def sweep(now: datetime | None = None) -> list[int]:
     return published
 
 
-def _database_unavailable(error: BaseException) -> bool:
+def database_unavailable(error: BaseException) -> bool:
     """A lost connection, a deadlock or a lock timeout: transient, not the story's fault."""
     return isinstance(error, OperationalError | InterfaceError)
 
@@ -286,7 +286,7 @@ def _one_by_one(
         try:
             done += run(now, story_id)
         except Exception as error:
-            if _database_unavailable(error):
+            if database_unavailable(error):
                 log.warning("story %s: database unavailable (%s)", story_id, error)
                 continue
             mark_failed(story_id, error)

@@ -226,11 +226,13 @@ def save_story(
     summary: str = "",
     forget_copy: bool = False,
     event: str = "",
+    event_data: dict[str, Any] | None = None,
 ) -> Story:
     """Save an edit made from `expected_version`; refuse it if someone saved in between.
 
     `forget_copy`: this save replaces the actor's autosaved working copy (deleted with it).
-    `event`: the audit code when the caller knows better (a reviewed update being published).
+    `event`: the audit code when the caller knows better (a reviewed update being published);
+    `event_data`: what that event records besides the revision (a scheduled one's lateness).
 
     Edits to approved or scheduled text by someone who could not have approved it send the
     story back to review and clear its schedule, so unapproved text is never published.
@@ -308,7 +310,7 @@ def save_story(
         from_state=state,
         to_state=new_state,
         note=correction.note if correction else "",
-        data={"revision": revision.number, "reopened_for_review": reopen},
+        data={"revision": revision.number, "reopened_for_review": reopen, **(event_data or {})},
     )
     if reopen:
         notify_story_event(

@@ -40,6 +40,7 @@ from editorial.services.publishing import (
     queue_wake_up,
     run_chunk,
 )
+from editorial.services.scheduled_updates import scheduled_update_time
 from editorial.services.settings import workflow_policy
 from editorial.services.transitions import _local as local_text
 from editorial.services.transitions import checked_future
@@ -91,7 +92,8 @@ def _checked(story: Story, action: Action, actor: Person, note: str) -> Transiti
 
 
 def _checked_time(story: Story, at: datetime | None, now: datetime) -> datetime:
-    """A withdrawal time in the future, within a year, and after a scheduled publish."""
+    """A withdrawal time in the future, within a year, and after a scheduled publish (of the
+    story or of its pending update)."""
     at = checked_future(
         "unpublish_at", at, now, missing="Enter the date and time to unpublish.", instead="Withdraw"
     )
@@ -100,6 +102,14 @@ def _checked_time(story: Story, at: datetime | None, now: datetime) -> datetime:
             {
                 "unpublish_at": f"{local_text(at)} is not after the story's publish time, "
                 f"{local_text(story.publish_at)}; choose a later time."
+            }
+        )
+    update_at = scheduled_update_time(story.id)
+    if update_at is not None and at <= update_at:
+        raise ValidationFailed(
+            {
+                "unpublish_at": f"{local_text(at)} is not after the story's scheduled update, "
+                f"{local_text(update_at)}; choose a later time, or unschedule the update first."
             }
         )
     return at

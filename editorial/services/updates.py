@@ -48,6 +48,25 @@ from editorial.workflow import (
 log = logging.getLogger(__name__)
 
 
+# Actions with a service function of their own (here and in services.scheduled_updates).
+OWN_FUNCTION = frozenset(
+    {
+        Action.SAVE_UPDATE,
+        Action.PUBLISH_UPDATE,
+        Action.SCHEDULE_UPDATE,
+        Action.PUBLISH_UPDATE_SCHEDULED,
+    }
+)
+# The columns of an update that has no time to be published (nor a failed attempt at one).
+NO_SCHEDULE: dict[str, Any] = {
+    "publish_at": None,
+    "notice_note": "",
+    "notice_is_correction": False,
+    "publish_failed_at": None,
+    "publish_error": "",
+}
+
+
 class StaleUpdate(Exception):
     """Someone else saved the pending update since this person opened it (HTTP 409)."""
 
@@ -109,7 +128,7 @@ def update_input(story: Story, pending: StoryUpdate) -> StoryInput:
     )
 
 
-def _checked(
+def check_update(
     story: Story, pending: StoryUpdate | None, action: Action, actor: Person, note: str = ""
 ) -> Transition:
     facts = update_facts(story, pending)
@@ -135,7 +154,7 @@ def save_update(
     `expected_version`: the update's version the form started from; 0 when there was none
     (two people starting one at once: the second is told, never silently merged)."""
     pending = pending_update(story.id)
-    rule = _checked(story, pending, Action.SAVE_UPDATE, actor)
+    rule = check_update(story, pending, Action.SAVE_UPDATE, actor)
     data = clean_input(replace(data, desk_id=story.desk_id, embargo_at=story.embargo_at))
     if errors := validate(data, actor=actor, story=story):
         raise ValidationFailed(errors)
@@ -149,7 +168,7 @@ def save_update(
     if expected_version == 0:
         _insert(story, values, actor=actor, current=pending)
     else:
-        _claim(story_id, pending, expected_version, rule.update, values)
+        claim_update(story_id, pending, expected_version, rule.update, values)
     audit.record(rule.audit, actor=actor, story_id=story_id)
     commit()
     saved = pending_update(story_id)
@@ -177,7 +196,7 @@ def _insert(
         raise StaleUpdate(story.id, 0, raced.version if raced else 0) from None
 
 
-def _claim(
+def claim_update(
     story_id: int,
     pending: StoryUpdate | None,
     expected_version: int | None,
@@ -213,7 +232,7 @@ def _claim(
     db.session.expunge(pending)  # its row changed (or is gone) behind the session's back
 
 
-def _lock_live(story: Story, action: Action, actor: Person) -> StoryUpdate:
+def lock_live(story: Story, action: Action, actor: Person) -> StoryUpdate:
     """Lock the story's row (PostgreSQL: FOR UPDATE), read the live copy and its update as
     they are now, and judge the action again: a withdrawal, direct edit or publish that
     committed meanwhile is seen here, and one that comes later waits for this transaction."""
@@ -224,7 +243,7 @@ def _lock_live(story: Story, action: Action, actor: Person) -> StoryUpdate:
         .where(StoryUpdate.story_id == story.id)
         .execution_options(populate_existing=True)
     )
-    _checked(story, fresh, action, actor)
+    check_update(story, fresh, action, actor)
     assert fresh is not None  # the rules of the actions that lock take an existing update
     return fresh
 
@@ -238,15 +257,15 @@ def transition_update(
     expected_version: int | None = None,
 ) -> None:
     """Submit, send back, approve or discard the story's pending update."""
-    if action is Action.PUBLISH_UPDATE or action is Action.SAVE_UPDATE:
+    if action in OWN_FUNCTION:
         raise ValueError(f"{action} has its own service function")
     pending = pending_update(story.id)
-    rule = _checked(story, pending, action, actor, note)
+    rule = check_update(story, pending, action, actor, note)
     assert pending is not None  # every rule but Save update takes an existing update
     if action is Action.SUBMIT_UPDATE and (errors := validate_for_submit(pending)):
         raise ValidationFailed(errors)
     if action is Action.APPROVE_UPDATE:
-        pending = _lock_live(story, action, actor)
+        pending = lock_live(story, action, actor)
     now, story_id = utcnow(), story.id
     values: dict[str, Any] = {
         "state": rule.to_update,
@@ -257,7 +276,8 @@ def transition_update(
         values |= {"submitted_at": now, "note": ""}
     if action is Action.REQUEST_UPDATE_CHANGES:
         values["note"] = note.strip()
-    _claim(story_id, pending, expected_version, rule.update, values)
+    values |= NO_SCHEDULE  # an update sent back or unscheduled keeps no time to go live
+    claim_update(story_id, pending, expected_version, rule.update, values)
     audit.record(rule.audit, actor=actor, story_id=story_id, note=note.strip())
     notify_story_event(action, story, actor=actor, note=note.strip())
     commit()
@@ -275,8 +295,17 @@ def publish_update(
     one is given. Refused, with the update kept, when the live copy changed after the update
     started (LiveCopyChanged: compare three ways and rebase first) or the story is no longer
     published."""
-    rule = _checked(story, pending_update(story.id), Action.PUBLISH_UPDATE, actor)
-    pending = _lock_live(story, Action.PUBLISH_UPDATE, actor)
+    rule = check_update(story, pending_update(story.id), Action.PUBLISH_UPDATE, actor)
+    pending = lock_live(story, Action.PUBLISH_UPDATE, actor)
+    refuse_if_behind(story, pending)
+    notify_story_event(Action.PUBLISH_UPDATE, story, actor=actor)
+    claim_update(story.id, pending, expected_version, rule.update, {"state": UpdateState.NONE})
+    return go_live(story, pending, rule, actor=actor, notice=notice, summary="Update published")
+
+
+def refuse_if_behind(story: Story, pending: StoryUpdate) -> None:
+    """Refuse to publish (or schedule) an update over a live copy that changed after it
+    started: the later update must never silently undo a correction."""
     if live_changed(story, pending):
         rollback()
         raise LiveCopyChanged(
@@ -284,9 +313,21 @@ def publish_update(
             "change went out). Compare the three versions and rebase the update on the live "
             "copy before publishing it: nothing was published."
         )
+
+
+def go_live(
+    story: Story,
+    pending: StoryUpdate,
+    rule: Transition,
+    *,
+    actor: Person,
+    notice: CorrectionInput | None,
+    summary: str,
+    event_data: dict[str, Any] | None = None,
+) -> Story:
+    """Write the claimed update onto the live copy (revision, notice, slug, photos, cache) and
+    commit, in the transaction that claimed it; on any failure the update is kept."""
     data, live_version = update_input(story, pending), story.version
-    notify_story_event(Action.PUBLISH_UPDATE, story, actor=actor)
-    _claim(story.id, pending, expected_version, rule.update, {"state": UpdateState.NONE})
     try:
         return save_story(
             story,
@@ -294,8 +335,9 @@ def publish_update(
             actor=actor,
             expected_version=live_version,
             correction=notice,
-            summary="Update published",
+            summary=summary,
             event=rule.audit,
+            event_data=event_data,
         )
     except StaleStory:
         raise WrongState(
@@ -312,22 +354,25 @@ def rebase_update(
 ) -> StoryUpdate:
     """Resolve a three-way comparison: `data` (the person's resolution of base, update and
     live text) becomes the update's text, and the current live copy its new base. The update
-    keeps its place in review."""
+    keeps its place in review (a scheduled one goes back to approved, to be scheduled again)."""
     pending = pending_update(story.id)
     if pending is None or not can_rebase_update(actor_of(actor), update_facts(story, pending)):
         raise WrongState("You cannot rebase this update now; reload to see where it is.")
     data = clean_input(replace(data, desk_id=story.desk_id, embargo_at=story.embargo_at))
     if errors := validate(data, actor=actor, story=story):
         raise ValidationFailed(errors)
-    story_id = story.id
+    story_id, state = story.id, UpdateState(pending.state)
     values = {
         **_columns(data),
         **{f"base_{name}": value for name, value in live_text(story).items()},
         "modified_at": utcnow(),
         "modified_by_id": actor.id,
     }
+    if state is UpdateState.SCHEDULED:
+        # Its time was set for the text before the merge: the desk looks at it again.
+        values |= {"state": UpdateState.APPROVED, **NO_SCHEDULE}
     # The row must still be where the person saw it, at the version they resolved.
-    _claim(story_id, pending, expected_version, {UpdateState(pending.state)}, values)
+    claim_update(story_id, pending, expected_version, {state}, values)
     audit.record("story.update.rebased", actor=actor, story_id=story_id)
     commit()
     saved = pending_update(story_id)

@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from editorial.extensions import db
 from editorial.models import AuditEvent, LiveEntry, Placement, Revision, Story, StoryUpdate
 from editorial.models.loading import actor_of, facts_of
-from editorial.services import live, unpublishing
+from editorial.services import live, scheduled_updates, unpublishing
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.publishing import publish_due_stories
 from editorial.services.settings import workflow_policy
@@ -59,7 +59,7 @@ from editorial.workflow import (
     REOPENED_STATE,
     TRANSITIONS,
     UNPUBLISH_ACTIONS,
-    UPDATE_ACTIONS,
+    UPDATE_BUTTONS,
     Action,
     Coverage,
     Effect,
@@ -90,10 +90,14 @@ UPDATE_ORDER = [
     Action.SUBMIT_UPDATE,
     Action.APPROVE_UPDATE,
     Action.PUBLISH_UPDATE,
+    Action.SCHEDULE_UPDATE,
+    Action.UNSCHEDULE_UPDATE,
     Action.REQUEST_UPDATE_CHANGES,
     Action.DISCARD_UPDATE,
 ]
-assert set(UPDATE_ORDER) == set(UPDATE_ACTIONS)
+assert set(UPDATE_ORDER) == {Action.SAVE_UPDATE, *UPDATE_BUTTONS}
+# Schedule update's times: in range, past (refused), and past a pending unpublish (refused).
+UPDATE_OFFSETS = [timedelta(hours=2), timedelta(minutes=-5), timedelta(hours=5)]
 REBASE = "rebase"
 LIVE_ORDER = [
     Action.POST_ENTRY,
@@ -573,10 +577,12 @@ class Newsroom(RuleBasedStateMachine):
         body=st.sampled_from(BODIES),
         note=st.sampled_from(NOTES),
         stale=st.sampled_from([False, False, True]),
+        offset=st.sampled_from(UPDATE_OFFSETS),
     )
-    def pending_update_action(self, story_id, who, action, body, note, stale) -> None:
+    def pending_update_action(self, story_id, who, action, body, note, stale, offset=None):
         """An action on the story's pending update: the live copy (state, version, text) moves
-        only when an update is published, and then exactly as the update says."""
+        only when an update is published, and then exactly as the update says. `offset`: the
+        time from now that Schedule update asks for."""
         person, story = self.people[who], self.story(story_id)
         before, update_before = self.snapshot(story_id), self.update_row(story_id)
         pending = pending_update(story_id)
@@ -590,7 +596,14 @@ class Newsroom(RuleBasedStateMachine):
                 check(action, actor_of(person), facts, note=note, policy=workflow_policy())
             except WorkflowError as error:
                 predicted = type(error)
-        if action is Action.PUBLISH_UPDATE and predicted is None and live_changed(story, pending):
+        at = utcnow() + (offset or UPDATE_OFFSETS[0])
+        publishes = action in {Action.PUBLISH_UPDATE, Action.SCHEDULE_UPDATE}
+        bad_time = action is Action.SCHEDULE_UPDATE and (
+            at <= utcnow() or (story.unpublish_at is not None and at >= story.unpublish_at)
+        )
+        if predicted is None and bad_time:  # the time is judged first
+            predicted = ValidationFailed
+        elif publishes and predicted is None and live_changed(story, pending):
             predicted = LiveCopyChanged
         text = pending.body if pending else story.body
         data = StoryInput(headline=story.headline, body=body, desk_id=story.desk_id)
@@ -600,6 +613,9 @@ class Newsroom(RuleBasedStateMachine):
             ),
             Action.PUBLISH_UPDATE: lambda: publish_update(
                 story, actor=person, expected_version=version
+            ),
+            Action.SCHEDULE_UPDATE: lambda: scheduled_updates.schedule_update(
+                story, actor=person, publish_at=at, expected_version=version
             ),
             REBASE: lambda: rebase_update(
                 story, update_input(story, pending), actor=person, expected_version=version
@@ -650,6 +666,77 @@ class Newsroom(RuleBasedStateMachine):
             action = data.draw(st.sampled_from(sorted(offered, key=UPDATE_ORDER.index)))
             who = data.draw(st.sampled_from(offered[action]), label="who")
             self.pending_update_action(story_id, who, action, "Updated body.", "Why.", False)
+
+    @precondition(lambda self: S.PUBLISHED in self.states.values())
+    @rule(data=st.data())
+    def plan_update(self, data) -> None:
+        """Take a published story's update as far as Schedule update, each step by the first
+        person the page offers it to: the random rules above seldom get that far."""
+        candidates = sorted(i for i, s in self.states.items() if s is S.PUBLISHED)
+        story_id = data.draw(st.sampled_from(candidates), label="story")
+        steps = (
+            Action.SAVE_UPDATE,
+            Action.SUBMIT_UPDATE,
+            Action.APPROVE_UPDATE,
+            Action.SCHEDULE_UPDATE,
+        )
+        for action in steps:
+            story = self.story(story_id)
+            facts = update_facts(story, pending_update(story_id))
+            able = [
+                who
+                for who, p in self.people.items()
+                if action in allowed_update_actions(actor_of(p), facts)
+                or (action is Action.SAVE_UPDATE and can_write_update(actor_of(p), facts))
+            ]
+            if able:
+                self.pending_update_action(story_id, able[0], action, "Planned.", "Why.", False)
+
+    @precondition(lambda self: any(self.update_states().values()))
+    @rule(offset=st.sampled_from(SWEEP_OFFSETS))
+    def run_update_scheduler(self, offset) -> None:
+        """The scheduler's updates: each due one goes live once as written, or, when it cannot
+        (the story withdrawn, the live copy changed since), is flagged and the live copy kept."""
+        now = utcnow() + offset
+        due = {
+            u.story_id: u
+            for u in db.session.scalars(
+                select(StoryUpdate).where(StoryUpdate.story_id.in_(list(self.changes)))
+            )
+            if u.state == "scheduled" and u.publish_at <= now and u.publish_failed_at is None
+        }
+        expected = {
+            i
+            for i, u in due.items()
+            if self.story(i).state == S.PUBLISHED and not live_changed(self.story(i), u)
+        }
+        bodies = {i: u.body for i, u in due.items()}
+        before = {i: self.snapshot(i) for i in due}
+        db.session.rollback()
+        published = set(scheduled_updates.publish_due_updates(now)) & set(self.changes)
+        assert published == expected
+        for story_id in due:
+            after = self.story(story_id)
+            if story_id in published:
+                assert pending_update(story_id) is None and after.body == bodies[story_id]
+                self.changed(story_id)
+            else:
+                flagged = pending_update(story_id)
+                assert flagged is not None and flagged.publish_failed_at is not None
+                was = before[story_id]  # the live copy kept; one event: the failure's
+                assert self.snapshot(story_id) == (*was[:4], was[4] + 1)
+                self.update_events[story_id] += 1
+
+    def update_states(self) -> dict[int, bool]:
+        """Story id -> whether its update is scheduled (for the stories of this run)."""
+        return {
+            story_id: state == "scheduled"
+            for story_id, state in db.session.execute(
+                select(StoryUpdate.story_id, StoryUpdate.state).where(
+                    StoryUpdate.story_id.in_(list(self.changes))
+                )
+            )
+        }
 
     def entries(self, story_id: int) -> list[tuple]:
         return [
@@ -736,6 +823,10 @@ class Newsroom(RuleBasedStateMachine):
             select(StoryUpdate.story_id).where(StoryUpdate.story_id.in_(mine))
         ):
             assert self.states[story_id] in {S.PUBLISHED, S.WITHDRAWN}, story_id
+        for pending in db.session.scalars(
+            select(StoryUpdate).where(StoryUpdate.story_id.in_(mine))
+        ):  # a time to go live only while scheduled, and before a pending withdrawal
+            assert (pending.publish_at is not None) is (pending.state == "scheduled"), pending
         db.session.rollback()  # never hold SQLite's write lock between steps
 
     def live_is_consistent(self, story: Story) -> None:

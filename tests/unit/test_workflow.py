@@ -75,7 +75,14 @@ AUTHOR_LIVE = {A.START_LIVE, A.POST_ENTRY, A.EDIT_ENTRY, A.DELETE_ENTRY, A.PIN_E
 # editor) makes a pending update; a desk editor approves and publishes it. Its authors may also
 # drop an update they no longer want (our choice: like recalling, it is theirs until published).
 AUTHOR_UPDATE = {A.SAVE_UPDATE, A.SUBMIT_UPDATE, A.DISCARD_UPDATE}
-DESK_UPDATE = {A.REQUEST_UPDATE_CHANGES, A.APPROVE_UPDATE, A.PUBLISH_UPDATE}
+# "approves and publishes the update, now or at a scheduled time": the desk's editors.
+DESK_UPDATE = {
+    A.REQUEST_UPDATE_CHANGES,
+    A.APPROVE_UPDATE,
+    A.PUBLISH_UPDATE,
+    A.SCHEDULE_UPDATE,
+    A.UNSCHEDULE_UPDATE,
+}
 REPORTER_MAY = {A.SUBMIT, A.RECALL, OWN_NEVER_SUBMITTED_DRAFT, *AUTHOR_LIVE, *AUTHOR_UPDATE}
 # Editors may submit and recall for the desk's reporters (PRODUCT.md: they edit in any state).
 EDITOR_MAY = {
@@ -163,6 +170,9 @@ SOURCES = {
     A.REQUEST_UPDATE_CHANGES: {S.PUBLISHED},
     A.APPROVE_UPDATE: {S.PUBLISHED},
     A.PUBLISH_UPDATE: {S.PUBLISHED},
+    A.SCHEDULE_UPDATE: {S.PUBLISHED},
+    A.UNSCHEDULE_UPDATE: {S.PUBLISHED},
+    A.PUBLISH_UPDATE_SCHEDULED: {S.PUBLISHED},  # withdrawn meanwhile: flagged, not published
     A.DISCARD_UPDATE: {S.PUBLISHED, S.WITHDRAWN},
 }
 U = UpdateState
@@ -172,6 +182,9 @@ UPDATES = {
     A.REQUEST_UPDATE_CHANGES,
     A.APPROVE_UPDATE,
     A.PUBLISH_UPDATE,
+    A.SCHEDULE_UPDATE,
+    A.UNSCHEDULE_UPDATE,
+    A.PUBLISH_UPDATE_SCHEDULED,
     A.DISCARD_UPDATE,
 }
 # Where the pending update must be, and where it goes (NONE: there is none, or no longer).
@@ -179,9 +192,14 @@ UPDATES = {
 UPDATE_FROM = {a: set(U) for a in Action} | {
     A.SAVE_UPDATE: {U.NONE, U.DRAFT, U.CHANGES_REQUESTED},
     A.SUBMIT_UPDATE: {U.DRAFT, U.CHANGES_REQUESTED},
-    A.REQUEST_UPDATE_CHANGES: {U.SUBMITTED, U.APPROVED},
+    A.REQUEST_UPDATE_CHANGES: {U.SUBMITTED, U.APPROVED, U.SCHEDULED},
     A.APPROVE_UPDATE: {U.SUBMITTED},
-    A.PUBLISH_UPDATE: {U.APPROVED},  # like Publish now: approved first (four eyes)
+    # Like Publish now and Schedule: approved first (four eyes); a scheduled one may still go
+    # now, or be given another time.
+    A.PUBLISH_UPDATE: {U.APPROVED, U.SCHEDULED},
+    A.SCHEDULE_UPDATE: {U.APPROVED, U.SCHEDULED},
+    A.UNSCHEDULE_UPDATE: {U.SCHEDULED},
+    A.PUBLISH_UPDATE_SCHEDULED: {U.SCHEDULED},
     A.DISCARD_UPDATE: set(U) - {U.NONE},
 }
 TO_UPDATE = {
@@ -190,6 +208,9 @@ TO_UPDATE = {
     A.REQUEST_UPDATE_CHANGES: U.CHANGES_REQUESTED,
     A.APPROVE_UPDATE: U.APPROVED,
     A.PUBLISH_UPDATE: U.NONE,
+    A.SCHEDULE_UPDATE: U.SCHEDULED,
+    A.UNSCHEDULE_UPDATE: U.APPROVED,
+    A.PUBLISH_UPDATE_SCHEDULED: U.NONE,
     A.DISCARD_UPDATE: U.NONE,
 }
 UNPUBLISH = {A.SET_UNPUBLISH, A.CANCEL_UNPUBLISH}  # the story keeps its state
@@ -259,6 +280,7 @@ CONTRACT_LABELS = {
     "Submit update for review",
     "Approve update",
     "Publish update now",
+    "Schedule update",
     "Approve",
     "Request changes",
     "Schedule",
@@ -671,3 +693,7 @@ def test_nobody_takes_the_schedulers_action() -> None:
         actor, story = actor_and_story(roles, relationship, S.SCHEDULED, True)
         with pytest.raises(TransitionNotAllowed):
             check(A.PUBLISH_SCHEDULED, actor, story)
+        actor, story = actor_and_story(roles, relationship, S.PUBLISHED, True, update=U.SCHEDULED)
+        with pytest.raises(TransitionNotAllowed):
+            check(A.PUBLISH_UPDATE_SCHEDULED, actor, story)
+        assert A.PUBLISH_UPDATE_SCHEDULED not in allowed_update_actions(actor, story)
