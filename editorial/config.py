@@ -159,6 +159,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "5 per 15 minutes"),
         "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per 15 minutes"),
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "50 per hour"),
+        # Reset links asked for (README, "Failed sign-ins"): from one address over all accounts,
+        # and for one account from anywhere, so no botnet can flood an owner's mailbox.
+        "RESET_LIMIT": os.environ.get("RESET_LIMIT", "5 per 15 minutes"),
+        "RESET_ACCOUNT_LIMIT": os.environ.get("RESET_ACCOUNT_LIMIT", "3 per hour"),
         # Twice a second: a story whose wake-up was held by a killed worker goes out within
         # about half a second (2 s let it be 1.1 s late; bench/publish_lag.py --mode faults).
         "PUBLISH_SWEEP_SECONDS": float(os.environ.get("PUBLISH_SWEEP_SECONDS", "0.5")),

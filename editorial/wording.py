@@ -4,9 +4,12 @@
 history and the audit log show it; a code with no words here yet reads from its last part
 ("staff.something_new" is "Something new"), never as the raw code. `the_newsroom()` puts
 the site's name before "newsroom" with one article, whether or not the name has its own.
+`delivery_choices()` says each e-mail choice (`daily`...) as the account and staff pages show it.
 """
 
 from __future__ import annotations
+
+from editorial.models import EmailDelivery
 
 EVENT_WORDS = {
     "story.created": "Created the story",
@@ -93,3 +96,13 @@ def the_newsroom(site: str) -> str:
     if site.lower().startswith("the "):
         return f"{site} newsroom"
     return f"the {site} newsroom"
+
+
+def delivery_choices(daily_hour: int) -> list[tuple[str, str]]:
+    """The four ways an e-mail copy can reach a person, in words."""
+    return [
+        (EmailDelivery.IMMEDIATE.value, "Each one by e-mail, as it happens"),
+        (EmailDelivery.HOURLY.value, "One e-mail an hour (a digest)"),
+        (EmailDelivery.DAILY.value, f"One e-mail a day at {daily_hour:02d}:00 (a digest)"),
+        (EmailDelivery.NONE.value, "No e-mail (in the newsroom only)"),
+    ]

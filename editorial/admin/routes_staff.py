@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -31,6 +31,7 @@ from editorial.extensions import db
 from editorial.models import AuditEvent
 from editorial.services import accounts, audit, desks, staff
 from editorial.services.errors import ValidationFailed
+from editorial.wording import delivery_choices
 from editorial.workflow import Role
 
 
@@ -130,6 +131,7 @@ def staff_edit(person_id: int) -> BaseResponse | str:
         history=history,
         subjects=subject_names(history),
         action_form=ConfirmForm(),
+        deliveries=dict(delivery_choices(current_app.config["DIGEST_DAILY_HOUR"])),
         **context,
     )
 

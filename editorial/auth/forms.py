@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from editorial.models import EmailDelivery
 from editorial.models.staff import EMAIL_PREFERENCES
+from editorial.wording import delivery_choices
 
 # Deliberately lenient: newsrooms use internal domains (`editorial.local`) that strict
 # validators refuse as "special use"; the invitation e-mail is the real test of an address.
@@ -67,13 +67,3 @@ class AccountForm(FlaskForm):
         choices = delivery_choices(daily_hour)
         for name in EMAIL_PREFERENCES:
             self[name].choices = choices
-
-
-def delivery_choices(daily_hour: int) -> list[tuple[str, str]]:
-    """The four ways an e-mail copy can reach a person, in words."""
-    return [
-        (EmailDelivery.IMMEDIATE.value, "Each one by e-mail, as it happens"),
-        (EmailDelivery.HOURLY.value, "One e-mail an hour (a digest)"),
-        (EmailDelivery.DAILY.value, f"One e-mail a day at {daily_hour:02d}:00 (a digest)"),
-        (EmailDelivery.NONE.value, "No e-mail (in the newsroom only)"),
-    ]

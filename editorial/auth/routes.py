@@ -86,13 +86,18 @@ def _throttled(message: str) -> Callable[[RequestLimit], Response]:
 
     def answer(limit: RequestLimit) -> Response:
         LOGIN_FAILURES.labels("throttled").inc()
-        # reset_at is rounded up a second (Flask-Limiter adds 1), which alone would say
-        # "16 minutes" for a 15-minute window: the wait is never longer than the window.
-        seconds = min(limit.reset_at - time.time(), limit.limit.get_expiry())
-        minutes = max(1, math.ceil(seconds / 60))
-        return _refused(message.format(minutes=f"{minutes} minute{'s' if minutes != 1 else ''}"))
+        return _refused(message.format(minutes=_wait(limit)))
 
     return answer
+
+
+def _wait(limit: RequestLimit) -> str:
+    """How long until `limit` lets the next attempt through, in words ("15 minutes")."""
+    # reset_at is rounded up a second (Flask-Limiter adds 1), which alone would say
+    # "16 minutes" for a 15-minute window: the wait is never longer than the window.
+    seconds = min(limit.reset_at - time.time(), limit.limit.get_expiry())
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -176,13 +181,43 @@ RESET_SENT = (
 )
 
 
+RESETS_FROM_ADDRESS = (
+    "Too many reset links were asked for from your connection. Wait {minutes} and try again."
+)
+# Said alike for every address typed, an account's or not, so it tells no one which exist.
+RESETS_FOR_ACCOUNT = (
+    "Too many reset links were asked for this e-mail address. Wait {minutes} and try again; "
+    "a link already sent works for one hour."
+)
+
+
 def _reset_limit() -> str:
-    return str(current_app.config.get("RESET_LIMIT", "5 per 15 minutes"))
+    return str(current_app.config["RESET_LIMIT"])
+
+
+def _reset_account_limit() -> str:
+    return str(current_app.config["RESET_ACCOUNT_LIMIT"])
+
+
+def _resets_throttled(message: str) -> Callable[[RequestLimit], Response]:
+    """on_breach for the reset limits: the form again, the address kept, and how long to wait."""
+
+    def answer(limit: RequestLimit) -> Response:
+        flash(message.format(minutes=_wait(limit)), "error")
+        page = render_template("auth/forgot_password.html", form=EmailOnlyForm())
+        return make_response(page, 429)
+
+    return answer
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
-@limiter.limit(_reset_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(_reset_limit, methods=["POST"], on_breach=_resets_throttled(RESETS_FROM_ADDRESS))
+@limiter.limit(
+    _reset_account_limit,
+    methods=["POST"],
+    key_func=_account_key,
+    on_breach=_resets_throttled(RESETS_FOR_ACCOUNT),
+)
 def forgot_password():
     """Ask for a reset link; the answer never says whether the account exists."""
     form = EmailOnlyForm()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from editorial.extensions import db
 from editorial.models import Desk, Person, desk_members
 from editorial.rendering import slugify
-from editorial.services import audit, commit
+from editorial.services import audit, commit, rollback
 from editorial.services.cache import purge_public_cache
 from editorial.services.errors import ValidationFailed
 
@@ -40,6 +41,29 @@ def _name_problem(name: str, *, exclude_id: int | None = None) -> str | None:
     return None
 
 
+def _slug_taken(slug: str) -> bool:
+    return db.session.scalar(select(Desk.id).where(Desk.slug == slug)) is not None
+
+
+def _flush_or_refuse(name: str, slug: str) -> None:
+    """Write the desk now. Two admins sending the same name at once on PostgreSQL both pass the
+    checks above (SQLite's write lock lets one in at a time); the unique index stops the second,
+    and it gets the form error the check would have given rather than a 500."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        rollback()
+        # PostgreSQL names the constraint (uq_desks_slug), SQLite the column (desks.slug).
+        text = str(error.orig)
+        if "desks_name" in text or "desks.name" in text:
+            raise ValidationFailed({"name": f"There is already a desk called {name}."}) from None
+        if "desks_slug" in text or "desks.slug" in text:
+            raise ValidationFailed(
+                {"slug": f"The address {slug} is taken by another desk."}
+            ) from None
+        raise
+
+
 def create_desk(name: str, slug: str = "", *, actor: Person | None) -> Desk:
     """A new desk (also a section of the public site); name and slug must be unique."""
     name = (name or "").strip()
@@ -47,14 +71,14 @@ def create_desk(name: str, slug: str = "", *, actor: Person | None) -> Desk:
     errors: dict[str, str] = {}
     if problem := _name_problem(name):
         errors["name"] = problem
-    if db.session.scalar(select(Desk).where(Desk.slug == slug)) is not None:
+    if _slug_taken(slug):
         errors["slug"] = f"The address {slug} is taken by another desk."
     if errors:
         raise ValidationFailed(errors)
     position = db.session.scalar(select(func.count(Desk.id))) or 0
     desk = Desk(name=name, slug=slug, position=position)
     db.session.add(desk)
-    db.session.flush()
+    _flush_or_refuse(name, slug)
     audit.record(
         "desk.created",
         actor=actor,
@@ -75,6 +99,7 @@ def rename_desk(desk: Desk, name: str, *, actor: Person | None) -> None:
         return
     before = {"name": desk.name, "slug": desk.slug}
     desk.name = name
+    _flush_or_refuse(name, desk.slug)
     purge_public_cache()  # section names appear on every public page
     audit.record(
         "desk.renamed",

@@ -1,9 +1,11 @@
 """Retention: rows that only grow and that nobody reads after a while are deleted.
 
 Windows (README, "Running it in production"): read notifications after 90 days (unread ones
-and those whose e-mail is still on its way are kept), revoked sign-in sessions after 30 days,
-the editor's working copies (unsaved text nobody came back for) 60 days after their last
-autosave, and editor presence rows (stale after a minute) after a day.
+and those whose e-mail is still on its way are kept), digest e-mails 90 days after the period
+they covered (a period that old is never claimed again: each sweep claims the last ended
+period only), revoked sign-in sessions after 30 days, the editor's working copies (unsaved
+text nobody came back for) 60 days after their last autosave, and editor presence rows (stale
+after a minute) after a day.
 Live sessions are never pruned here (that would sign people out). Stories, revisions,
 corrections, comments and the audit log are the newsroom's record and are kept for good; the
 embedded broker's delivered messages are removed by tasks.tidy_embedded_broker.
@@ -22,7 +24,14 @@ from sqlalchemy import ColumnElement, CursorResult, delete, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from editorial.extensions import db
-from editorial.models import EditorPresence, EmailState, LoginSession, Notification, WorkingCopy
+from editorial.models import (
+    EditorPresence,
+    EmailDigest,
+    EmailState,
+    LoginSession,
+    Notification,
+    WorkingCopy,
+)
 from editorial.models.notification import WAITING_EMAIL
 from editorial.services import commit
 from editorial.timeutil import utcnow
@@ -30,6 +39,7 @@ from editorial.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 READ_NOTIFICATIONS_KEPT = timedelta(days=90)
+DIGESTS_KEPT = timedelta(days=90)  # as long as the read notifications they carried
 REVOKED_SESSIONS_KEPT = timedelta(days=30)
 WORKING_COPIES_KEPT = timedelta(days=60)
 PRESENCE_KEPT = timedelta(days=1)
@@ -69,6 +79,12 @@ def prune(now: datetime | None = None) -> dict[str, int]:
             Notification.id,
             Notification.read_at < now - READ_NOTIFICATIONS_KEPT,
             Notification.email_state.not_in(in_flight),
+        ),
+        # The notifications a digest carried keep their state; their digest_id is set NULL.
+        "digests": _delete_in_batches(
+            EmailDigest.id,
+            EmailDigest.period_end < now - DIGESTS_KEPT,
+            EmailDigest.email_state.not_in(in_flight),
         ),
         "sessions": _delete_in_batches(
             LoginSession.id, LoginSession.revoked_at < now - REVOKED_SESSIONS_KEPT

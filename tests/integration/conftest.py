@@ -33,6 +33,7 @@ from editorial.config import _embedded_broker
 from editorial.extensions import db
 from tests.conftest import REDIS_URL, make_app, need_service
 from tests.integration.backupkit import empty_app  # noqa: F401  (a fixture of the backup tests)
+from tests.integration.deskkit import desk, editor, reporter  # noqa: F401  (scheduling tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Ours alone (other suites use other numbers); TEST_REDIS_DB lets parallel runs on one machine

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import DatabaseError
 
 from editorial.extensions import db
@@ -21,12 +21,9 @@ from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.dbfaults import Refusal
+from tests.integration.deskkit import count
 
 S = StoryState
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def published_events(*story_ids: int) -> int:
@@ -35,21 +32,6 @@ def published_events(*story_ids: int) -> int:
         AuditEvent.action == "story.published.scheduled",
         AuditEvent.story_id.in_(story_ids),
     )
-
-
-@pytest.fixture
-def desk(make):
-    return make.desk("City")
-
-
-@pytest.fixture
-def reporter(make, desk):
-    return make.reporter(desk)
-
-
-@pytest.fixture
-def editor(make, desk):
-    return make.editor(desk)
 
 
 def schedule(make, reporter, desk, editor, n: int, minutes: int = 60) -> list[Story]:

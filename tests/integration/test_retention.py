@@ -11,7 +11,15 @@ from flask import Flask
 from editorial.celery_app import BEAT_SCHEDULE_DEFAULTS
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
-from editorial.models import EditorPresence, EmailState, LoginSession, Notification, WorkingCopy
+from editorial.models import (
+    EditorPresence,
+    EmailDelivery,
+    EmailDigest,
+    EmailState,
+    LoginSession,
+    Notification,
+    WorkingCopy,
+)
 from editorial.services.staff import start_session
 from editorial.tasks import prune_old_rows, tidy_embedded_broker
 from editorial.timeutil import utcnow
@@ -55,7 +63,7 @@ def test_old_read_notifications_and_revoked_sessions_go(any_app: Flask, make: Fa
     old_revoked = _session(person, 45)
     live = {_session(person, 3), _session(person, None)}  # recently revoked; signed in
 
-    nothing = {"working_copies": 0, "presence": 0}
+    nothing = {"digests": 0, "working_copies": 0, "presence": 0}
     assert prune_old_rows.run() == {"notifications": 1, "sessions": 1, **nothing}
     assert prune_old_rows.run() == {"notifications": 0, "sessions": 0, **nothing}  # twice is safe
     db.session.expire_all()
@@ -90,6 +98,43 @@ def test_old_working_copies_and_presence_go(any_app: Flask, make: Factory) -> No
     db.session.expire_all()
     assert list(db.session.scalars(sa.select(WorkingCopy.key))) == ["new:draft-key-1"]
     assert prune_old_rows.run()["working_copies"] == 0
+
+
+def _digest(person_id: int, ended_days_ago: int, email: EmailState) -> int:
+    ended = utcnow() - timedelta(days=ended_days_ago)
+    row = EmailDigest(
+        person_id=person_id,
+        frequency=EmailDelivery.DAILY,
+        period_end=ended,
+        items=1,
+        created_at=ended,
+        email_state=email,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def test_digests_go_90_days_after_their_period(any_app: Flask, make: Factory) -> None:
+    person = make.reporter(make.desk())
+    old = _digest(person.id, 91, EmailState.SENT)
+    failed = _digest(person.id, 120, EmailState.FAILED)
+    kept = {
+        _digest(person.id, 89, EmailState.SENT),  # within the window
+        _digest(person.id, 120, EmailState.SENDING),  # a worker holds it
+        _digest(person.id, 121, EmailState.PENDING),  # still on its way
+    }
+    carried = _notification(person.id, None, EmailState.DIGESTED)  # unread: kept for good
+    db.session.get(Notification, carried).digest_id = old
+    db.session.commit()
+
+    assert prune_old_rows.run()["digests"] == 2
+    assert prune_old_rows.run()["digests"] == 0  # twice is safe
+    db.session.expire_all()
+    assert set(db.session.scalars(sa.select(EmailDigest.id))) == kept
+    assert db.session.get(EmailDigest, failed) is None
+    notification = db.session.get(Notification, carried)
+    assert notification.email_state == EmailState.DIGESTED and notification.digest_id is None
 
 
 def test_beat_runs_the_retention_tasks() -> None:

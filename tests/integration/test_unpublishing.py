@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, MetricCounter, Notification, Placement, Story
@@ -28,35 +28,17 @@ from editorial.services.unpublishing import (
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState, TransitionNotAllowed, WrongState
 from tests.dbfaults import Refusal
+from tests.integration.deskkit import count
 from tests.integration.test_concurrency import act_on, race
 
 S = StoryState
 WITHDRAWN_EVENT = "story.withdrawn.scheduled"
 
 
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def withdrawn_events(*story_ids: int) -> int:
     return count(
         AuditEvent, AuditEvent.action == WITHDRAWN_EVENT, AuditEvent.story_id.in_(story_ids)
     )
-
-
-@pytest.fixture
-def desk(make):
-    return make.desk("City")
-
-
-@pytest.fixture
-def reporter(make, desk):
-    return make.reporter(desk)
-
-
-@pytest.fixture
-def editor(make, desk):
-    return make.editor(desk)
 
 
 def published(make, reporter, desk, editor, n: int, minutes: int = 60) -> list[Story]:

@@ -18,6 +18,16 @@ from werkzeug.test import TestResponse
 from editorial.extensions import db
 
 LINK = re.compile(r"https?://[^\s<>\"]+/(?:invite|password/reset)/[A-Za-z0-9_.\-]+")
+# A newsroom-local date and time field's bad inputs ("Publish at", "Unpublish at") and the
+# message each must show.
+BAD_LOCAL_TIMES = [
+    ("2020-01-01T10:00", "has already passed"),
+    ("", "Enter a date and time"),
+    ("tomorrow at noon", "is not a date and time"),
+    ("2026-02-30T10:00", "is not a date and time"),
+    ("9999-12-31T23:59", "more than a year ahead"),
+    ("0001-01-01T00:00", "not a usable date"),
+]
 
 
 def outbox_messages(app: Flask) -> list[EmailMessage]:

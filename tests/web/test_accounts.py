@@ -17,7 +17,7 @@ from editorial.services import accounts, staff
 from editorial.tokens import LinkKind, make_token
 from editorial.workflow import Role
 from tests.conftest import Factory, csrf_token, login
-from tests.web.conftest import account_link, follow_redirect, snapshot
+from tests.web.conftest import account_link, follow_redirect, outbox_messages, snapshot
 
 PASSWORD = "correct horse battery"
 NEW = "a brand new passphrase"
@@ -229,11 +229,38 @@ def test_reset_post_without_csrf_is_refused(app: Flask, client: FlaskClient, mak
     assert snapshot() == before
 
 
-def test_forgotten_password_is_rate_limited(client: FlaskClient, make: Factory, outbox) -> None:
-    person = make.reporter(password=PASSWORD)
-    codes = [_forgot(client, person.email).status_code for _ in range(6)]
+def test_forgotten_password_is_rate_limited_per_address(
+    client: FlaskClient, make: Factory, outbox
+) -> None:
+    people = [make.reporter(password=PASSWORD) for _ in range(6)]
+    codes = [_forgot(client, person.email).status_code for person in people]
     assert codes[:5] == [200] * 5 and codes[5] == 429
     assert len(outbox()) == 5
+    html = _forgot(client, people[5].email).get_data(as_text=True)
+    assert "Too many reset links were asked for from your connection. Wait 15 minutes" in html
+    assert f'value="{people[5].email}"' in html
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_forgotten_password_is_rate_limited_per_account_alike_for_unknown_ones(
+    any_app: Flask, make: Factory, known: bool
+) -> None:
+    """Three links an hour for one account, from any number of connections; an address with no
+    account is answered the same, so the limit tells no one which accounts exist."""
+    email = make.reporter().email if known else "nobody@example.test"
+    answers = []
+    for n in range(4):
+        connection = any_app.test_client()
+        connection.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        answers.append(_forgot(connection, email.upper() if n % 2 else email))
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    html = answers[3].get_data(as_text=True)
+    assert "Too many reset links were asked for this e-mail address. Wait 60 minutes" in html
+    assert "a link already sent works for one hour." in html
+    assert len(outbox_messages(any_app)) == (3 if known else 0)
+    other = any_app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    assert _forgot(other, make.reporter().email).status_code == 200  # other accounts go on
 
 
 # -- account page ----------------------------------------------------------------------------

@@ -6,10 +6,13 @@ touching this file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
 
 from editorial.models import Desk, Person
 from tests.conftest import Factory, csrf_token, login
@@ -70,6 +73,18 @@ def form_for(newsroom: dict) -> dict[str, object]:
     }
 
 
+def every_admin_request(
+    app: Flask, client: FlaskClient, newsroom: dict, token: str
+) -> Iterator[tuple[str, TestResponse]]:
+    """Each admin URL with each of its methods (a POST with a filled form): what was asked for,
+    and the answer."""
+    for rule in admin_rules(app):
+        url = build(app, rule, newsroom["other_admin"], newsroom["desk"])
+        for method in methods(rule):
+            data = {**form_for(newsroom), "csrf_token": token} if method == "POST" else None
+            yield f"{method} {url}", client.open(url, method=method, data=data)
+
+
 @pytest.mark.parametrize("who", ["reporter", "editor"])
 def test_non_admins_get_403_on_every_admin_url(
     app: Flask, client: FlaskClient, newsroom: dict, who: str
@@ -77,12 +92,8 @@ def test_non_admins_get_403_on_every_admin_url(
     login(client, newsroom[who])
     token = csrf_token(client, "/account")
     before = snapshot()
-    for rule in admin_rules(app):
-        url = build(app, rule, newsroom["other_admin"], newsroom["desk"])
-        for method in methods(rule):
-            data = {**form_for(newsroom), "csrf_token": token} if method == "POST" else None
-            response = client.open(url, method=method, data=data)
-            assert response.status_code == 403, f"{who} {method} {url}"
+    for request, response in every_admin_request(app, client, newsroom, token):
+        assert response.status_code == 403, f"{who} {request}"
     assert snapshot() == before
 
 
@@ -91,13 +102,9 @@ def test_anonymous_is_sent_to_sign_in_on_every_admin_url(
 ) -> None:
     token = csrf_token(client, "/login")
     before = snapshot()
-    for rule in admin_rules(app):
-        url = build(app, rule, newsroom["other_admin"], newsroom["desk"])
-        for method in methods(rule):
-            data = {**form_for(newsroom), "csrf_token": token} if method == "POST" else None
-            response = client.open(url, method=method, data=data)
-            assert response.status_code == 302, f"anonymous {method} {url}"
-            assert "/login" in response.headers["Location"]
+    for request, response in every_admin_request(app, client, newsroom, token):
+        assert response.status_code == 302, f"anonymous {request}"
+        assert "/login" in response.headers["Location"]
     assert snapshot() == before
 
 

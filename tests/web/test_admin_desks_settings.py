@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from editorial.extensions import db
 from editorial.models import AuditEvent, Desk
 from editorial.models.loading import load_access
-from editorial.services import settings, staff
+from editorial.services import desks, settings, staff
 from editorial.services.cache import site_generation
 from tests.conftest import Factory, csrf_token, login
 from tests.web.conftest import snapshot
@@ -249,3 +251,55 @@ def test_an_action_filter_longer_than_any_action_shows_nothing(
     assert response.status_code == 200
     assert "desk.created" not in _events(client, action=action)
     assert "desk.created" in _events(client, action="desk.")
+
+
+@pytest.fixture
+def rival_first(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    """Another admin's desk `name` at `slug`, committed after our checks passed: what two admins
+    sending the same name at once come to on PostgreSQL. The rival is committed first and the
+    checks blinded to it, the same on both databases (SQLite's write lock never lets the two
+    interleave)."""
+
+    def arm(name: str, slug: str) -> None:
+        db.session.add(Desk(name=name, slug=slug, position=9))
+        db.session.commit()
+        monkeypatch.setattr(desks, "_name_problem", lambda *args, **kwargs: None)
+        monkeypatch.setattr(desks, "_slug_taken", lambda slug: False)
+
+    return arm
+
+
+@pytest.mark.parametrize(
+    ("rival", "message"),
+    [
+        (("City", "metro"), "There is already a desk called City."),
+        (("Metro", "city"), "The address city is taken by another desk."),
+    ],
+)
+def test_a_desk_created_twice_at_once_is_a_form_error(
+    any_app: Flask, make: Factory, rival_first, rival: tuple[str, str], message: str
+) -> None:
+    web = any_app.test_client()
+    login(web, make.admin())
+    rival_first(*rival)
+    response = _post(web, "/admin/desks/", {"name": "City"})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert [d.name for d in db.session.scalars(select(Desk))] == [rival[0]]
+    assert not db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "desk.created")
+    ).all()
+
+
+def test_a_rename_racing_another_to_the_same_name_is_a_form_error(
+    any_app: Flask, make: Factory, rival_first
+) -> None:
+    web = any_app.test_client()
+    login(web, make.admin())
+    desk = make.desk("Business")
+    rival_first("Sports", "sports")
+    response = _post(web, f"/admin/desks/{desk.id}", {"name": "Sports"})
+    assert "There is already a desk called Sports." in response.get_data(as_text=True)
+    assert response.status_code < 500 and db.session.get(Desk, desk.id).name == "Business"
+    assert not db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "desk.renamed")
+    ).all()

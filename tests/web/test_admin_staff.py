@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, LoginSession, Person
+from editorial.models import AuditEvent, EmailDelivery, LoginSession, Person
 from editorial.models.loading import load_access
 from editorial.services import staff
 from editorial.workflow import Role
@@ -360,3 +360,19 @@ def test_a_search_longer_than_any_name_finds_nobody(any_app: Flask, make: Factor
         assert "Rafiq Islam" not in response.get_data(as_text=True)
     response = client.get("/admin/staff/", query_string={"q": "rafiq"})
     assert "Rafiq Islam" in response.get_data(as_text=True)
+
+
+def test_the_staff_page_says_email_choices_in_words(any_app: Flask, make: Factory) -> None:
+    web = any_app.test_client()
+    person = make.reporter(name="Rafiq")
+    person.email_my_stories = EmailDelivery.DAILY
+    person.email_desk_queue = EmailDelivery.HOURLY
+    person.email_mentions = EmailDelivery.NONE
+    db.session.commit()
+    login(web, make.admin())
+    html = web.get(f"/admin/staff/{person.id}").get_data(as_text=True)
+    assert (
+        "My stories: One e-mail a day at 07:00 (a digest); my desk's queue: One e-mail an "
+        "hour (a digest); mentions of me: No e-mail (in the newsroom only)"
+    ) in html
+    assert ": daily" not in html and ": hourly" not in html

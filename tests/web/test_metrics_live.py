@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from editorial.extensions import db
-from editorial.models import Story
+from editorial.models import Person, Story
 from editorial.services import counters
 from editorial.services.publishing import sweep
 from editorial.services.unpublishing import set_unpublish, unpublish_due_stories
@@ -18,6 +18,22 @@ from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
 from tests.conftest import Factory
 from tests.metricskit import scrape, value
+
+
+def three_stories(make: Factory, state: StoryState) -> tuple[Person, tuple[Story, Story, Story]]:
+    """An editor and three of their desk's stories in `state`."""
+    desk = make.desk()
+    editor, reporter = make.editor(desk), make.reporter(desk)
+    one, two, three = (make.story(reporter, desk, state, editor=editor) for _ in range(3))
+    return editor, (one, two, three)
+
+
+def run_late(late: Story, broken: Story, due: str, failed: str) -> None:
+    """Moves the `due` time of `late` and `broken` five minutes back; marks `broken` `failed`."""
+    past = utcnow() - timedelta(minutes=5)
+    db.session.execute(update(Story).where(Story.id.in_([late.id, broken.id])).values({due: past}))
+    db.session.execute(update(Story).where(Story.id == broken.id).values({failed: past}))
+    db.session.commit()
 
 
 def test_page_cache_hits_and_misses_are_counted(any_app: Flask) -> None:
@@ -34,18 +50,9 @@ def test_page_cache_hits_and_misses_are_counted(any_app: Flask) -> None:
 def test_overdue_and_failed_stories_are_counted_as_they_are_now(
     any_app: Flask, make: Factory
 ) -> None:
-    desk = make.desk()
-    editor, reporter = make.editor(desk), make.reporter(desk)
-    late, broken, fine = (
-        make.story(reporter, desk, StoryState.SCHEDULED, editor=editor) for _ in range(3)
-    )
+    _, (late, broken, fine) = three_stories(make, StoryState.SCHEDULED)
     assert value(scrape(any_app), "editorial_stories_overdue") == 0
-    past = utcnow() - timedelta(minutes=5)
-    db.session.execute(
-        update(Story).where(Story.id.in_([late.id, broken.id])).values(publish_at=past)
-    )
-    db.session.execute(update(Story).where(Story.id == broken.id).values(publish_failed_at=past))
-    db.session.commit()
+    run_late(late, broken, "publish_at", "publish_failed_at")
     samples = scrape(any_app)
     assert value(samples, "editorial_stories_overdue") == 1
     assert value(samples, "editorial_stories_publish_failed") == 1
@@ -55,21 +62,12 @@ def test_overdue_and_failed_stories_are_counted_as_they_are_now(
 def test_overdue_and_failed_unpublishes_are_counted_and_their_lag_labelled(
     any_app: Flask, make: Factory
 ) -> None:
-    desk = make.desk()
-    editor, reporter = make.editor(desk), make.reporter(desk)
-    late, broken, due = (
-        make.story(reporter, desk, StoryState.PUBLISHED, editor=editor) for _ in range(3)
-    )
+    editor, (late, broken, due) = three_stories(make, StoryState.PUBLISHED)
     at = utcnow() + timedelta(minutes=5)
     for story in (late, broken, due):
         set_unpublish(story, actor=editor, unpublish_at=at, note="Down.")
     assert value(scrape(any_app), "editorial_stories_unpublish_overdue") == 0
-    past = utcnow() - timedelta(minutes=5)
-    db.session.execute(
-        update(Story).where(Story.id.in_([late.id, broken.id])).values(unpublish_at=past)
-    )
-    db.session.execute(update(Story).where(Story.id == broken.id).values(unpublish_failed_at=past))
-    db.session.commit()
+    run_late(late, broken, "unpublish_at", "unpublish_failed_at")
     samples = scrape(any_app)
     assert value(samples, "editorial_stories_unpublish_overdue") == 1
     assert value(samples, "editorial_stories_unpublish_failed") == 1

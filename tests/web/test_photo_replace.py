@@ -35,6 +35,15 @@ def _photo(actor: Person) -> Photo:
     return photos.upload_photo(io.BytesIO(photokit.jpeg((700, 500))), data, actor=actor)
 
 
+def _photo_leading(make: Factory, nr: Newsroom, *state: StoryState, **kw) -> tuple[Photo, Story]:
+    """A photo of the library and a story of the desk that has it as its lead photo."""
+    photo = _photo(nr.reporter)
+    story = make.story(nr.reporter, nr.desk, *state, **kw)
+    db.session.execute(update(Story).where(Story.id == story.id).values(lead_photo_id=photo.id))
+    db.session.commit()
+    return photo, story
+
+
 @pytest.fixture
 def web(any_app: Flask, nr: Newsroom) -> FlaskClient:
     client = any_app.test_client()
@@ -66,10 +75,7 @@ def exists(key: str, folder: Path | None = None) -> bool:
 def test_the_page_shows_metadata_uses_renditions_and_history(
     web: FlaskClient, nr: Newsroom, make: Factory
 ) -> None:
-    photo = _photo(nr.reporter)
-    story = make.story(nr.reporter, nr.desk)
-    db.session.execute(update(Story).where(Story.id == story.id).values(lead_photo_id=photo.id))
-    db.session.commit()
+    photo, story = _photo_leading(make, nr)
     post_form(web, f"/newsroom/media/{photo.id}", {"caption": "Boats", "credit": "Star"})
     html = web.get(f"/newsroom/media/{photo.id}").get_data(as_text=True)
     assert "<dt>Credit</dt><dd>Star</dd>" in html and "<dt>Desk</dt><dd>No desk</dd>" in html
@@ -84,10 +90,7 @@ def test_the_page_shows_metadata_uses_renditions_and_history(
 def test_a_replacement_keeps_the_photo_and_swaps_the_files(
     web: FlaskClient, nr: Newsroom, make: Factory
 ) -> None:
-    photo = _photo(nr.reporter)
-    story = make.story(nr.reporter, nr.desk)
-    db.session.execute(update(Story).where(Story.id == story.id).values(lead_photo_id=photo.id))
-    db.session.commit()
+    photo, story = _photo_leading(make, nr)
     old_original, old_keys = files_of(photo.id)
     new = photokit.png((900, 600))
     response = replace(web, photo.id, new, "better.png")
@@ -231,10 +234,7 @@ def test_a_published_storys_page_shows_the_new_file_at_once(
     any_app: Flask, nr: Newsroom, make: Factory
 ) -> None:
     """The public cache is purged with the swap: a cached page never names deleted files."""
-    photo = _photo(nr.reporter)
-    story = make.story(nr.reporter, nr.desk, StoryState.PUBLISHED, editor=nr.editor)
-    db.session.execute(update(Story).where(Story.id == story.id).values(lead_photo_id=photo.id))
-    db.session.commit()
+    photo, story = _photo_leading(make, nr, StoryState.PUBLISHED, editor=nr.editor)
     reader = any_app.test_client()
     path = article_path(db.session.get(Story, story.id))
     _, old_keys = files_of(photo.id)
