@@ -6,7 +6,7 @@ step of publishing replaced, chosen by EDITORIAL_FAULT:
 - `pause`: after the claiming UPDATE, before the commit, append the claimed ids as a line to
   EDITORIAL_FAULT_MARKER and hang (the test SIGKILLs the worker there); concurrent wake-ups
   may each claim part of the due stories, so each claim adds its own line. Scheduled
-  publishes and scheduled unpublishes alike.
+  publishes, scheduled unpublishes and scheduled updates (one story a line) alike.
 - `pause-renditions`: after the third rendition file of a photo is written (whole frame or
   crop), before anything is committed, write the photo's id to EDITORIAL_FAULT_MARKER and hang
   (SIGKILLed there).
@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from editorial.services import publishing, renditions, unpublishing
+from editorial.services import publishing, renditions, scheduled_updates, unpublishing
 from wsgi import app, celery_app  # noqa: F401  (the worker's -A target)
 
 FAULT = os.environ.get("EDITORIAL_FAULT", "")
@@ -45,6 +45,19 @@ def _pausing(record):
 
 publishing._record_published = _pausing(publishing._record_published)
 unpublishing._record_withdrawn = _pausing(unpublishing._record_withdrawn)
+_go_live = scheduled_updates.go_live
+
+
+def _pausing_go_live(story, pending, rule, **kw):
+    """A scheduled update's save onto the live copy, after its claim, held up by `pause`."""
+    if FAULT == "pause":
+        with _lock, MARKER.open("a") as marker:
+            marker.write(f"{story.id}\n")
+        time.sleep(600)
+    return _go_live(story, pending, rule, **kw)
+
+
+scheduled_updates.go_live = _pausing_go_live
 
 
 _store = renditions._store

@@ -122,16 +122,17 @@ def assert_published_once(
     return lags  # fmt: skip
 
 
-def held_publish_tasks(broker) -> int:
-    """ETA publish tasks the worker has taken from Redis and holds in memory (unacked)."""
-    return sum(json.loads(p)[0]["headers"]["task"] == TASK for p in broker.hvals("unacked"))
+def held_publish_tasks(broker, task: str = TASK) -> int:
+    """ETA tasks (publish ones by default) the worker has taken from Redis and holds in
+    memory (unacked)."""
+    return sum(json.loads(p)[0]["headers"]["task"] == task for p in broker.hvals("unacked"))
 
 
-def worker_holds_every_publish_task(broker) -> bool:
+def worker_holds_every_publish_task(broker, task: str = TASK) -> bool:
     """Every queued wake-up has reached the worker (none left waiting in Redis)."""
     messages = broker.lrange(PUBLISHING_QUEUE, 0, -1)
-    waiting = sum(json.loads(p)["headers"]["task"] == TASK for p in messages)
-    return waiting == 0 and held_publish_tasks(broker) > 0
+    waiting = sum(json.loads(p)["headers"]["task"] == task for p in messages)
+    return waiting == 0 and held_publish_tasks(broker, task) > 0
 
 
 def queued(broker) -> int:
