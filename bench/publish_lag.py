@@ -34,6 +34,14 @@ instant `--lead` seconds ahead (calling queue_unpublish for each, as Schedule un
 the committed lag of the withdrawals is printed beside the publishes', with their ratio.
 Target: p99 under 1 s for 1,000 due at once.
 
+    .venv/bin/python bench/publish_lag.py --mode updates [--stories 1000] [--lead 10]
+
+Scheduled updates (Schedule update), beside publishing in the same run: the N stories are
+published as in the default mode (its figure is the baseline), then each is given an approved
+pending update and all N updates are scheduled for one instant `--lead` seconds ahead (calling
+queue_update_publish for each, as Schedule update does); the committed lag of the updates
+going live is printed beside the publishes', with their ratio. Target: p99 under 1 s.
+
     .venv/bin/python bench/publish_lag.py --mode faults [--rounds 3]
 
 Faults while stories fall due, on a throwaway `redis-server` of its own port (the shared Redis
@@ -89,7 +97,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--words", type=int, default=600, help="words per story body (a news story: 400-1,000)"
     )
-    parser.add_argument("--mode", choices=("lag", "mail", "faults", "unpublish"), default="lag")
+    parser.add_argument(
+        "--mode", choices=("lag", "mail", "faults", "unpublish", "updates"), default="lag"
+    )
     parser.add_argument(
         "--database", default=DATABASE, help="name of the bench database (created, dropped)"
     )
@@ -488,6 +498,99 @@ def unpublish_mode(args: argparse.Namespace) -> None:
     print("target (unpublish p99 < 1 s):", "met" if ok else "NOT met")
 
 
+# --- updates mode -------------------------------------------------------------------------------
+
+
+def schedule_updates(ids: list[int], lead: float) -> tuple[float, float, int]:
+    """Give each published story an approved update (inserted directly, like the stories) and
+    schedule them all for one instant, queueing the wake-ups as Schedule update does; returns
+    the instant (epoch seconds), the time the queueing took, the tasks queued."""
+    from editorial.extensions import db
+    from editorial.models import Person, Story, StoryUpdate
+    from editorial.services.scheduled_updates import queue_update_publish
+    from editorial.timeutil import utcnow
+    from editorial.workflow import UpdateState
+
+    editor = db.session.scalar(sa.select(Person).where(Person.email == "bench-editor@example.test"))
+    at = utcnow() + timedelta(seconds=lead)
+    for story in db.session.scalars(sa.select(Story).where(Story.id.in_(ids))):
+        text = {"headline": story.headline, "standfirst": "", "byline": "", "dateline": ""}
+        db.session.add(
+            StoryUpdate(
+                story_id=story.id,
+                state=UpdateState.SCHEDULED,
+                body=story.body + " Updated.",
+                slug=story.slug,
+                publish_at=at,
+                created_by_id=editor.id,
+                modified_by_id=editor.id,
+                base_body=story.body,
+                **text,
+                **{f"base_{name}": value for name, value in text.items()},
+            )
+        )
+    db.session.commit()
+    vacuum()
+    started = time.perf_counter()
+    tasks = sum(queue_update_publish(story_id, at) for story_id in ids)
+    return at.timestamp(), time.perf_counter() - started, tasks
+
+
+def watch_updates(ids: list[int], timeout: float) -> dict[int, float]:
+    """Poll for the stories whose update has gone live (its row gone); id -> when first seen."""
+    from editorial.extensions import db
+    from editorial.models import StoryUpdate
+
+    seen: dict[int, float] = {}
+    deadline = time.monotonic() + timeout
+    while len(seen) < len(ids) and time.monotonic() < deadline:
+        pending = set(
+            db.session.scalars(sa.select(StoryUpdate.story_id).where(StoryUpdate.story_id.in_(ids)))
+        )
+        db.session.rollback()
+        stamp = time.time()
+        for story_id in set(ids) - pending:
+            seen.setdefault(story_id, stamp)
+        time.sleep(0.02)
+    return seen
+
+
+def updates_mode(args: argparse.Namespace) -> None:
+    import redis
+
+    broker = redis.Redis.from_url(args.redis)
+    broker.flushdb()
+    try:
+        with bench_app(args, args.redis) as bench:
+            warm_up, many = make_stories(1, "warm-up"), make_stories(args.stories, "bench")
+            _, log = bench.start(args.redis)
+            run_round(warm_up, 2.0, args.timeout)  # a fresh worker's first task is slow
+            published = run_round(many, args.lead, args.timeout, settle=True)
+            moment, queued_in, tasks = schedule_updates(many, args.lead)
+            seen = watch_updates(many, args.lead + args.timeout)
+            recorded = recorded_lags(many, "story.update.published.scheduled")
+    finally:
+        broker.flushdb()
+
+    print(
+        f"stories: {args.stories}, worker threads: {args.concurrency}, lead {args.lead:.0f} s; "
+        "the stories published at one instant, then an update of each at another"
+    )
+    if len(seen) < args.stories:
+        print(f"updates: ONLY {len(seen)} of {args.stories} live within the timeout")
+        print(f"worker log: {log}")
+        sys.exit(1)
+    print(f"updates: {tasks} wake-up ETA tasks queued in {queued_in:.2f} s")
+    ups, updates = published["committed"], [seen[i] - moment for i in many]
+    print(describe("publish committed", ups))
+    print(describe("update recorded", recorded))
+    print(describe("update committed", updates))
+    for name, p in (("p50", 50), ("p99", 99)):
+        print(f"{name} update / publish: {percentile(updates, p) / percentile(ups, p):.2f}x")
+    print(f"all {args.stories} updates live (committed) {max(updates):.3f} s after their time")
+    print("target (update p99 < 1 s):", "met" if percentile(updates, 99) < 1.0 else "NOT met")
+
+
 # --- mail mode ----------------------------------------------------------------------------------
 
 
@@ -726,6 +829,7 @@ def main() -> None:
     args = parse_args()
     modes = {"lag": lag_mode, "mail": mail_mode, "faults": faults_mode}
     modes["unpublish"] = unpublish_mode
+    modes["updates"] = updates_mode
     modes[args.mode](args)
 
 

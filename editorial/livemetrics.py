@@ -29,11 +29,11 @@ from prometheus_client.utils import floatToGoString
 from sqlalchemy import func, select
 
 from editorial.extensions import db
-from editorial.models import Heartbeat, Story
+from editorial.models import Heartbeat, Story, StoryUpdate
 from editorial.services import counters
 from editorial.services.publishing import SWEEP_HEARTBEAT
 from editorial.timeutil import utcnow
-from editorial.workflow import StoryState
+from editorial.workflow import StoryState, UpdateState
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,14 @@ class Families:
             "editorial_stories_unpublish_failed",
             "Published stories whose scheduled unpublish failed, waiting for an editor.",
         )
+        self.update_overdue = GaugeMetricFamily(
+            "editorial_updates_overdue",
+            "Scheduled updates more than 30 s past their time, not marked failed.",
+        )
+        self.update_failed = GaugeMetricFamily(
+            "editorial_updates_publish_failed",
+            "Scheduled updates whose publish failed, waiting for an editor.",
+        )
         self.sweep = GaugeMetricFamily(
             "editorial_publish_sweep_age_seconds",
             "Seconds since the publish sweep last ran (+Inf if it never ran).",
@@ -96,6 +104,8 @@ class Families:
             self.failed,
             self.unpublish_overdue,
             self.unpublish_failed,
+            self.update_overdue,
+            self.update_failed,
             self.sweep,
             self.queue,
         ]
@@ -135,6 +145,21 @@ def _unpublishes(overdue: GaugeMetricFamily, failed: GaugeMetricFamily) -> None:
             ),
             func.count().filter(Story.unpublish_failed_at.is_not(None)),
         ).where(Story.state == StoryState.PUBLISHED)
+    ).one()
+    overdue.add_metric([], late)
+    failed.add_metric([], broken)
+
+
+def _updates(overdue: GaugeMetricFamily, failed: GaugeMetricFamily) -> None:
+    now = utcnow()
+    late, broken = db.session.execute(
+        select(
+            func.count().filter(
+                StoryUpdate.publish_at < now - OVERDUE_GRACE,
+                StoryUpdate.publish_failed_at.is_(None),
+            ),
+            func.count().filter(StoryUpdate.publish_failed_at.is_not(None)),
+        ).where(StoryUpdate.state == UpdateState.SCHEDULED)
     ).one()
     overdue.add_metric([], late)
     failed.add_metric([], broken)
@@ -188,6 +213,7 @@ class LiveCollector(Collector):
                 families.email.add_metric([label], value)
         _stories(families.overdue, families.failed)
         _unpublishes(families.unpublish_overdue, families.unpublish_failed)
+        _updates(families.update_overdue, families.update_failed)
         _sweep(families.sweep)
         db.session.rollback()
         for queue, length in queue_lengths(current_app.extensions["celery"]).items():

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Correction, Notification, Story, StoryUpdate
@@ -34,6 +34,7 @@ from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState, TransitionNotAllowed, UpdateState, WrongState
 from tests.integration.test_concurrency import race
 from tests.integration.test_updates import approved, live, room, typed
+from tests.metricskit import scrape, value
 
 __all__ = ["room"]  # the fixture, shared with the tests of unscheduled updates
 
@@ -246,3 +247,25 @@ def test_the_scheduled_update_against_a_withdrawal(any_app: Flask, room: dict) -
         assert publish_due_updates(due) == []
         pending = pending_update(story.id)
         assert after.body != NEW and pending is not None and pending.publish_failed_at
+
+
+def test_metrics_count_late_and_failed_updates_and_their_lag(any_app: Flask, room: dict) -> None:
+    story, at = room["story"], later()
+    scheduled(room, at)
+    assert value(scrape(any_app), "editorial_updates_overdue") == 0
+    past = utcnow() - timedelta(minutes=5)
+    db.session.execute(
+        update(StoryUpdate).where(StoryUpdate.story_id == story.id).values(publish_at=past)
+    )
+    db.session.commit()
+    assert value(scrape(any_app), "editorial_updates_overdue") == 1
+    assert publish_due_updates() == [story.id]  # five minutes late: the sweep's
+    samples = scrape(any_app)
+    assert value(samples, "editorial_updates_overdue") == 0
+    assert value(samples, "editorial_publish_lag_seconds_count", kind="update") == 1
+    assert value(samples, "editorial_publish_lag_seconds_bucket", kind="update", le="60.0") == 0
+
+    scheduled(room, later())  # another update, whose story is then withdrawn: it fails
+    transition_story(story, A.WITHDRAW, actor=room["editor"], note="Legal.")
+    publish_due_updates(later(600))
+    assert value(scrape(any_app), "editorial_updates_publish_failed") == 1
