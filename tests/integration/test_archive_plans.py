@@ -1,10 +1,10 @@
 """Issue 14: what readers and the newsroom ask of a big archive walks an index on PostgreSQL.
 
 Every statement a public listing (a section's first page, a keyset page, a tag, Latest News,
-a sitemap part), the page cache's embargo lookup, the notification centre and a staff member's
-history send is EXPLAINed with sequential scans priced out (a handful of rows never needs an
-index): none may read the stories, notifications or audit events in full, and the listings
-read their index in order (no sort of the matches)."""
+a sitemap part, the JSON API's list), the page cache's embargo lookup, the notification centre
+and a staff member's history send is EXPLAINed with sequential scans priced out (a handful of
+rows never needs an index): none may read the stories, notifications or audit events in full,
+and the listings read their index in order (no sort of the matches)."""
 
 from __future__ import annotations
 
@@ -90,6 +90,8 @@ def test_public_listings_walk_an_index_in_order(pg_app: Flask, make: Factory) ->
         "/latest",
         f"/latest?before={cursor}",
         "/tag/flood",
+        "/api/stories",
+        f"/api/stories?before={cursor}&section=national",
         "/sitemap.xml",
         "/sitemaps/sections.xml",
     ]
