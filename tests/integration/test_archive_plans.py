@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from flask import Flask
 from sqlalchemy import event, text
 
+from editorial import keyset
 from editorial.extensions import db
 from editorial.models import Story
 from editorial.services.notifications import notify
@@ -86,7 +87,7 @@ def test_public_listings_walk_an_index_in_order(pg_app: Flask, make: Factory) ->
     paths = [
         "/national/",
         f"/national/?before={cursor}",
-        f"/national/?after={queries.Cursor(queries.EPOCH, 1).token()}",
+        f"/national/?after={queries.Cursor(keyset.EPOCH, 1).token()}",
         "/latest",
         f"/latest?before={cursor}",
         "/tag/flood",
