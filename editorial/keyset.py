@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import abort, request
 from sqlalchemy import Select, literal, tuple_
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -49,6 +50,28 @@ class Cursor:
 
 def _digits(text: str, most: int) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= most
+
+
+BAD_CURSOR = "This list's address is not one this site wrote. Start from its first page."
+
+
+def requested(message: str = BAD_CURSOR) -> tuple[Cursor | None, Cursor | None]:
+    """The request's ?before= and ?after= cursors; anything this site never wrote, or both
+    at once, is a 400 with `message`."""
+    before, after = (_cursor_arg(name, message) for name in ("before", "after"))
+    if before and after:
+        abort(400, message)
+    return before, after
+
+
+def _cursor_arg(name: str, message: str) -> Cursor | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    cursor = Cursor.parse(raw)
+    if cursor is None:
+        abort(400, message)
+    return cursor
 
 
 @dataclass(frozen=True)

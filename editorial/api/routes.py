@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, jsonify, request, url_for
 
+from editorial import keyset
 from editorial.api.blueprint import bp
 from editorial.services.cache import LATEST, story_key
 from editorial.site import queries
@@ -13,6 +14,7 @@ from editorial.site.cache import depends, public_page
 from editorial.storage import public_base
 
 DEFAULT_PER_PAGE = 20
+BAD_CURSOR = "before and after take a cursor from a next or previous link, and only one."
 MAX_PER_PAGE = 100
 Place = tuple[queries.Cursor | None, queries.Cursor | None]  # (before, after)
 
@@ -108,23 +110,10 @@ def stories():
     )
 
 
-def _cursor_arg(name: str) -> queries.Cursor | None:
-    """?before= or ?after= as a cursor; anything this API did not write is a 400 saying so."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    cursor = queries.Cursor.parse(raw)
-    if cursor is None:
-        abort(400, f"{name} must be a cursor from a next or previous link of this API.")
-    return cursor
-
-
 def _place(query: Any, per_page: int) -> Place | None:
     """The page asked for as (before, after) cursors. An old ?page=N becomes the cursor where
     that page starts now (an OFFSET walk, for old links only; None past the end)."""
-    before, after = _cursor_arg("before"), _cursor_arg("after")
-    if before and after:
-        abort(400, "Give one of before and after.")
+    before, after = keyset.requested(BAD_CURSOR)
     if "page" not in request.args:
         return before, after
     if before or after:
