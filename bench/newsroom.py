@@ -530,7 +530,7 @@ def pages(info: dict) -> list[tuple[str, list[str]]]:
         ("notifications", ["/newsroom/notifications"]),
         (
             "notifications page 40",
-            [f"/newsroom/notifications?before={info['notification_cursor']}"],
+            [f"/newsroom/notifications?before={info['notice_cursor']}"],
         ),
         ("story history", [f"/newsroom/stories/{i}/history" for i in info["sample"]]),
     ]
