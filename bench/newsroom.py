@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pgkit import bench_app, drop_database, fresh_database  # noqa: E402
+from editorial import keyset  # noqa: E402
+from editorial.admin.common import PER_PAGE as AUDIT_PAGE  # noqa: E402
 from editorial.extensions import db  # noqa: E402
 from editorial.models import (  # noqa: E402
     AuditEvent,
@@ -53,6 +55,7 @@ from editorial.models import (  # noqa: E402
 )
 from editorial.models.loading import actor_of  # noqa: E402
 from editorial.models.staff import EMAIL_PREFERENCES  # noqa: E402
+from editorial.newsroom.queries import NOTIFICATIONS_PAGE  # noqa: E402
 from editorial.searchtext import document  # noqa: E402
 from editorial.services.staff import start_session  # noqa: E402
 from editorial.workflow import Role, StoryState  # noqa: E402
@@ -430,7 +433,27 @@ def existing(app) -> dict:
             "sample": sample,
             "desk_id": min(desks),
             "author_id": db.session.get(Story, sample[0]).created_by_id,
+            # Where page 40 of the notifications and page 200 of the audit log start (keyset
+            # cursors: the pages have no numbers any more).
+            "notice_cursor": deep_cursor(
+                sa.select(Notification.created_at, Notification.id)
+                .where(Notification.person_id == editor_id)
+                .order_by(Notification.created_at.desc(), Notification.id.desc()),
+                39 * NOTIFICATIONS_PAGE,
+            ),
+            "audit_cursor": deep_cursor(
+                sa.select(AuditEvent.at, AuditEvent.id).order_by(
+                    AuditEvent.at.desc(), AuditEvent.id.desc()
+                ),
+                199 * AUDIT_PAGE,
+            ),
         }
+
+
+def deep_cursor(statement: sa.Select, offset: int) -> str:
+    """The ?before= cursor of the page `offset` rows down a list (read once, with OFFSET)."""
+    row = db.session.execute(statement.offset(offset - 1).limit(1)).one()
+    return keyset.Cursor(row[0], row[1]).token()
 
 
 # --- timing ------------------------------------------------------------------------------------
@@ -505,7 +528,10 @@ def pages(info: dict) -> list[tuple[str, list[str]]]:
         ("search page 40", ["/newsroom/search?state=published&page=40"]),
         ("story page", [f"/newsroom/stories/{i}" for i in info["sample"]]),
         ("notifications", ["/newsroom/notifications"]),
-        ("notifications page 40", ["/newsroom/notifications?page=40"]),
+        (
+            "notifications page 40",
+            [f"/newsroom/notifications?before={info['notice_cursor']}"],
+        ),
         ("story history", [f"/newsroom/stories/{i}/history" for i in info["sample"]]),
     ]
 
@@ -519,7 +545,7 @@ def admin_pages(info: dict) -> list[tuple[str, list[str]]]:
         ("audit log rare action", ["/admin/audit?action=staff.locked"]),
         ("audit log story.*", ["/admin/audit?action=story."]),
         ("audit log actor=", [f"/admin/audit?actor={info['author_id']}"]),
-        ("audit log page 200", ["/admin/audit?page=200"]),
+        ("audit log page 200", [f"/admin/audit?before={info['audit_cursor']}"]),
     ]
 
 

@@ -38,7 +38,7 @@ def audit_log() -> str:
     statement = audit.search_events(
         action=filters.action.data or "", actor_id=int_or_none(filters.actor.data)
     )
-    page = window(statement)
+    page = window(statement, (AuditEvent.at, AuditEvent.id))
     return render_template(
         "admin/audit.html",
         page=page,

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, jsonify, request, url_for
 
+from editorial import keyset
 from editorial.api.blueprint import bp
 from editorial.services.cache import LATEST, story_key
 from editorial.site import queries
@@ -13,7 +14,9 @@ from editorial.site.cache import depends, public_page
 from editorial.storage import public_base
 
 DEFAULT_PER_PAGE = 20
+BAD_CURSOR = "before and after take a cursor from a next or previous link, and only one."
 MAX_PER_PAGE = 100
+Place = tuple[queries.Cursor | None, queries.Cursor | None]  # (before, after)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -63,28 +66,34 @@ def _image(role: str, picture: queries.LeadPhoto) -> dict[str, Any]:
 
 
 @bp.get("/stories")
-@public_page(vary=("page", "per_page", "section"))
+@public_page(vary=("page", "per_page", "section", "before", "after"))
 def stories():
-    """Public stories, newest first: ?page=, ?per_page= (at most 100), ?section=<desk slug>."""
+    """Public stories, newest first, a keyset page at a time: ?before=<cursor> (older),
+    ?after=<cursor> (newer), ?per_page= (at most 100), ?section=<desk slug>.
+
+    `next` and `previous` are those addresses (stable: a page keeps its stories however many
+    are published later) and a deep page costs what the first costs. Nothing is counted (the
+    count read every public story). An old ?page=N still answers, from where it starts now."""
     depends(LATEST)
-    page = _int_arg("page", 1, 1, 1_000_000)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    query = queries.card_query()
     section = request.args.get("section")
+    query = queries.card_query()
     if section:
         desk = queries.find_desk(section)
         if desk is None:
             abort(404, f"No section {section!r}.")
         query = queries.desk_stories(desk.id)
-    total = queries.count(query)
-    pages = max(1, -(-total // per_page))
-    items = queries.cards(query, per_page, (page - 1) * per_page)
-    images = queries.story_images([card.id for card in items], _media_base())
+    place = _place(query, per_page)
+    if place is None:  # an old ?page=N past the end: an empty page, as it always was
+        return jsonify(stories=[], per_page=per_page, next=None, previous=None)
+    before, after = place
+    page = queries.page_of(query, per_page, before=before, after=after)
+    images = queries.story_images([card.id for card in page.items], _media_base())
 
-    def link(number: int) -> str | None:
-        if not 1 <= number <= pages:
+    def link(**cursor: str | None) -> str | None:
+        if not all(cursor.values()):
             return None
-        args: dict[str, Any] = {"page": number, "per_page": per_page}
+        args: dict[str, Any] = {"per_page": per_page, **cursor}
         if section:
             args["section"] = section
         return queries.absolute(url_for("api.stories", **args))
@@ -93,15 +102,27 @@ def stories():
         stories=[
             _summary(card)
             | {"images": [_image(role, picture) for role, picture in images.get(card.id, [])]}
-            for card in items
+            for card in page.items
         ],
-        page=page,
         per_page=per_page,
-        pages=pages,
-        total=total,
-        next=link(page + 1),
-        previous=link(page - 1) if page <= pages else None,
+        next=link(before=page.older),
+        previous=link(after=page.newer),
     )
+
+
+def _place(query: Any, per_page: int) -> Place | None:
+    """The page asked for as (before, after) cursors. An old ?page=N becomes the cursor where
+    that page starts now (an OFFSET walk, for old links only; None past the end)."""
+    before, after = keyset.requested(BAD_CURSOR)
+    if "page" not in request.args:
+        return before, after
+    if before or after:
+        abort(400, "Give one of page, before and after.")
+    number = _int_arg("page", 1, 1, 1_000_000)
+    if number == 1:
+        return None, None
+    start = queries.page_start(query, (number - 1) * per_page)
+    return None if start is None else (start, None)
 
 
 @bp.get("/stories/<int:story_id>")

@@ -21,7 +21,8 @@ class AuditEvent(Model):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_story_id_at", "story_id", "at"),
-        Index("ix_audit_events_at", "at"),
+        # The whole log, newest first, from a keyset cursor (migration 0033).
+        Index("ix_audit_events_at_id", "at", "id"),
         # A photo's (or person's) history on its page.
         Index("ix_audit_events_subject_at_id", "subject_type", "subject_id", "at", "id"),
         # The log filtered by action or by who, newest first, read in order (migration 0030).

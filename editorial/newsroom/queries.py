@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Row, func, or_, select, union_all
 
+from editorial import keyset
 from editorial.extensions import db
 from editorial.models import (
     Desk,
@@ -303,18 +304,22 @@ def unread_count(person_id: int) -> int:
     return db.session.execute(unread).scalar_one()
 
 
-def notifications(person: Person, page: int) -> tuple[list[Notification], bool]:
-    """One page of the person's notifications, newest first."""
-    rows = list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.person_id == person.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .offset((page - 1) * NOTIFICATIONS_PAGE)
-            .limit(NOTIFICATIONS_PAGE + 1)
-        )
+def notifications(
+    person: Person, *, before: keyset.Cursor | None, after: keyset.Cursor | None
+) -> keyset.Window:
+    """One page of the person's notifications, newest first, at a keyset cursor: an index walk
+    of (person_id, created_at, id) from it, where an OFFSET read every newer one."""
+    return keyset.window(
+        select(Notification)
+        .where(Notification.person_id == person.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        (Notification.created_at, Notification.id),
+        NOTIFICATIONS_PAGE,
+        before=before,
+        after=after,
+        fetch=lambda page: list(db.session.scalars(page)),
+        cursor_of=lambda row: keyset.Cursor(row.created_at, row.id),
     )
-    return rows[:NOTIFICATIONS_PAGE], len(rows) > NOTIFICATIONS_PAGE
 
 
 @dataclass(frozen=True)

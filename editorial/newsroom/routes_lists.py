@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.exceptions import abort
 
+from editorial import keyset
 from editorial.extensions import db
 from editorial.models import Notification
 from editorial.newsroom import planning, queries
@@ -136,11 +137,9 @@ def search():
 @login_required
 def notifications():
     """The notification centre, newest first; unread ones stand out."""
-    page = max(1, min(request.args.get("page", 1, type=int), 10_000))
-    rows, has_next = queries.notifications(person(), page)
-    return render_template(
-        "newsroom/notifications.html", notifications=rows, page=page, has_next=has_next
-    )
+    before, after = keyset.requested()
+    page = queries.notifications(person(), before=before, after=after)
+    return render_template("newsroom/notifications.html", notifications=page.items, page=page)
 
 
 @bp.post("/notifications/<int:notification_id>/read")

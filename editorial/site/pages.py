@@ -17,6 +17,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, NotFound
 
+from editorial import keyset
 from editorial.services.cache import LATEST, TOP, desk_key, story_key, tag_key
 from editorial.services.settings import site_tagline
 from editorial.site import live, queries
@@ -94,18 +95,6 @@ def page_number() -> int:
 
 
 LISTING_ARGS = ("page", "before", "after")  # what a listing's page depends on (cache keys)
-BAD_CURSOR = "This list's address is not one this site wrote. Start from its first page."
-
-
-def cursor_arg(name: str) -> queries.Cursor | None:
-    """?before= or ?after= as a cursor (None if absent); anything else is a 400 that says so."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    cursor = queries.Cursor.parse(raw)
-    if cursor is None:
-        abort(400, BAD_CURSOR)
-    return cursor
 
 
 def listing(
@@ -118,9 +107,7 @@ def listing(
     empty first page with `hide_empty`."""
     if "page" in request.args:
         return _old_page(query)
-    before, after = cursor_arg("before"), cursor_arg("after")
-    if before and after:
-        abort(400, BAD_CURSOR)
+    before, after = keyset.requested()
     page = queries.page_of(query, queries.PAGE_SIZE, before=before, after=after)
     if not page.items and (before or after or hide_empty):
         abort(404)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -26,13 +26,13 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
-    tuple_,
 )
 from sqlalchemy.orm import joinedload, selectinload
 
-from editorial import imaging
+from editorial import imaging, keyset
 from editorial.database import READ_ONLY
 from editorial.extensions import db
+from editorial.keyset import Cursor, Window
 from editorial.models import (
     Desk,
     Photo,
@@ -50,7 +50,7 @@ from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
 from editorial.services.photo_use import ref_problem
 from editorial.storage import public_base
-from editorial.timeutil import UTCDateTime, utcnow, zone
+from editorial.timeutil import utcnow, zone
 from editorial.workflow import StoryState
 
 T = TypeVar("T")
@@ -246,84 +246,22 @@ def count(query: Select) -> int:
 
 # --- keyset pages -------------------------------------------------------------------------------
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_ID = 2**31 - 1
-CURSOR_DIGITS = 17  # microseconds since 1970 stay under 10^17 until the year 5138
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """A place in a listing: a story's (published_at, id), the listing's sort key.
-
-    Written `<microseconds since 1970>.<id>` in `?before=` and `?after=`: exact (a second
-    would tie stories published in the same second) and stable, so an address keeps showing
-    the same stories however many are published later, and a deep page costs what page 1
-    costs (an index walk from the cursor, no OFFSET)."""
-
-    published_at: datetime
-    id: int
-
-    def token(self) -> str:
-        delta = self.published_at - EPOCH
-        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-        return f"{micros}.{self.id}"
-
-    @classmethod
-    def parse(cls, raw: str) -> Cursor | None:
-        """The cursor `raw` writes, or None for anything else (never an exception)."""
-        micros, dot, story_id = raw.partition(".")
-        if not (dot and _digits(micros, CURSOR_DIGITS) and _digits(story_id, 10)):
-            return None
-        if not 1 <= int(story_id) <= MAX_ID:
-            return None
-        return cls(EPOCH + timedelta(microseconds=int(micros)), int(story_id))
-
-
-def _digits(text: str, most: int) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= most
-
-
-@dataclass(frozen=True)
-class Page:
-    """One keyset page of a listing, newest first, with the cursors of its neighbours."""
-
-    items: list[Card]
-    older: str | None  # ?before= of the next page, None on the last
-    newer: str | None  # ?after= of the previous page, None on the first
-
-
-_SORT_KEY = tuple_(Story.published_at, Story.id)
-_CURSOR = tuple_(
-    bindparam("cursor_at", type_=UTCDateTime()), bindparam("cursor_id", type_=Story.id.type)
-)
-
 
 def page_of(
     query: Select, size: int, *, before: Cursor | None = None, after: Cursor | None = None
-) -> Page:
+) -> Window:
     """A page of a card query: the `size` stories older than `before`, or the `size` newer
-    than `after` (nearest it first), or the newest. One query, size + 1 rows: the extra one
-    says whether the page has a neighbour that way."""
-    cursor = before or after
-    if after is not None:
-        query = query.where(_SORT_KEY > _CURSOR).order_by(None)
-        query = query.order_by(Story.published_at.asc(), Story.id.asc())
-    elif before is not None:
-        query = query.where(_SORT_KEY < _CURSOR)
-    params = {"cursor_at": cursor.published_at, "cursor_id": cursor.id} if cursor else {}
-    rows = list(db.session.execute(query.limit(size + 1), {NOW: utcnow(), **params}))
-    more = len(rows) > size
-    rows = rows[:size]
-    if after is not None:
-        rows.reverse()
-    keys = [Cursor(row.published_at, row.id).token() for row in rows]
-    beyond_older = more if after is None else True
-    beyond_newer = cursor is not None and (more if after is not None else True)
-    return Page(
-        items=[_card(row) for row in rows],
-        older=keys[-1] if rows and beyond_older else None,
-        newer=keys[0] if rows and beyond_newer else None,
+    than `after` (nearest it first), or the newest."""
+    found = keyset.window(
+        query,
+        (Story.published_at, Story.id),
+        size,
+        before=before,
+        after=after,
+        fetch=lambda statement: list(run(statement)),
+        cursor_of=lambda row: Cursor(row.published_at, row.id),
     )
+    return replace(found, items=[_card(row) for row in found.items])
 
 
 def page_start(query: Select, offset: int) -> Cursor | None:

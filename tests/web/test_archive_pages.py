@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
+from editorial.keyset import BAD_CURSOR
 from editorial.models import Desk, Story
 from editorial.site import queries
-from editorial.site.pages import BAD_CURSOR
 from editorial.workflow import StoryState
 from tests.conftest import Factory
 from tests.web import sitekit

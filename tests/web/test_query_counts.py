@@ -36,6 +36,9 @@ KEYSET_PATHS = {
     "site.section ?before=": ("/metro/?before=99999999999999999.2147483647", 200),
     "site.latest ?after=": ("/latest?after=1.1", 200),
     "site.tag ?before=": ("/tag/flood?before=99999999999999999.2147483647", 200),
+    "api.stories ?before=": ("/api/stories?before=99999999999999999.2147483647", 200),
+    "api.stories ?after=": ("/api/stories?after=1.1&section=metro", 200),
+    "api.stories ?page=": ("/api/stories?page=2&per_page=2", 200),
 }
 MOST_SELECTS = 16  # the article, the busiest page, runs 13 (story, authors, tags, notices...)
 
