@@ -5,11 +5,12 @@ over the stories the person may see (editorial.newsroom.visibility).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 
 from editorial import keyset
 from editorial.extensions import db
@@ -139,49 +140,41 @@ class LateChange:
 
 def late_unpublishes(person: Person, now: datetime | None = None) -> list[LateChange]:
     """Overdue or failed scheduled unpublishes on the desks this person edits (two queries)."""
-    desks = edited_desk_ids(person)
-    if not desks:
-        return []
-    rows = db.session.execute(
-        overdue_unpublishes(now)
-        .where(Story.desk_id.in_(desks))
-        .limit(50)
-        .with_only_columns(
-            Story.id,
-            Story.headline,
-            Story.desk_id,
-            Story.unpublish_at,
-            Story.unpublish_failed_at,
-            Story.unpublish_error,
-        )
-    ).all()
-    return _late_changes(rows)
+    return _late_changes(
+        person,
+        overdue_unpublishes(now),
+        Story.unpublish_at,
+        Story.unpublish_failed_at,
+        Story.unpublish_error,
+    )
 
 
 def late_updates(person: Person, now: datetime | None = None) -> list[LateChange]:
     """Overdue or failed scheduled updates on the desks this person edits (two queries)."""
+    return _late_changes(
+        person,
+        overdue_updates(now),
+        StoryUpdate.publish_at,
+        StoryUpdate.publish_failed_at,
+        StoryUpdate.publish_error,
+    )
+
+
+def _late_changes(
+    person: Person,
+    overdue: Select[*tuple[Any, ...]],
+    *columns: InstrumentedAttribute[Any],
+) -> list[LateChange]:
+    """The first 50 rows of `overdue` on this person's desks: the time, failure and error
+    `columns` of each, with its story's headline and desk."""
     desks = edited_desk_ids(person)
     if not desks:
         return []
     rows = db.session.execute(
-        overdue_updates(now)
-        .where(Story.desk_id.in_(desks))
+        overdue.where(Story.desk_id.in_(desks))
         .limit(50)
-        .with_only_columns(
-            Story.id,
-            Story.headline,
-            Story.desk_id,
-            StoryUpdate.publish_at,
-            StoryUpdate.publish_failed_at,
-            StoryUpdate.publish_error,
-        )
+        .with_only_columns(Story.id, Story.headline, Story.desk_id, *columns)
     ).all()
-    return _late_changes(rows)
-
-
-def _late_changes(
-    rows: Sequence[Row[int, str, int, datetime | None, datetime | None, str]],
-) -> list[LateChange]:
     names = desk_names() if rows else {}
     return [
         LateChange(story_id, headline, names.get(desk_id, ""), at, failed_at, error or "")

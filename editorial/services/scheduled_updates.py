@@ -36,8 +36,7 @@ from editorial.services.publishing import (
     queue_wake_up,
 )
 from editorial.services.stories import CorrectionInput
-from editorial.services.transitions import _local as local_text
-from editorial.services.transitions import checked_future
+from editorial.services.transitions import checked_future, refuse_past_unpublish
 from editorial.services.updates import (
     NO_SCHEDULE,
     check_update,
@@ -106,14 +105,7 @@ def _checked_time(story: Story, at: datetime | None, now: datetime) -> datetime:
         missing="Enter the date and time to publish the update.",
         instead="Publish update now",
     )
-    if story.unpublish_at and at >= story.unpublish_at:
-        raise ValidationFailed(
-            {
-                "publish_at": f"{local_text(at)} is not before the story's unpublish time, "
-                f"{local_text(story.unpublish_at)}; choose an earlier time, or change or cancel "
-                "the unpublish first."
-            }
-        )
+    refuse_past_unpublish(story, at)
     return at
 
 

@@ -154,6 +154,18 @@ def checked_future(
     return at
 
 
+def refuse_past_unpublish(story: Story, publish_at: datetime, field: str = "publish_at") -> None:
+    """Refuse a publish time (of the story, or of its update) not before its unpublish time."""
+    if story.unpublish_at and publish_at >= story.unpublish_at:
+        raise ValidationFailed(
+            {
+                field: f"{_local(publish_at)} is not before the story's unpublish time, "
+                f"{_local(story.unpublish_at)}; choose an earlier time, or change or cancel "
+                "the unpublish first."
+            }
+        )
+
+
 def _checked_publish_time(story: Story, publish_at: datetime | None, now: datetime) -> datetime:
     publish_at = checked_future(
         "publish_at",
@@ -162,14 +174,7 @@ def _checked_publish_time(story: Story, publish_at: datetime | None, now: dateti
         missing="Enter the date and time to publish.",
         instead="Publish now",
     )
-    if story.unpublish_at and publish_at >= story.unpublish_at:
-        raise ValidationFailed(
-            {
-                "publish_at": f"{_local(publish_at)} is not before the story's unpublish time, "
-                f"{_local(story.unpublish_at)}; choose an earlier time, or change or cancel "
-                "the unpublish first."
-            }
-        )
+    refuse_past_unpublish(story, publish_at)
     if story.embargo_at and publish_at < story.embargo_at:
         raise ValidationFailed(
             {
