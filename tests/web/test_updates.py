@@ -5,6 +5,7 @@ live copy changed meanwhile is compared three ways and rebased, never silently u
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,8 +13,10 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Story
+from editorial.services.scheduled_updates import schedule_update
 from editorial.services.stories import CorrectionInput, StoryInput, save_story
 from editorial.services.updates import pending_update, save_update, transition_update
+from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
 from tests.conftest import login
 from tests.web import sitekit
@@ -87,10 +90,19 @@ def _text(client: FlaskClient, url: str) -> str:
     return response.get_data(as_text=True)
 
 
-def test_a_pending_update_is_nowhere_public(client: FlaskClient, paper: Paper) -> None:
+@pytest.mark.parametrize("scheduled", [False, True], ids=["approved", "scheduled"])
+def test_a_pending_update_is_nowhere_public(
+    client: FlaskClient, paper: Paper, scheduled: bool
+) -> None:
     story = _published(paper)
     paper.top(story)
     _pending_secret(paper, story)
+    if scheduled:  # its time and its notice are not public either, until it goes live
+        notice = CorrectionInput(f"{MARKER} notice.", is_correction=False)
+        at = utcnow() + timedelta(hours=1)
+        schedule_update(
+            story, actor=paper.make.editor(paper.national), publish_at=at, notice=notice
+        )
     for base in _public_urls(story):
         for qs in QUERY_STRINGS:
             url = base + ("&" + qs[1:] if "?" in base and qs else qs)
