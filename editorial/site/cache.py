@@ -37,8 +37,7 @@ from typing import Any, Protocol
 
 from flask import Flask, Response, current_app, g, make_response, request
 from markupsafe import Markup
-from sqlalchemy import Engine, TextClause, create_engine, event, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import Story
@@ -59,7 +58,6 @@ CACHE_CONTROL = "public, max-age=0, s-maxage=1, stale-if-error=3600"
 CACHE_KEY = "site.page_cache"
 LIFTS_KEY = "site.embargo_lifts"
 MARK_KEY = "site.hole_mark"
-TOKEN_ENGINE_KEY = "site.token_engine"
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 KEY_PATTERN = re.compile(r"[a-z]+(:[0-9]+)?|\*")
 DATE = "date"  # the masthead date: a hole filled per request, never stored
@@ -100,26 +98,6 @@ class Tokens:
         )
 
 
-def _token_engine() -> Engine:
-    """The engine the numbers are read with: autocommit, no ping, no reset on return.
-
-    The app's pool pings every connection it hands out and rolls back each one it takes back;
-    with the BEGIN that a read opens, that is four round trips to PostgreSQL around the one
-    statement a cache hit needs, most of a hit's time. Here the read is its own statement
-    (autocommit, so nothing to roll back), and a connection found dead is retried once instead
-    of pinged every time. One more pooled connection per process.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    engine: Engine | None = app.extensions.get(TOKEN_ENGINE_KEY)
-    if engine is None:
-        engine = app.extensions[TOKEN_ENGINE_KEY] = create_engine(
-            db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
-        )
-        # Disposing of the app's engine (a forked worker, a test's end) disposes of this one.
-        event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
-    return engine
-
-
 def _read_numbers(keys: set[str]) -> dict[str, int]:
     """The current numbers of `keys`, read outside any transaction.
 
@@ -132,20 +110,15 @@ def _read_numbers(keys: set[str]) -> dict[str, int]:
     if not all(KEY_PATTERN.fullmatch(key) for key in wanted):
         raise ValueError(f"not a cache key: {wanted}")
     listed = ", ".join(f"'{key}'" for key in wanted)
-    statement = text(f"SELECT key, n FROM cache_tokens WHERE key IN ({listed})")
+    connection = db.engine.raw_connection()
     try:
-        return _numbers(statement)
-    except DBAPIError as error:
-        # A connection the server dropped (a restart, an idle timeout) invalidates the pool,
-        # so a second attempt opens a new one. Anything else is raised.
-        if not error.connection_invalidated:
-            raise
-        return _numbers(statement)
-
-
-def _numbers(statement: TextClause) -> dict[str, int]:
-    with _token_engine().connect() as connection:
-        return {key: int(n) for key, n in connection.execute(statement)}
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT key, n FROM cache_tokens WHERE key IN ({listed})")
+        rows = cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
+    return {key: int(n) for key, n in rows}
 
 
 def _lifts(counter: int, now: datetime, ttl: int) -> list[Lift]:
