@@ -22,7 +22,7 @@ It prints throughput, the page cache's hit ratio (X-Page-Cache of the answers) a
 each day and the news day's as a ratio to the quiet day's (target: throughput at least 80%),
 and the RSS of each web worker after each day. Then, in the same run, the cached homepage and
 an article alone against a constant-bytes Flask app (gunicorn -w 2, the same bytes at the same
-paths): requests/s as a share of that limit.
+paths): requests/s as a share of that limit (`--hit-only`: that comparison alone).
 """
 
 from __future__ import annotations
@@ -423,6 +423,9 @@ def main() -> None:
         help="a Redis database of your own: it is FLUSHed",
     )
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--hit-only", action="store_true", help="no days: only cached pages against the limit"
+    )
     args = parser.parse_args()
 
     url = fresh_database(BENCH_DB)
@@ -457,8 +460,9 @@ def main() -> None:
     readers = Readers(articles, sections)
     try:
         with Server(env, folder / "gunicorn.log", port=args.port) as server:
-            quiet, busy, newsrooms = days(readers, server, args, url, (editor_id, live_id))
-            report(quiet, busy, newsrooms)
+            if not args.hit_only:
+                quiet, busy, newsrooms = days(readers, server, args, url, (editor_id, live_id))
+                report(quiet, busy, newsrooms)
             constant_limit(server, articles[len(articles) // 2], args, folder)
     finally:
         if not args.keep:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, flash, redirect, request, url_for
+from flask import Flask, Request, Response, current_app, flash, redirect, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -32,7 +33,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-_CSP = "editorial.content_security_policy"
+_FIXED = "editorial.security_headers"
 
 
 @login_manager.user_loader
@@ -59,19 +60,45 @@ def content_security_policy(media_base: str) -> str:
     )
 
 
+def _fixed_headers() -> list[tuple[str, str, str]]:
+    """(lower-case name, name, value) of the headers every answer carries, built once per app:
+    a cached page is served in well under a millisecond, so these are not re-derived per
+    request."""
+    fixed: list[tuple[str, str, str]] | None = current_app.extensions.get(_FIXED)
+    if fixed is None:
+        policy = content_security_policy(public_base())
+        fixed = current_app.extensions[_FIXED] = [
+            (name.lower(), name, value)
+            for name, value in (
+                ("Content-Security-Policy", policy),
+                ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "DENY"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+            )
+        ]
+    return fixed
+
+
 def _headers(response: Response) -> Response:
-    policy = current_app.extensions.get(_CSP)
-    if policy is None:
-        policy = current_app.extensions[_CSP] = content_security_policy(public_base())
-    response.headers.setdefault("Content-Security-Policy", policy)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    """The security headers a view did not set itself (one pass over the response's)."""
+    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 (a Headers)
+    response.headers.extend([(n, v) for low, n, v in _fixed_headers() if low not in present])
     if request.blueprint in {"auth", "newsroom", "admin"}:
         # Staff pages hold unpublished work: never store them in any shared cache.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+class CookielessFirst(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the signer for a request that brings
+    no session cookie (every reader's): such a request's session is empty whatever it is
+    decoded with. A session written during the request is still signed when it is saved."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -88,8 +115,9 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Trust as many proxies as configured, set headers on every answer."""
+    """Trust as many proxies as configured, sessions, set headers on every answer."""
     _trust_proxies(app)
+    app.session_interface = CookielessFirst()
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side sessions do the job
     app.after_request(_headers)

@@ -17,8 +17,8 @@ from editorial.models import Placement
 from editorial.services.stories import CorrectionInput, StoryInput, save_story, set_placement
 from editorial.services.transitions import transition_story
 from editorial.site.cache import CACHE_CONTROL, TwoTier
-from editorial.workflow import Action, StoryState
-from tests.conftest import REDIS_URL, Factory, make_app, need_service
+from editorial.workflow import Action, Role, StoryState
+from tests.conftest import REDIS_URL, Factory, login, make_app, need_service
 from tests.web import sitekit
 from tests.web.sitekit import Paper, article_path
 
@@ -162,3 +162,27 @@ def test_unreachable_redis_is_only_a_miss(tmp_path: Path, request: pytest.Fixtur
         assert isinstance(app.extensions["site.page_cache"], TwoTier)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_hit_keeps_its_headers_and_sets_no_cookie(
+    client: FlaskClient, paper: Paper, make: Factory
+) -> None:
+    """A reader's cache hit (no limiter check, no session signer, headers built once) carries
+    every security and caching header, and a signed-in editor gets the same public copy."""
+    paper.story(headline="Out for everyone")
+    assert client.get("/").headers["X-Page-Cache"] == "miss"
+    hit = client.get("/")
+    assert hit.headers["X-Page-Cache"] == "hit"
+    assert "frame-ancestors 'none'" in hit.headers["Content-Security-Policy"]
+    assert hit.headers["X-Content-Type-Options"] == "nosniff"
+    assert hit.headers["X-Frame-Options"] == "DENY"
+    assert hit.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "camera=()" in hit.headers["Permissions-Policy"]
+    assert hit.headers["Cache-Control"] == CACHE_CONTROL and hit.headers["Surrogate-Key"]
+    assert "Set-Cookie" not in hit.headers
+    assert len(hit.headers.getlist("Content-Security-Policy")) == 1
+
+    login(client, make.person(Role.DESK_EDITOR))
+    staff = client.get("/")
+    assert staff.headers["X-Page-Cache"] == "hit"
+    assert staff.get_data() == hit.get_data()
