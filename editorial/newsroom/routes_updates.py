@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from editorial import merge
 from editorial.extensions import csrf
 from editorial.models import Story, StoryUpdate
-from editorial.models.loading import STORY_WHOLE
+from editorial.models.loading import STORY_WHOLE, load_access, load_whole
 from editorial.newsroom.blueprint import bp
 from editorial.newsroom.common import csrf_problem, person, story_or_404, tz
 from editorial.newsroom.diff import story_diff
@@ -285,6 +285,8 @@ def _compare_page(
     message: str = "",
     status: int = 200,
 ) -> tuple[str, int]:
+    load_whole(story)  # also after a refused rebase's rollback expired it
+    load_access(person())  # the same rollback expired the signed-in person
     html = render_template(
         "newsroom/update_compare.html",
         story=story,

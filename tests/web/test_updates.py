@@ -275,3 +275,21 @@ def test_update_buttons_for_reporters_are_refused(
     )
     assert response.status_code in (403, 404)
     assert pending_update(story.id) is not None
+
+
+def test_a_stale_rebase_is_a_conflict_not_an_error(client: FlaskClient, paper: Paper) -> None:
+    """Found by the fuzzer: the refused rebase's rollback left the page without its person."""
+    story = _published(paper)
+    for body in ("First try.", "Second try."):
+        pending = pending_update(story.id)
+        version = pending.version if pending else 0
+        save_update(story, _typed(story, body=body), actor=paper.reporter, expected_version=version)
+    login(client, paper.reporter)
+    db.session.refresh(story)
+    stale = post_form(
+        client,
+        f"/newsroom/stories/{story.id}/update/compare",
+        {"update_version": "1", "live_version": str(story.version)},
+    )
+    assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
+    assert pending_update(story.id).body == "Second try."
