@@ -161,8 +161,8 @@ def _submit(story: Story, saved: StoryUpdate) -> Response:
 def _notice() -> CorrectionInput | None:
     """The public notice the desk attaches when it publishes an update (or none)."""
     kind = request.form.get("notice_kind", "")
-    if kind not in NOTICE_KINDS:
-        abort(400, "Unknown kind of notice.")
+    if kind not in NOTICE_KINDS:  # only a hand-made request: told on the form all the same
+        raise ValidationFailed({"notice_kind": "Choose No notice, Update or Correction."})
     note = request.form.get("notice_note", "").strip()
     is_correction = NOTICE_KINDS[kind]
     if is_correction is None:
