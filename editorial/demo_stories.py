@@ -38,8 +38,8 @@ from editorial.rendering import render_body, slugify
 from editorial.services import audit, commit
 from editorial.services.cache import purge_public_cache
 from editorial.services.live import EntryInput, pin_entry, post_entry, start_live_coverage
+from editorial.services.revisions import CorrectionInput
 from editorial.services.stories import (
-    CorrectionInput,
     StoryInput,
     create_story,
     save_story,

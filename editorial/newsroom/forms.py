@@ -27,7 +27,8 @@ from editorial.extensions import db
 from editorial.models import Desk, Person, Photo, Story
 from editorial.newsroom.planning import day_bounds
 from editorial.newsroom.queries import SearchFilters
-from editorial.services.stories import CorrectionInput, StoryInput
+from editorial.services.revisions import CorrectionInput
+from editorial.services.stories import StoryInput
 from editorial.timeutil import format_local, parse_local
 from editorial.workflow import StoryState
 

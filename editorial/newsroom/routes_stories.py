@@ -34,9 +34,9 @@ from editorial.newsroom.forms import (
 from editorial.services import drafts
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.live import start_live_coverage
+from editorial.services.revisions import CorrectionInput
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import (
-    CorrectionInput,
     StoryInput,
     create_story,
     save_story,

@@ -30,8 +30,9 @@ from editorial.newsroom.routes_stories import render_editor
 from editorial.newsroom.routes_story import NOTE_MAX, action_or_404, render_story
 from editorial.newsroom.updates import FieldMerge, base_diff, three_way
 from editorial.services.errors import ValidationFailed
+from editorial.services.revisions import CorrectionInput
 from editorial.services.scheduled_updates import schedule_update
-from editorial.services.stories import CorrectionInput, StoryInput
+from editorial.services.stories import StoryInput
 from editorial.services.updates import (
     LiveCopyChanged,
     StaleUpdate,

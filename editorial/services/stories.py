@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, update
 
 from editorial.extensions import db
 from editorial.models import (
     BODY_MAX,
     HEADLINE_MAX,
-    Correction,
     Desk,
     Person,
     Photo,
@@ -24,6 +23,7 @@ from editorial.models import (
 )
 from editorial.models.loading import actor_of, facts_of, load_missing
 from editorial.models.photo import CAPTION_MAX
+from editorial.models.update import TEXT_FIELDS
 from editorial.rendering import render_body, slugify, word_count
 from editorial.searchtext import document
 from editorial.services import audit, commit, drafts, public_media, rollback
@@ -32,6 +32,12 @@ from editorial.services.effects import effect_values
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
 from editorial.services.photo_use import PUBLIC_STATES, record_body_photos, story_photo_problems
+from editorial.services.revisions import (
+    CorrectionInput,
+    add_correction,
+    add_revision,
+    next_revision_numbers,
+)
 from editorial.services.settings import workflow_policy
 from editorial.services.slugs import tag_problems, tags_for, with_free_slug
 from editorial.timeutil import utcnow
@@ -123,28 +129,17 @@ def validate(data: StoryInput, *, actor: Person, story: Story | None = None) -> 
 
 
 def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision:
-    number = (
-        db.session.scalar(select(func.max(Revision.number)).where(Revision.story_id == story.id))
-        or 0
-    ) + 1
-    revision = Revision(
-        story_id=story.id,
-        number=number,
-        headline=story.headline,
-        standfirst=story.standfirst,
-        body=story.body,
-        byline=story.byline,
-        dateline=story.dateline,
-        summary=summary,
+    return add_revision(
+        story.id,
+        next_revision_numbers([story.id])[story.id],
+        {name: getattr(story, name) for name in TEXT_FIELDS},
         story_version=story.version,
-        created_by_id=actor.id,
-        created_at=utcnow(),
+        actor_id=actor.id,
+        summary=summary,
     )
-    db.session.add(revision)
-    return revision
 
 
-def _text_columns(data: StoryInput, *, byline: str) -> dict[str, Any]:
+def text_columns(data: StoryInput, *, byline: str) -> dict[str, Any]:
     """The columns the editor's text sets, alike on a story's first save and every later one
     (`byline`: the one to keep when none was typed)."""
     return {
@@ -178,7 +173,7 @@ def create_story(data: StoryInput, *, actor: Person, working_copy: str = "") -> 
     def insert(slug: str) -> Story:
         story = Story(
             slug=slug,
-            **_text_columns(data, byline=actor.byline),
+            **text_columns(data, byline=actor.byline),
             state=StoryState.DRAFT,
             created_by_id=actor.id,
             created_at=now,
@@ -206,14 +201,6 @@ def create_story(data: StoryInput, *, actor: Person, working_copy: str = "") -> 
     commit()
     log.info("story %s created by %s", story_id, actor_id)
     return story
-
-
-@dataclass
-class CorrectionInput:
-    """A public notice to attach to an edit of a published story."""
-
-    note: str
-    is_correction: bool = True
 
 
 def save_story(
@@ -252,7 +239,7 @@ def save_story(
     reopen = reopens_review(actor_of(actor), facts_of(story), workflow_policy())
     new_state = REOPENED_STATE if reopen else state
     values = {
-        **_text_columns(data, byline=story.byline),
+        **text_columns(data, byline=story.byline),
         "modified_at": now,
         "version": Story.version + 1,
         "state": new_state,
@@ -294,15 +281,7 @@ def save_story(
         story, actor=actor, summary=summary or ("Correction" if correction else "")
     )
     if correction is not None:
-        db.session.add(
-            Correction(
-                story_id=story.id,
-                note=correction.note.strip(),
-                is_correction=correction.is_correction,
-                created_at=now,
-                created_by_id=actor.id,
-            )
-        )
+        add_correction(story.id, correction, actor_id=actor.id)
     audit.record(
         event or _edit_event(state, correction),
         actor=actor,

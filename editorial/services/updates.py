@@ -25,9 +25,9 @@ from editorial.models.update import TEXT_FIELDS
 from editorial.services import audit, commit, rollback
 from editorial.services.errors import StaleStory, ValidationFailed
 from editorial.services.notifications import notify_story_event
+from editorial.services.revisions import CorrectionInput
 from editorial.services.settings import workflow_policy
 from editorial.services.stories import (
-    CorrectionInput,
     StoryInput,
     clean_input,
     save_story,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from editorial.jobs import Job, enqueue
 from editorial.models import AuditEvent, Story, StoryUpdate
+from editorial.services.revisions import CorrectionInput
 from editorial.services.scheduled_updates import schedule_update
-from editorial.services.stories import CorrectionInput
 from editorial.services.updates import save_update, transition_update
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState

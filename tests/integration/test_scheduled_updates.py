@@ -14,12 +14,13 @@ from editorial.extensions import db
 from editorial.models import AuditEvent, Correction, Notification, Story, StoryUpdate
 from editorial.services import scheduled_updates
 from editorial.services.errors import ValidationFailed
+from editorial.services.revisions import CorrectionInput
 from editorial.services.scheduled_updates import (
     overdue_updates,
     publish_due_updates,
     schedule_update,
 )
-from editorial.services.stories import CorrectionInput, save_story
+from editorial.services.stories import save_story
 from editorial.services.transitions import transition_story
 from editorial.services.unpublishing import set_unpublish
 from editorial.services.updates import (

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from editorial.extensions import db
 from editorial.models import AuditEvent, Correction, Story, StoryUpdate
 from editorial.models.loading import load_missing
-from editorial.services.stories import CorrectionInput, StoryInput, save_story
+from editorial.services.revisions import CorrectionInput
+from editorial.services.stories import StoryInput, save_story
 from editorial.services.transitions import transition_story
 from editorial.services.updates import (
     LiveCopyChanged,

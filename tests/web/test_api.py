@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from editorial.services.stories import CorrectionInput, StoryInput, save_story
+from editorial.services.revisions import CorrectionInput
+from editorial.services.stories import StoryInput, save_story
 from editorial.services.transitions import transition_story
 from editorial.workflow import Action, StoryState
 from tests.conftest import Factory

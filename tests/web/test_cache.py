@@ -14,7 +14,8 @@ from werkzeug.http import parse_date
 
 from editorial.extensions import db
 from editorial.models import Placement
-from editorial.services.stories import CorrectionInput, StoryInput, save_story, set_placement
+from editorial.services.revisions import CorrectionInput
+from editorial.services.stories import StoryInput, save_story, set_placement
 from editorial.services.transitions import transition_story
 from editorial.site.cache import CACHE_CONTROL, TwoTier
 from editorial.workflow import Action, Role, StoryState

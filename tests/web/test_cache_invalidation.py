@@ -24,7 +24,8 @@ from flask.testing import FlaskClient
 from editorial import create_app
 from editorial.extensions import db
 from editorial.models import Placement, Story
-from editorial.services.stories import CorrectionInput, StoryInput, save_story, set_placement
+from editorial.services.revisions import CorrectionInput
+from editorial.services.stories import StoryInput, save_story, set_placement
 from editorial.services.transitions import transition_story
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState

@@ -30,7 +30,8 @@ from editorial.models import (
 from editorial.models.loading import load_missing
 from editorial.services import staff as staff_service
 from editorial.services.comments import add_comment
-from editorial.services.stories import CorrectionInput, StoryInput, save_story
+from editorial.services.revisions import CorrectionInput
+from editorial.services.stories import StoryInput, save_story
 from editorial.workflow import StoryState
 from tests.conftest import Factory, login
 from tests.web import sitekit

@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from editorial.models.loading import load_access
 from editorial.services import commit
 from editorial.services.cache import purge_public_cache
+from editorial.services.revisions import CorrectionInput
 from editorial.services.settings import set_setting
-from editorial.services.stories import CorrectionInput, StoryInput, save_story
+from editorial.services.stories import StoryInput, save_story
 from editorial.site import queries
 from editorial.templating import masthead_date
 from editorial.workflow import StoryState

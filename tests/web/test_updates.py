@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Story
+from editorial.services.revisions import CorrectionInput
 from editorial.services.scheduled_updates import schedule_update
-from editorial.services.stories import CorrectionInput, StoryInput, save_story
+from editorial.services.stories import StoryInput, save_story
 from editorial.services.updates import pending_update, save_update, transition_update
 from editorial.timeutil import utcnow
 from editorial.workflow import Action, StoryState
