@@ -228,14 +228,14 @@ def _publish_chunk(now: datetime) -> tuple[list[int], list[int]]:
     claimed = _claim_updates([pending.id for _, pending, _ in simple], now)
     going = [row for row in simple if row[1].id in claimed]
     left += [story.id for story, pending, _ in simple if pending.id not in claimed]
+    ids = [story.id for story, _, _ in going]  # before the commit expires the stories
     if going:
         lags = _write_live(going, editors)
-        ids = [story.id for story, _, _ in going]
         refresh_stories(ids)
         public_media.stories_changed(ids)
         after_commit(lambda: counters.add_now(counters.publish_lags("update", lags)))
     commit()
-    return [story.id for story, _, _ in going], left
+    return ids, left
 
 
 def _editors(person_ids: set[int | None]) -> dict[int, Person]:
