@@ -4,6 +4,7 @@ kept; one that cannot go live is flagged for the desk, never published over a co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from editorial.extensions import db
-from editorial.models import AuditEvent, Correction, Notification, Story, StoryUpdate
+from editorial.models import AuditEvent, Correction, Notification, Revision, Story, StoryUpdate
+from editorial.models.loading import load_missing
 from editorial.services import scheduled_updates
 from editorial.services.errors import ValidationFailed
 from editorial.services.revisions import CorrectionInput
@@ -28,6 +30,7 @@ from editorial.services.updates import (
     pending_update,
     publish_update,
     rebase_update,
+    save_update,
     transition_update,
     update_input,
 )
@@ -270,3 +273,43 @@ def test_metrics_count_late_and_failed_updates_and_their_lag(any_app: Flask, roo
     transition_story(story, A.WITHDRAW, actor=room["editor"], note="Legal.")
     publish_due_updates(later(600))
     assert value(scrape(any_app), "editorial_updates_publish_failed") == 1
+
+
+def test_text_only_updates_go_live_in_a_chunk_and_the_rest_through_the_whole_save(
+    room: dict, make
+) -> None:
+    """Two updates due at once: one changes only the text (the chunk writes it), the other its
+    tags and slug (the whole save does): both go live with the same record of it."""
+    story, editor, reporter = room["story"], room["editor"], room["reporter"]
+    other = make.story(reporter, room["desk"], StoryState.PUBLISHED, editor=editor, body="Old.")
+    at = later()
+    scheduled(room, at)
+    update_of_other = replace(typed(other, body="New."), tags=["Flood"], slug="renamed")
+    save_update(other, update_of_other, actor=reporter, expected_version=0)
+    transition_update(other, A.SUBMIT_UPDATE, actor=reporter)
+    transition_update(other, A.APPROVE_UPDATE, actor=editor)
+    schedule_update(other, actor=editor, publish_at=at)
+    versions = {s.id: s.version for s in (live(story), live(other))}
+
+    assert sorted(publish_due_updates(at + timedelta(seconds=1))) == sorted([story.id, other.id])
+    first, second = live(story), live(other)
+    assert first.body == NEW and "minister" in first.search_text
+    assert second.body == "New." and second.slug == "renamed"
+    load_missing(second, "tags")
+    assert [tag.name for tag in second.tags] == ["Flood"]
+    for done in (first, second):
+        assert done.version == versions[done.id] + 1
+        revision = db.session.scalars(
+            select(Revision).where(Revision.story_id == done.id).order_by(Revision.number.desc())
+        ).first()
+        assert revision is not None and revision.body == done.body
+        assert revision.story_version == done.version
+        assert revision.summary == "Scheduled update published"
+        [event] = events(done, "story.update.published.scheduled")
+        assert event["revision"] == revision.number
+    notified = db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.kind == "story.publish_update_scheduled")
+    )
+    assert notified >= 2  # the authors of each
