@@ -83,6 +83,8 @@ class ConfirmForm(FlaskForm):
 class DeskForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     slug = StringField("Web address (slug)", validators=[Optional(), Length(max=80)])
+    # Unticked by default: a new desk is staffed and filled before readers see its section.
+    in_navigation = BooleanField("Show in the public navigation")
     submit = SubmitField("Create desk")
 
 

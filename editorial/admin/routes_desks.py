@@ -23,7 +23,12 @@ def desk_list() -> BaseResponse | str:
     form = DeskForm()
     if form.validate_on_submit():
         try:
-            desk = desks.create_desk(form.name.data or "", form.slug.data or "", actor=actor())
+            desk = desks.create_desk(
+                form.name.data or "",
+                form.slug.data or "",
+                actor=actor(),
+                in_navigation=bool(form.in_navigation.data),
+            )
         except ValidationFailed as failed:
             show_errors(form, failed)
         else:

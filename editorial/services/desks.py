@@ -64,8 +64,11 @@ def _flush_or_refuse(name: str, slug: str) -> None:
         raise
 
 
-def create_desk(name: str, slug: str = "", *, actor: Person | None) -> Desk:
-    """A new desk (also a section of the public site); name and slug must be unique."""
+def create_desk(
+    name: str, slug: str = "", *, actor: Person | None, in_navigation: bool = True
+) -> Desk:
+    """A new desk (also a section of the public site); name and slug must be unique. The admin
+    form passes in_navigation=False by default, so a desk is set up before readers see it."""
     name = (name or "").strip()
     slug = slugify((slug or "").strip() or name)
     errors: dict[str, str] = {}
@@ -76,7 +79,7 @@ def create_desk(name: str, slug: str = "", *, actor: Person | None) -> Desk:
     if errors:
         raise ValidationFailed(errors)
     position = db.session.scalar(select(func.count(Desk.id))) or 0
-    desk = Desk(name=name, slug=slug, position=position)
+    desk = Desk(name=name, slug=slug, position=position, in_navigation=in_navigation)
     db.session.add(desk)
     _flush_or_refuse(name, slug)
     audit.record(
@@ -84,7 +87,7 @@ def create_desk(name: str, slug: str = "", *, actor: Person | None) -> Desk:
         actor=actor,
         subject_type="desk",
         subject_id=desk.id,
-        data={"after": {"name": name, "slug": slug}},
+        data={"after": {"name": name, "slug": slug, "in_navigation": in_navigation}},
     )
     commit()
     return desk

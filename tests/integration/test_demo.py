@@ -6,8 +6,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from editorial.extensions import db
-from editorial.models import Correction, Desk, Placement, Story
+from editorial.models import Correction, Desk, Notification, Placement, Story
 from editorial.models.loading import STORY_CARD
+from editorial.models.notification import WAITING_EMAIL
 from editorial.workflow import StoryState
 
 
@@ -44,6 +45,7 @@ def test_demo_seeds_every_state_once_then_adds_generated_stories(any_app: Flask)
     assert {story.dateline for story in published} >= {"DHAKA", "SYLHET", "CHATTOGRAM"}
     scheduled = db.session.scalar(select(Story).where(Story.state == StoryState.SCHEDULED))
     assert scheduled is not None and scheduled.publish_at is not None
+    _seeded_notifications_are_settled()
 
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0, again.output
@@ -53,6 +55,18 @@ def test_demo_seeds_every_state_once_then_adds_generated_stories(any_app: Flask)
     home = client.get("/").get_data(as_text=True)
     assert "Top News" in home and 'class="lead-story"' in home
     _generated_stories_are_added(any_app)
+
+
+def _seeded_notifications_are_settled() -> None:
+    """The seeded history made notifications (else this check proves nothing); the demo
+    people start with none unread and no e-mail waiting about stories made "days ago"."""
+    assert db.session.scalar(select(func.count(Notification.id))) > 0
+    assert (
+        db.session.scalar(select(func.count(Notification.id)).where(Notification.read_at.is_(None)))
+        == 0
+    )
+    waiting = select(func.count(Notification.id)).where(Notification.email_state.in_(WAITING_EMAIL))
+    assert db.session.scalar(waiting) == 0
 
 
 def _generated_stories_are_added(any_app: Flask) -> None:

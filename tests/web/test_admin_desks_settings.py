@@ -16,8 +16,10 @@ from editorial.models import AuditEvent, Desk
 from editorial.models.loading import load_access
 from editorial.services import desks, settings, staff
 from editorial.services.cache import site_generation
+from editorial.site.queries import story_url
+from editorial.workflow import StoryState
 from tests.conftest import Factory, csrf_token, login
-from tests.web.conftest import snapshot
+from tests.web.conftest import Newsroom, reload, snapshot
 
 
 def _post(client: FlaskClient, url: str, data: dict | None = None):
@@ -39,6 +41,33 @@ def test_create_and_list_desks(client: FlaskClient, make: Factory) -> None:
     assert "National" in html and "Diplomatic" in html
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "desk.created")).all()
     assert event[-1].actor_id == admin.id
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_a_new_desk_is_hidden_from_readers_unless_the_admin_ticks_the_box(
+    any_app: Flask, make: Factory, shown: bool
+) -> None:
+    client = any_app.test_client()
+    admin = make.admin()
+    make.desk("National")  # so the navigation is there to look in
+    login(client, admin)
+    form = client.get("/admin/desks/").get_data(as_text=True)
+    assert "Show in the public navigation" in form
+    box = re.search(r'<input[^>]*name="in_navigation"[^>]*>', form)
+    assert box is not None and "checked" not in box.group(0)  # unticked to start
+    data = {"name": "Climate"} | ({"in_navigation": "y"} if shown else {})
+    assert _post(client, "/admin/desks/", data).status_code == 302
+    desk = db.session.scalar(select(Desk).where(Desk.name == "Climate"))
+    assert desk is not None and desk.in_navigation is shown
+    assert ("Climate" in _nav_names(client.get("/").get_data(as_text=True))) is shown
+    assert client.get("/climate/").status_code == 200  # the section answers either way
+    event = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "desk.created", AuditEvent.subject_id == desk.id
+        )
+    ).one()
+    assert event.actor_id == admin.id
+    assert event.data == {"after": {"name": "Climate", "slug": "climate", "in_navigation": shown}}
 
 
 def test_duplicate_desk_is_a_form_error(client: FlaskClient, make: Factory) -> None:
@@ -133,6 +162,32 @@ def test_admins_order_and_hide_sections(client: FlaskClient, make: Factory) -> N
     }
     page = client.get(f"/admin/desks/{sports.id}").get_data(as_text=True)
     assert 'value="3"' in page and "Public navigation" in page
+
+
+def test_a_hidden_desks_stories_stay_public_but_leave_footer_and_homepage_blocks(
+    client: FlaskClient, nr: Newsroom, make: Factory
+) -> None:
+    """README: hiding a desk drops it from every list of sections, not from the site."""
+    hidden, shown = nr.other_desk, nr.desk
+    story = reload(make.story(nr.outsider, hidden, StoryState.PUBLISHED, editor=nr.other_editor))
+    make.story(nr.reporter, shown, StoryState.PUBLISHED, editor=nr.editor)
+    login(client, make.admin())
+    home = client.get("/").get_data(as_text=True)
+    # both desks are in the footer and have a block first, so the absences below mean something
+    assert _footer_urls(home) == {f"/{shown.slug}/", f"/{hidden.slug}/"}
+    assert f'id="desk-{hidden.slug}"' in home and f'id="desk-{shown.slug}"' in home
+    assert _nav(client, hidden, "3", shown=False).status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert _footer_urls(home) == {f"/{shown.slug}/"}
+    assert f'id="desk-{hidden.slug}"' not in home and f'id="desk-{shown.slug}"' in home
+    url = story_url(hidden.slug, story.first_published_at, story.slug)
+    article = client.get(url)
+    assert article.status_code == 200 and story.headline in article.get_data(as_text=True)
+
+
+def _footer_urls(html: str) -> set[str]:
+    footer = html.split('<nav class="footer-sections"', 1)[1].split("</nav>", 1)[0]
+    return set(re.findall(r'href="([^"]+)"', footer))
 
 
 @pytest.mark.parametrize("typed", ["-1", "two", "1.5", "²", "1000", " "])

@@ -82,6 +82,8 @@ def test_editor_chooses_lead_and_order_reader_sees_it_at_once(
 
     down = arrange(client, [a, c, b], version + 1, do=f"down:{a.id}")
     assert down.get_data(as_text=True).index("Charlie") < down.get_data(as_text=True).index("Alpha")
+    up = arrange(client, [a, c, b], version + 1, do=f"up:{b.id}").get_data(as_text=True)
+    assert up.index("Bravo") < up.index("Charlie")  # the unsaved order, Bravo one higher
 
 
 def test_typed_positions_and_new_placements(
