@@ -3,6 +3,7 @@ three-way comparison with "Rebase on the live copy"."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
@@ -36,6 +37,7 @@ from editorial.services.stories import StoryInput
 from editorial.services.updates import (
     LiveCopyChanged,
     StaleUpdate,
+    check_update,
     pending_update,
     publish_update,
     rebase_update,
@@ -192,6 +194,10 @@ def update_act(story_id: int, name: str):
     me = person()
     story = story_or_404(story_id)
     action = action_or_404(name, set(UPDATE_BUTTONS))
+    # As for the story's own buttons: what this person may never do is a 403 before the form
+    # is read (a reporter's bad Publish at is not a 422); the state is judged again below.
+    with suppress(WrongState):
+        check_update(story, pending_update(story.id), action, me, note="-")
     note = request.form.get("note", "")
     values = {f"update-{k}": v for k, v in request.form.items() if k != "csrf_token"}
 

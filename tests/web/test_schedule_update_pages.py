@@ -98,6 +98,7 @@ def test_an_editor_schedules_an_update_in_dhaka_time_and_readers_keep_the_live_t
     html = page(web, story)
     assert f"Scheduled to go live {local:%d %b %Y, %H:%M}" in html and "Asia/Dhaka" in html
     assert f"with the update notice “{NOTICE}”" in html
+    assert f"“{NOTICE}”." not in html  # the notice's own full stop ends the sentence
     assert ">Unschedule update</button>" in html
     assert f'value="{local:%Y-%m-%dT%H:%M}"' in html  # "Schedule update" again moves it
     article = web.get(article_path(story)).get_data(as_text=True)
@@ -200,6 +201,9 @@ def test_a_reporter_may_not_schedule(web: FlaskClient, nr: Newsroom, make: Facto
     assert 'id="update-publish-at"' not in page(web, story)
     typed, _ = local_input(60)
     assert schedule(web, story, update.version, typed).status_code == 403
+    # Never allowed is said before the form is read: a bad time is still a 403, not a 422.
+    for bad in ("", "not a time", "2026-13-45T99:99"):
+        assert schedule(web, story, update.version, bad).status_code == 403
     unchanged(story, update)
 
 
