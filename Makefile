@@ -21,6 +21,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
+	$(BIN)/flask declare-queues
 	PATH=$(CURDIR)/$(BIN):$$PATH PORT=$(PORT) $(BIN)/python -m editorial.runner
 
 test: $(STAMP)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -133,6 +133,23 @@ def publish_due_command(dry_run: bool) -> None:
     click.echo(f"published {len(published)} stories")
 
 
+@click.command("declare-queues")
+def declare_queues_command() -> None:
+    """Create the broker's queues before the workers start (what `make run` does first).
+
+    kombu's SQLAlchemy transport, the embedded broker, creates a queue's row the first time a
+    process uses it: a worker, beat and the web starting together race for the same row, and
+    the loser's worker dies on the unique name. Declared once beforehand, nobody races.
+    """
+    from editorial.celery_app import TASK_QUEUES
+
+    celery = current_app.extensions["celery"]
+    with celery.connection_for_write() as connection:
+        for queue in TASK_QUEUES:
+            queue.bind(connection.default_channel).declare()
+    click.echo(f"queues ready: {', '.join(q.name for q in TASK_QUEUES)}")
+
+
 @media_cli.command("s3-setup")
 def media_s3_setup() -> None:
     """Create the MEDIA_S3_BUCKET if missing and let everyone read its public prefix only."""
@@ -157,6 +174,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(media_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(publish_due_command)
+    app.cli.add_command(declare_queues_command)
     from editorial.backups import backup_cli
     from editorial.doctor import doctor_command
 

@@ -7,6 +7,7 @@ No server is needed, so this runs in the default tier too.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
@@ -78,3 +79,20 @@ def test_embedded_broker_publishes_on_time_and_mails_to_the_outbox(
 
     mails = wait_until(published_mail, 15, "the author's e-mail in the outbox")
     assert [m["To"] for m in mails] == [reporter.email]
+
+
+def test_the_queues_are_declared_before_the_processes_start(embedded_app: Flask) -> None:
+    """kombu's SQLAlchemy transport creates a queue's row on first use: `make run`'s worker,
+    publisher, beat and web starting at once raced for it and one worker died on the unique
+    name (seen in a fresh clone). `flask declare-queues` makes them first, and again is a no-op."""
+    runner = embedded_app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["declare-queues"])
+        assert result.exit_code == 0, result.output
+        assert "queues ready: publishing, mail, celery" in result.output
+    broker = embedded_app.extensions["celery"].conf.broker_url.removeprefix("sqla+sqlite:///")
+    with sqlite3.connect(broker) as connection:
+        names = sorted(name for (name,) in connection.execute("SELECT name FROM kombu_queue"))
+    assert names == sorted([PUBLISHING_QUEUE, MAIL_QUEUE, DEFAULT_QUEUE])
+    run = (Path(__file__).parents[2] / "Makefile").read_text().split("\nrun:", 1)[1]
+    assert run.index("flask declare-queues") < run.index("editorial.runner")
