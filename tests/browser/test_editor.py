@@ -76,7 +76,8 @@ def hide_the_tab(page: Any) -> None:
     """What the browser does when the person switches to another tab or app."""
     page.evaluate(
         """() => {
-          Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+          const hidden = { configurable: true, get: () => "hidden" };
+          Object.defineProperty(document, "visibilityState", hidden);
           document.dispatchEvent(new Event("visibilitychange"));
         }"""
     )
