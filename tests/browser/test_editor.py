@@ -1,12 +1,13 @@
-"""The editor in Chromium: autosave and restore after closing the tab, the browser's own copy
-when the newsroom cannot be reached, Ctrl+S, the leave-page warning, presence between two
-browsers, the live count, and axe with the script running."""
+"""The editor in Chromium: autosave and restore after closing the tab, the copy sent when the tab
+is hidden, the browser's own copy when the newsroom cannot be reached, Ctrl+S, the leave-page
+warning, presence between two browsers, the live count, and axe with the script running."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -69,6 +70,44 @@ def test_type_wait_close_the_tab_reopen_restore(new_context: Callable[..., Any])
     expect(page.get_by_text("Draft saved")).to_be_visible()
     goto(page, "/newsroom/stories/new")
     expect(page.get_by_text(headline)).to_have_count(0)  # the save cleared the working copy
+
+
+def hide_the_tab(page: Any) -> None:
+    """What the browser does when the person switches to another tab or app."""
+    page.evaluate(
+        """() => {
+          const hidden = { configurable: true, get: () => "hidden" };
+          Object.defineProperty(document, "visibilityState", hidden);
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+
+
+def test_hiding_the_tab_sends_the_working_copy_at_once(new_context: Callable[..., Any]) -> None:
+    page = new_context().new_page()
+    sign_in(page, REPORTER)
+    # Timers stand still from here on, so the 3 s autosave never fires: only hiding can send.
+    page.clock.install()
+    goto(page, "/newsroom/stories/new")
+    page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=5))
+    headline = f"Typed, then another app {uuid.uuid4().hex[:6]}"
+    page.get_by_label("Headline", exact=True).fill(headline)
+    page.get_by_label("Desk", exact=True).select_option(label="City")
+    page.get_by_label("Body", exact=True).fill("Written before the phone rang.")
+    with page.expect_response(re.compile(r"/autosave$")) as sent:
+        hide_the_tab(page)
+    assert sent.value.ok and sent.value.request.post_data_json["fields"]["headline"] == headline
+    kept(page)
+
+    # Another device (no copy in its browser) is offered the text by the newsroom.
+    elsewhere = new_context().new_page()
+    sign_in(elsewhere, REPORTER)
+    goto(elsewhere, "/newsroom/stories/new")
+    expect(elsewhere.get_by_text(headline)).to_be_visible()
+    click_and_wait(elsewhere, elsewhere.get_by_role("link", name=RESTORE).first)
+    expect(elsewhere.get_by_label("Body", exact=True)).to_have_value(
+        "Written before the phone rang."
+    )
 
 
 def test_without_the_server_the_text_stays_in_the_browser(

@@ -1,6 +1,7 @@
 """The editor's writing help in Chromium (issue 11): Bold by button and by Ctrl+B on a selected
-word, a photo from the library's picker (and Set as lead photo), the live preview following
-the text, an embed that loads nothing from the provider until clicked, and axe with it all on."""
+word, Italic, Link, Quote and List by button, a photo from the library's picker (and Set as lead
+photo), the live preview following the text, an embed that loads nothing from the provider until
+clicked, and axe with it all on."""
 
 from __future__ import annotations
 
@@ -81,6 +82,42 @@ def test_bold_italic_and_link_from_the_toolbar_and_the_keys(
     toolbar.get_by_role("button", name="Subheading").click()
     expect(body(page)).to_have_value("## Heading here")
     expect(preview(page).locator("h2")).to_have_text("Heading here", timeout=PREVIEW_WAIT_MS)
+
+
+def test_italic_link_quote_and_list_buttons_write_their_markdown(
+    new_context: Callable[..., Any],
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, REPORTER)
+    new_story(page, "Traffic", "Traffic grew.\n\nThe minister said so.\n\nCars\nBuses\nLorries")
+    toolbar = page.get_by_role("toolbar", name="Formatting")
+
+    select_text(page, "grew")
+    toolbar.get_by_role("button", name="Italic").click()
+    expect(body(page)).to_have_value(re.compile(r"^Traffic \*grew\*\.\n"))
+    select_text(page, "minister")
+    toolbar.get_by_role("button", name="Link").click()
+    page.keyboard.type("https://example.com/minister")  # the address is selected to type over
+    select_text(page, "said so")  # a cursor anywhere in the paragraph quotes its line
+    toolbar.get_by_role("button", name="Quote").click()
+    select_text(page, "Cars\nBuses\nLorries")  # every line the selection touches
+    toolbar.get_by_role("button", name="List").click()
+    expect(body(page)).to_have_value(
+        "Traffic *grew*.\n\n> The [minister](https://example.com/minister) said so.\n\n"
+        "- Cars\n- Buses\n- Lorries"
+    )
+    expect(preview(page).locator("li")).to_have_text(
+        ["Cars", "Buses", "Lorries"], timeout=PREVIEW_WAIT_MS
+    )
+    expect(preview(page).locator("em")).to_have_text("grew")
+    quote = preview(page).locator("blockquote")
+    expect(quote).to_have_text("The minister said so.")
+    expect(quote.get_by_role("link", name="minister")).to_have_attribute(
+        "href", "https://example.com/minister"
+    )
+
+    toolbar.get_by_role("button", name="List").click()  # the same lines, still selected: off again
+    expect(body(page)).to_have_value(re.compile(r"\n\nCars\nBuses\nLorries$"))
 
 
 def test_a_photo_from_the_picker_goes_into_the_text_and_the_preview(

@@ -15,9 +15,9 @@ from editorial.services import accounts
 from editorial.services.publishing import publish_due_stories
 from editorial.timeutil import utcnow
 from editorial.workflow import StoryState
-from tests.conftest import Factory, login
+from tests.conftest import Factory, csrf_token, login
 from tests.web import sitekit
-from tests.web.conftest import account_link
+from tests.web.conftest import account_link, follow_redirect
 from tests.web.sitekit import Paper
 
 paper = sitekit.paper
@@ -36,6 +36,28 @@ def test_the_invitation_names_the_newsroom_once(client: FlaskClient, make: Facto
     page = client.get(urlsplit(account_link(message)).path).get_data(as_text=True)
     assert "Choose a password for The Dhaka Chronicle newsroom." in page
     assert "the The" not in page
+
+
+def test_the_reset_names_the_newsroom_once_and_asks_for_the_new_password(
+    client: FlaskClient, make: Factory, outbox
+) -> None:
+    person = make.reporter()
+    accounts.send_password_reset(person, actor=None)
+    message = outbox()[0]
+    assert message["Subject"] == "Reset your The Dhaka Chronicle newsroom password"
+    for part in ("plain", "html"):
+        body = message.get_body((part,)).get_content()
+        assert "the password of your The Dhaka Chronicle newsroom account" in body
+        assert "the The" not in body
+    path = urlsplit(account_link(message)).path
+    token = csrf_token(client, path)
+    password = "a brand new passphrase"
+    response = client.post(
+        path, data={"password": password, "confirm": password, "csrf_token": token}
+    )
+    # The sentence once ended "…and it.": the page after the reset names what to sign in with.
+    page = follow_redirect(client, response).get_data(as_text=True)
+    assert "Sign in with your e-mail address and your new password." in page
 
 
 def test_a_search_with_no_results_says_so(client: FlaskClient, paper: Paper) -> None:
