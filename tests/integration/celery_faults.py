@@ -6,7 +6,8 @@ step of publishing replaced, chosen by EDITORIAL_FAULT:
 - `pause`: after the claiming UPDATE, before the commit, append the claimed ids as a line to
   EDITORIAL_FAULT_MARKER and hang (the test SIGKILLs the worker there); concurrent wake-ups
   may each claim part of the due stories, so each claim adds its own line. Scheduled
-  publishes, scheduled unpublishes and scheduled updates (one story a line) alike.
+  publishes, scheduled unpublishes and scheduled updates (a chunk of text-only ones a line,
+  one a line for those taking the whole save) alike.
 - `pause-renditions`: after the third rendition file of a photo is written (whole frame or
   crop), before anything is committed, write the photo's id to EDITORIAL_FAULT_MARKER and hang
   (SIGKILLed there).
@@ -75,3 +76,16 @@ def _faulty_store(photo, encoded, focal):
 
 
 renditions._store = _faulty_store
+_write_live = scheduled_updates._write_live
+
+
+def _pausing_write_live(going, editors):
+    """A chunk of text-only updates written onto the live copies, after their claim."""
+    if FAULT == "pause":
+        with _lock, MARKER.open("a") as marker:
+            marker.write(",".join(str(story.id) for story, _, _ in going) + "\n")
+        time.sleep(600)
+    return _write_live(going, editors)
+
+
+scheduled_updates._write_live = _pausing_write_live

@@ -122,7 +122,7 @@ def test_worker_killed_between_claim_and_commit_publishes_each_update_once(
     paused.ready()
     at = schedule(stories, newsroom)
     ids = [s.id for s in stories]
-    # One update a transaction: the worker hangs holding the first story it claims.
+    # The worker hangs holding the chunk it claimed (text-only updates go live together).
     wait_until(lambda: marker.exists() and marker.read_text().strip(), 15, "a claim")
     paused.kill()
     assert NEW not in bodies(ids).values()
