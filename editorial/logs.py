@@ -52,6 +52,7 @@ def formatter(fmt: str) -> structlog.stdlib.ProcessorFormatter:
             structlog.contextvars.merge_contextvars,
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),  # log.info(..., extra={"story_id": ...}) as keys
             structlog.processors.TimeStamper(fmt="iso", utc=True),
         ],
         processors=[

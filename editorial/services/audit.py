@@ -1,7 +1,13 @@
-"""Writing the audit trail, always inside the transaction of the change it records."""
+"""Writing the audit trail, always inside the transaction of the change it records.
+
+Each event also becomes one log line once its change commits (never for a change rolled
+back), with `action`, `actor_id`, `story_id`, the subject and the states as keys of their own:
+the operations view of the workflow, one line per event, whichever service made it.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import Select, false, select
@@ -9,8 +15,11 @@ from sqlalchemy.orm import joinedload
 
 from editorial.extensions import db
 from editorial.models import AuditEvent, Person
+from editorial.services import after_commit
 from editorial.timeutil import utcnow
 from editorial.wording import EVENT_WORDS
+
+log = logging.getLogger(__name__)
 
 
 def record(
@@ -39,7 +48,24 @@ def record(
         data=data or {},
     )
     db.session.add(event)
+    _log_after_commit(event)
     return event
+
+
+def _log_after_commit(event: AuditEvent) -> None:
+    # Plain values: the event's attributes are expired by the commit. The note and data stay
+    # out (a note may quote anyone; data may hold an address): the audit log has them.
+    fields = {
+        "action": event.action,
+        "actor_id": event.actor_id,
+        "story_id": event.story_id,
+        "subject": f"{event.subject_type}:{event.subject_id}",
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+    }
+    actor = f"person {event.actor_id}" if event.actor_id else "the system"
+    line = ("%s on %s by %s", fields["action"], fields["subject"], actor)
+    after_commit(lambda: log.info(*line, extra=fields))
 
 
 def search_events(*, action: str = "", actor_id: int | None = None) -> Select[AuditEvent]:

@@ -11,7 +11,6 @@ left alone: an editor in the middle of an edit must not get a conflict for every
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -35,8 +34,6 @@ from editorial.workflow import (
     WrongState,
     check,
 )
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -223,7 +220,6 @@ def _finish(
         public_media.stories_changed([story_id], also_photos=also_photos or [])
     db.session.expire(story)
     commit()
-    log.info("story %s: %s by %s", story_id, rule.action, actor.id)
     return story
 
 

@@ -117,7 +117,6 @@ def schedule_update(
     notify_story_event(Action.SCHEDULE_UPDATE, story, actor=actor)
     commit()
     queue_update_publish(story_id, at)
-    log.info("story %s: update scheduled for %s by %s", story_id, at.isoformat(), actor.id)
 
 
 def _checked_time(story: Story, at: datetime | None, now: datetime) -> datetime:

@@ -6,7 +6,6 @@ transition refuses without, what it writes) come from the same row of `editorial
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -34,8 +33,6 @@ from editorial.workflow import (
     WrongState,
     check,
 )
-
-log = logging.getLogger(__name__)
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)
 # Publishing or scheduling: from here on, readers may see the story (and its photos) without
@@ -129,9 +126,7 @@ def transition_story(
     if rule.target is StoryState.PUBLISHED or from_state is StoryState.PUBLISHED:
         refresh_stories([story_id])
         public_media.stories_changed([story_id])  # its photo's public copies follow
-    actor_id = actor.id
     commit()
-    log.info("story %s: %s by %s (%s -> %s)", story_id, action, actor_id, from_state, rule.target)
     return story
 
 

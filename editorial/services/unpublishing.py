@@ -69,7 +69,6 @@ def set_unpublish(
     story_id = story.id
     commit()
     queue_unpublish(story_id, at)
-    log.info("story %s: unpublish set for %s by %s", story_id, at.isoformat(), actor.id)
     return story
 
 
@@ -81,9 +80,7 @@ def cancel_unpublish(story: Story, *, actor: Person) -> Story:
     values = effect_values(rule.effects, utcnow())
     pending = Story.unpublish_at.is_not(None)
     _claim(story, rule, values, pending, actor=actor, note="", at=story.unpublish_at)
-    story_id = story.id
     commit()
-    log.info("story %s: unpublish cancelled by %s", story_id, actor.id)
     return story
 
 

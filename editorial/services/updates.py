@@ -9,7 +9,6 @@ DELETE) of its row, judged by the same workflow table as the story's.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from types import SimpleNamespace
@@ -44,9 +43,6 @@ from editorial.workflow import (
     can_rebase_update,
     check,
 )
-
-log = logging.getLogger(__name__)
-
 
 # Actions with a service function of their own (here and in services.scheduled_updates).
 OWN_FUNCTION = frozenset(
@@ -281,7 +277,6 @@ def transition_update(
     audit.record(rule.audit, actor=actor, story_id=story_id, note=note.strip())
     notify_story_event(action, story, actor=actor, note=note.strip())
     commit()
-    log.info("story %s update: %s by %s", story_id, action, actor.id)
 
 
 def publish_update(

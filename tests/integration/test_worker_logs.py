@@ -49,3 +49,8 @@ def test_the_worker_logs_json_with_the_request_id_of_its_task(
     ours = [line for line in lines if line.get("request_id") == REQUEST_ID]
     assert any("published 1 scheduled stories" in line["event"] for line in ours), lines
     assert all(line["task"] == "editorial.tasks.publish_due_stories" for line in ours)
+    # The workflow event itself, with its facts as keys of their own (the system acted).
+    events = [line for line in ours if line.get("action") == "story.published.scheduled"]
+    assert len(events) == 1, lines
+    assert events[0]["story_id"] == story.id and events[0]["actor_id"] is None
+    assert events[0]["from_state"] == "scheduled" and events[0]["to_state"] == "published"
