@@ -14,10 +14,6 @@ REQUEST_LATENCY = Histogram(
     "Time to answer a request, by route rule, method and status code.",
     ["route", "method", "status"],
 )
-# Defined here so the photos branch can count its work: outcome is done|failed.
-RENDITION_JOBS = Counter(
-    "editorial_rendition_jobs_total", "Photo rendition jobs run, by outcome.", ["outcome"]
-)
 # Sign-in refusals (editorial/auth): reason is credentials (wrong password or unknown account),
 # throttled (a per-address limit) or locked (the account waits for its unlock link).
 LOGIN_FAILURES = Counter(

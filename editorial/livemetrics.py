@@ -1,10 +1,10 @@
 """Numbers /metrics reads at scrape time: the database, the broker, the database's counters.
 
-What a worker does (publishing, sending mail) happens in another process, often another
-container, than the web process being scraped: those numbers come from MetricCounter rows
-written with the work. States right now (overdue stories, the last sweep, queue depths) are
-read fresh on every scrape. Only the page cache, which lives in the web processes, is counted
-in-process (and summed over gunicorn workers by the multiprocess mode).
+What a worker does (publishing, sending mail, making renditions) happens in another process,
+often another container, than the web process being scraped: those numbers come from
+MetricCounter rows written with the work. States right now (overdue stories, the last sweep,
+queue depths) are read fresh on every scrape. Only the page cache, which lives in the web
+processes, is counted in-process (and summed over gunicorn workers by the multiprocess mode).
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ class Families:
             "E-mail attempts by outcome: sent, retried (a transient failure) or failed.",
             labels=["outcome"],
         )
+        self.renditions = CounterMetricFamily(
+            "editorial_rendition_jobs",
+            "Photo rendition jobs run by the workers, by outcome: done or failed.",
+            labels=["outcome"],
+        )
         self.overdue = GaugeMetricFamily(
             "editorial_stories_overdue",
             "Scheduled stories more than 30 s past their time, not marked failed.",
@@ -100,6 +105,7 @@ class Families:
         return [
             self.lag,
             self.email,
+            self.renditions,
             self.overdue,
             self.failed,
             self.unpublish_overdue,
@@ -208,9 +214,10 @@ class LiveCollector(Collector):
         families = Families()
         values = counters.read_all()
         _lag(families.lag, values)
+        by_name = {counters.EMAIL: families.email, counters.RENDITION_JOBS: families.renditions}
         for (name, label), value in sorted(values.items()):
-            if name == counters.EMAIL:
-                families.email.add_metric([label], value)
+            if name in by_name:
+                by_name[name].add_metric([label], value)
         _stories(families.overdue, families.failed)
         _unpublishes(families.unpublish_overdue, families.unpublish_failed)
         _updates(families.update_overdue, families.update_failed)

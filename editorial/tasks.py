@@ -229,7 +229,7 @@ def send_account_email(self, person_id: int, kind: str) -> bool:
 def make_renditions(photo_id: int) -> int:
     """Make a photo's missing renditions. acks_late: a worker killed mid-way leaves the message
     for another; the beat job below catches anything lost anyway."""
-    return renditions.make_renditions(photo_id)
+    return renditions.rendition_job(photo_id)
 
 
 @shared_task(name=Job.REQUEUE_RENDITIONS)

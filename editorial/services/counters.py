@@ -25,6 +25,7 @@ from editorial.services import commit
 PUBLISH_LAG_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, math.inf)
 LAG_BUCKET, LAG_SUM, LAG_COUNT = "publish_lag_bucket", "publish_lag_sum", "publish_lag_count"
 EMAIL = "email"
+RENDITION_JOBS = "rendition_jobs"
 
 Key = tuple[str, str]
 
@@ -71,6 +72,11 @@ def add_now(counts: Mapping[Key, float]) -> None:
 def count_email(outcome: str) -> None:
     """One e-mail sent, retried or failed."""
     add_now({(EMAIL, outcome): 1})
+
+
+def count_rendition_job(outcome: str) -> None:
+    """One photo's rendition job done or failed (the worker's process is not the scraped one)."""
+    add_now({(RENDITION_JOBS, outcome): 1})
 
 
 def read_all() -> dict[Key, float]:

@@ -11,7 +11,7 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +20,7 @@ from editorial import storage as media
 from editorial.extensions import db
 from editorial.jobs import Job, enqueue
 from editorial.models import Photo, Rendition
-from editorial.services import after_commit, commit, public_media, rollback
+from editorial.services import after_commit, commit, counters, public_media, rollback
 from editorial.services.cache import refresh_stories
 from editorial.services.photo_use import stories_using
 from editorial.timeutil import utcnow
@@ -33,6 +33,25 @@ def queue_renditions(photo_id: int) -> bool:
         log.warning("renditions of photo %s not queued; the beat job will", photo_id)
         return False
     return True
+
+
+def rendition_job(photo_id: int) -> int:
+    """The worker's job: make_renditions, counted for /metrics as done or failed."""
+    try:
+        made = make_renditions(photo_id)
+    except Exception:
+        rollback()
+        _count_job("failed")
+        raise
+    _count_job("done")
+    return made
+
+
+def _count_job(outcome: str) -> None:
+    try:
+        counters.count_rendition_job(outcome)
+    except SQLAlchemyError:  # the count is not worth failing (or hiding) the job's outcome
+        log.warning("could not count a %s rendition job", outcome, exc_info=True)
 
 
 def make_renditions(photo_id: int) -> int:

@@ -17,8 +17,10 @@ from editorial.models import EmailState, Notification
 from editorial.services.transitions import transition_story
 from editorial.workflow import Action
 from tests.integration.conftest import rows, wait_until
+from tests.metricskit import scrape, value
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
+EMAILS = "editorial_emails_total"
 
 
 def submitted_to(make, *editors_wanting_email: bool):
@@ -90,6 +92,10 @@ def test_try_again_later_answers_are_retried_then_sent_once(
     wait_until(lambda: drained(broker), 15, "the queue to drain")
     assert len(smtp.inbox.to(editor.email)) == 1
     assert email_state(notification_id).email_attempts == 3
+    samples = scrape(live_app)  # counted by the worker, read by the web process
+    assert value(samples, EMAILS, outcome="retried") == 2
+    assert value(samples, EMAILS, outcome="sent") == 1
+    assert value(samples, EMAILS, outcome="failed") == 0
 
 
 def test_a_permanent_refusal_is_not_retried(live_app, make, celery_procs, smtp, broker):
@@ -104,6 +110,9 @@ def test_a_permanent_refusal_is_not_retried(live_app, make, celery_procs, smtp, 
     wait_until(lambda: drained(broker), 15, "the queue to drain")
     assert email_state(notification_id).email_attempts == 1
     assert smtp.inbox.attempts == 1
+    samples = scrape(live_app)
+    assert value(samples, EMAILS, outcome="failed") == 1
+    assert value(samples, EMAILS, outcome="retried") == value(samples, EMAILS, outcome="sent") == 0
 
 
 def test_email_off_means_in_app_only(live_app, make, celery_procs, smtp, broker):

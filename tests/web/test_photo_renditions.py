@@ -18,6 +18,7 @@ from editorial.services import photos, renditions
 from editorial.timeutil import utcnow
 from tests import photokit
 from tests.conftest import Factory
+from tests.metricskit import scrape, value
 
 
 @pytest.fixture
@@ -108,3 +109,22 @@ def test_the_same_file_uploaded_twice_gives_two_ready_photos(uploader: Person) -
     first_keys, second_keys = _renditions(first.id), _renditions(second.id)
     assert first_keys.keys() == second_keys.keys()
     assert not set(first_keys.values()) & set(second_keys.values())  # each public on its own
+
+
+def test_rendition_jobs_are_counted_done_or_failed(
+    uploader: Person, any_app: Flask, monkeypatch
+) -> None:
+    jobs = "editorial_rendition_jobs_total"
+    photo = _upload(uploader)  # one job, eagerly, on upload
+    assert value(scrape(any_app), jobs, outcome="done") == 1
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    (mediastore.renditions() / _renditions(photo.id)[("", "jpeg", 640)]).unlink()
+    monkeypatch.setattr(imaging, "encode_all", broken)
+    with pytest.raises(OSError):
+        renditions.rendition_job(photo.id)  # what the worker's task runs
+    samples = scrape(any_app)
+    assert value(samples, jobs, outcome="failed") == 1
+    assert value(samples, jobs, outcome="done") == 1
