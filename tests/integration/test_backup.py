@@ -4,6 +4,7 @@ is touched; schemas migrate forward, never backward; a non-empty database needs 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from editorial.backups import archive as backup_archive
 from editorial.extensions import db
 from editorial.models import Desk, Person, Story
 from editorial.readiness import code_heads
@@ -82,6 +84,23 @@ def test_backup_to_a_place_it_cannot_write(any_app: Flask, tmp_path: Path, where
     code, output = invoke(any_app, "create", "--to", str(tmp_path / where))
     assert code == 1 and "is not a folder" in output and "Traceback" not in output
     assert not list(tmp_path.glob(".backup-*"))
+
+
+def test_backup_to_a_folder_it_may_not_write(
+    any_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The tests run as root, whom chmod does not stop: the permission check is made to say no.
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        backup_archive.os,
+        "access",
+        lambda path, mode: Path(path) != locked and real_access(path, mode),
+    )
+    code, output = invoke(any_app, "create", "--to", str(locked / "b.tar.gz"))
+    assert code == 1 and "is not writable" in output and "Traceback" not in output
+    assert list(locked.iterdir()) == [] and not list(tmp_path.glob(".backup-*"))
 
 
 def _truncated(archive: Path, members: Members) -> bytes:

@@ -1,10 +1,12 @@
 """The restore drill (TRUST 33): a backup taken while the newsroom writes, restored into an empty
 database and media folder, brings back every story, revision, audit event, comment and photo,
-consistent with one another, and the restored app serves them."""
+consistent with one another, and the restored app serves them, the photo's renditions too."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,13 +15,15 @@ import sqlalchemy as sa
 from flask import Flask
 
 from editorial.extensions import db
-from editorial.models import Person, Revision, Story
+from editorial.models import Desk, Person, Revision, Story
 from editorial.models.loading import STORY_CARD
+from editorial.services import photos
 from editorial.services.comments import add_comment
 from editorial.services.stories import StoryInput, create_story, save_story
 from editorial.services.transitions import transition_story
 from editorial.site.queries import story_url
-from editorial.workflow import Action
+from editorial.workflow import Action, StoryState
+from tests import photokit
 from tests.conftest import Factory
 from tests.integration.backupkit import files_under, invoke
 
@@ -126,6 +130,31 @@ def assert_served(app: Flask) -> int:
     return len(urls)
 
 
+def pictured_story(make: Factory, desk: Desk) -> str:
+    """A published story with an uploaded lead photo (renditions made on upload); its URL."""
+    reporter, editor = make.reporter(desk), make.editor(desk)
+    content = io.BytesIO(photokit.jpeg((900, 600)))
+    data = photos.PhotoInput(credit="Rafiq Ahmed", alt_text="Boats on the Buriganga")
+    photo = photos.upload_photo(content, data, actor=reporter)
+    story = make.story(reporter, desk, StoryState.PUBLISHED, editor=editor, lead_photo_id=photo.id)
+    return story_url(desk.slug, story.first_published_at, story.slug)
+
+
+def photo_served(app: Flask, url: str) -> list[bytes]:
+    """The rendition files the article page links to, as a reader's browser fetches them."""
+    client = app.test_client()
+    page = client.get(url).get_data(as_text=True)
+    sources = sorted(set(re.findall(r'src="(/media/[^"]+)"', page)))
+    assert sources, "the article shows its photo"
+    files = []
+    for source in sources:
+        answer = client.get(source)
+        assert answer.status_code == 200, source
+        files.append(answer.get_data())
+        answer.close()  # a file response holds the file open until closed
+    return files
+
+
 def test_restore_drill(
     any_app: Flask, make: Factory, empty_app: Callable[[str], Flask], tmp_path: Path
 ) -> None:
@@ -133,9 +162,7 @@ def test_restore_drill(
     desk = make.desk("National")
     ids = (desk.id, make.reporter(desk).id, make.editor(desk).id)
     media = Path(any_app.config["INSTANCE_PATH"]) / "media"
-    (media / "photos" / "2026").mkdir(parents=True)
-    for n in range(3):
-        (media / "photos" / "2026" / f"photo-{n}.jpg").write_bytes(bytes([n]) * 50_000)
+    pictured = pictured_story(make, desk)  # a real upload: its original and renditions
     for n in range(3):
         newsroom_round(*ids, n)
     db.session.remove()
@@ -161,5 +188,6 @@ def test_restore_drill(
         {row[0] for row in before["stories"]} <= story_ids <= {row[0] for row in after["stories"]}
     )
     assert_consistent(target)
-    assert assert_served(target) >= 5
+    assert assert_served(target) >= 6
     assert files_under(Path(target.config["INSTANCE_PATH"]) / "media") == files_under(media)
+    assert photo_served(target, pictured) == photo_served(any_app, pictured)
