@@ -20,7 +20,8 @@ COPY editorial ./editorial
 COPY templates ./templates
 # A regular (non-editable) install: templates and static files ship inside the package.
 RUN pip install .
-COPY wsgi.py ./
+# gunicorn reads gunicorn.conf.py from the working directory (the metrics' dead-worker hook).
+COPY wsgi.py gunicorn.conf.py ./
 
 # Run as a user without privileges; the instance folder (beat schedule) is its only writable place.
 RUN useradd --create-home --uid 10001 editorial \

@@ -145,6 +145,16 @@ def test_environment_is_wired(compose: dict) -> None:
         assert services[name]["build"] == "."
 
 
+def test_web_workers_share_their_metrics_in_an_empty_folder(compose: dict) -> None:
+    """Multiprocess mode (tests/integration/test_gunicorn_metrics.py runs it): the folder is
+    a tmpfs, empty at each start, and the image carries gunicorn.conf.py's dead-worker hook."""
+    web = compose["services"]["web"]
+    folder = web["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert folder in web["tmpfs"]
+    assert web["environment"]["METRICS_TOKEN"] == "${METRICS_TOKEN:-}"
+    assert re.search(r"^COPY .*\bgunicorn\.conf\.py\b", (ROOT / "Dockerfile").read_text(), re.M)
+
+
 def test_volumes_are_declared(compose: dict) -> None:
     declared = set(compose.get("volumes") or {})
     for name, service in compose["services"].items():
