@@ -45,13 +45,18 @@ def preview(page: Any) -> Any:
     return page.locator(".live-preview-body")
 
 
+def writing(new_context: Callable[..., Any], headline: str, text: str) -> tuple[Any, Any]:
+    """A reporter's new story holding `text`: the page and its formatting toolbar."""
+    page = new_context().new_page()
+    sign_in(page, REPORTER)
+    new_story(page, headline, text)
+    return page, page.get_by_role("toolbar", name="Formatting")
+
+
 def test_bold_italic_and_link_from_the_toolbar_and_the_keys(
     new_context: Callable[..., Any],
 ) -> None:
-    page = new_context().new_page()
-    sign_in(page, REPORTER)
-    new_story(page, "Toll rises", "Tolls rose sharply on the bridge.")
-    toolbar = page.get_by_role("toolbar", name="Formatting")
+    page, toolbar = writing(new_context, "Toll rises", "Tolls rose sharply on the bridge.")
     expect(toolbar).to_be_visible()
 
     select_text(page, "rose")
@@ -87,10 +92,8 @@ def test_bold_italic_and_link_from_the_toolbar_and_the_keys(
 def test_italic_link_quote_and_list_buttons_write_their_markdown(
     new_context: Callable[..., Any],
 ) -> None:
-    page = new_context().new_page()
-    sign_in(page, REPORTER)
-    new_story(page, "Traffic", "Traffic grew.\n\nThe minister said so.\n\nCars\nBuses\nLorries")
-    toolbar = page.get_by_role("toolbar", name="Formatting")
+    text = "Traffic grew.\n\nThe minister said so.\n\nCars\nBuses\nLorries"
+    page, toolbar = writing(new_context, "Traffic", text)
 
     select_text(page, "grew")
     toolbar.get_by_role("button", name="Italic").click()
