@@ -4,9 +4,10 @@ Run by tests/browser/test_mobile.py as `python -m tests.browser.mobile_seed` aga
 stack's instance (the same environment as `flask demo`). It adds, through the real services:
 a reporter with a long Bangla name and a long e-mail address, a dozen desks with long names
 (hidden from the public navigation, so the reader's pages other tests look at do not change),
-and unpublished stories with long headlines, unbroken Bangla words and a long URL: one with
-revisions (a diff), comments, an @mention, live entries, and others in every state the lists
-group by. Nothing here is public, so other browser tests see the demo newsroom as it was.
+and stories with long headlines, unbroken Bangla words and a long URL: an unpublished one with
+revisions (a diff), comments, an @mention, live entries, others in every state the lists group
+by, and two published ones with a pending update (one being written over a live copy changed
+since, one scheduled a month ahead); those two are public, on the National desk.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -29,10 +31,13 @@ from editorial.services import photos, renditions
 from editorial.services.comments import add_comment
 from editorial.services.desks import create_desk, set_navigation
 from editorial.services.live import EntryInput, post_entry, start_live_coverage
+from editorial.services.revisions import CorrectionInput
+from editorial.services.scheduled_updates import schedule_update
 from editorial.services.staff import create_person
 from editorial.services.stories import save_story
 from editorial.services.updates import save_update, transition_update
 from editorial.site.queries import story_url
+from editorial.timeutil import utcnow
 from editorial.workflow import Action, Role
 from tests.integration.test_stories import edit  # the story's fields, with changes
 
@@ -119,18 +124,36 @@ def _main_story(photo_id: int) -> Story:
 
 
 def _updated_story() -> Story:
-    """Published, with an update in review and a direct change of the live copy since (so the
-    update editor and the three-way comparison have something to show)."""
+    """Published, with an update being written (the update editor opens only for an update not
+    yet submitted) and a direct change of the live copy since (so the three-way comparison has
+    something to show)."""
     story = write(TESTER, "national", f"Embankment repairs: {LONG_WORD}", "Standfirst.",
                   "\n\n".join(BODY))  # fmt: skip
     advance(story, NASREEN, "published")
     db.session.refresh(story)
     update = edit(story, body=story.body + f"\n\nUpdate: {LONG_WORD} at {LONG_URL}")
     save_update(story, update, actor=person(TESTER), expected_version=0)
-    transition_update(story, Action.SUBMIT_UPDATE, actor=person(TESTER))
     db.session.refresh(story)
     live = edit(story, body=story.body.replace(BODY[0], BODY[0] + f" Corrected: {LONG_WORD}."))
     save_story(story, live, actor=person(NASREEN), expected_version=story.version)
+    return story
+
+
+def _scheduled_story() -> Story:
+    """Published, with an approved update scheduled a month ahead with a long Update notice
+    (the story page's "Scheduled to go live" line and its Unschedule and Publish buttons)."""
+    story = write(TESTER, "national", f"Polder repairs: {LONG_WORD}", "Standfirst.",
+                  "\n\n".join(BODY))  # fmt: skip
+    advance(story, NASREEN, "published")
+    db.session.refresh(story)
+    update = edit(story, body=story.body + f"\n\nUpdate: {LONG_WORD}.")
+    save_update(story, update, actor=person(TESTER), expected_version=0)
+    transition_update(story, Action.SUBMIT_UPDATE, actor=person(TESTER))
+    transition_update(story, Action.APPROVE_UPDATE, actor=person(NASREEN))
+    notice = CorrectionInput(f"The repair figures for {LONG_WORD} are from {LONG_URL}", False)
+    at = utcnow() + timedelta(days=30)  # pending for the whole run: the scheduler leaves it be
+    schedule_update(story, actor=person(NASREEN), publish_at=at, notice=notice)
+    db.session.refresh(story)
     return story
 
 
@@ -162,6 +185,7 @@ def seed() -> dict[str, object]:
     story = _main_story(photo_id)
     _others()
     updated = _updated_story()
+    scheduled = _scheduled_story()
     live = db.session.scalars(
         select(Story).where(Story.live_started_at.is_not(None), Story.id != story.id)
     ).first()  # the demo's live match report: published, so its public entries page exists
@@ -172,6 +196,7 @@ def seed() -> dict[str, object]:
         "tester": TESTER,
         "story_id": story.id,
         "updated_story_id": updated.id,
+        "scheduled_story_id": scheduled.id,
         "person_id": person(TESTER).id,
         "desk_id": desk_ids[0],
         "photo_id": photo_id,

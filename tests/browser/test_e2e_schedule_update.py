@@ -94,4 +94,7 @@ def test_a_scheduled_update_goes_live_on_its_own(new_context: Any, live_stack: L
     assert OLD not in reader.content()
     expect(reader.get_by_text(NOTICE)).to_be_visible()
     expect(reader.locator(".notice-update strong", has_text="Update")).to_be_visible()
+    for width, height, name in ((1280, 900, "desktop"), (390, 844, "phone")):
+        reader.set_viewport_size({"width": width, "height": height})
+        screenshot(reader, f"scheduled-update-live-{name}")
     live_stack.check_alive()

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -47,6 +48,7 @@ SIGNED_OUT = {  # the sign-in pages and the e-mailed links (a made-up token: the
     "auth.reset_password",
     "auth.unlock_account",
 }
+MOVED = {"newsroom.comments": "a link to the story page's comments, not a page of its own"}
 TOKEN_PAGES = {"auth.accept_invitation", "auth.reset_password", "auth.unlock_account"}
 QUERIES = {  # what makes a page show what it is for
     "newsroom.compare": "?a=1&b=3",
@@ -56,6 +58,8 @@ SCREENSHOTS = {  # the pages looked at by people (test-artifacts/screenshots/mob
     "newsroom.home",
     "newsroom.queue",
     "newsroom.story",
+    "newsroom.story (scheduled update)",
+    "newsroom.edit_update",
     "newsroom.history",
     "newsroom.calendar",
     "newsroom.front_page",
@@ -117,6 +121,8 @@ def pages(seeded: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         if endpoint.startswith(BLUEPRINTS) and endpoint not in NOT_PAGES:
             found[_who(endpoint)].append((endpoint, _path(route, ids)))
     found["reporter"] = [("newsroom.home (reporter)", "/newsroom/")]  # long headlines, all states
+    scheduled = f"/newsroom/stories/{ids['scheduled_story_id']}"  # "Scheduled to go live"
+    found["editor"].append(("newsroom.story (scheduled update)", scheduled))
     found["nobody"].append(("site.live_entries", ids["live_entries_path"]))
     return found
 
@@ -127,6 +133,9 @@ def _open(page: Any, name: str, path: str) -> None:
         assert response is not None and response.status < 500, (path, response)
     else:
         check_response(page, response)
+        # A page that sends this person elsewhere (with a flash) was not looked at.
+        if name not in MOVED:
+            assert urlsplit(page.url).path == urlsplit(path).path, f"{path} went to {page.url}"
 
 
 def _signed_in(new_context: Callable[..., Any], who: str, seeded: dict[str, Any]) -> Any:
@@ -206,3 +215,22 @@ def test_a_list_on_a_phone_is_stacked_rows_with_labelled_cells(
     assert "Desk" in label, label
     header = page.locator("table.list thead").first  # kept for screen readers, not shown
     assert header.bounding_box()["height"] <= 1
+
+
+def test_a_scheduled_update_on_a_phone_is_read_and_pressed_without_zooming(
+    seeded: dict[str, Any], new_context: Callable[..., Any]
+) -> None:
+    page = _signed_in(new_context, "editor", seeded)
+    page.set_viewport_size(PHONE)
+    page.goto(f"/newsroom/stories/{seeded['ids']['scheduled_story_id']}")
+    line = page.locator(".pending-update .update-schedule")
+    expect(line).to_contain_text("Scheduled to go live")
+    box = line.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    buttons = page.locator(".pending-update button[type=submit]")
+    names = {n.strip() for n in buttons.all_inner_texts()}
+    assert {"Schedule update", "Unschedule update", "Publish update now"} <= names, names
+    for button in buttons.all():
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], button.inner_text()
+        assert box["height"] >= 40, f"{button.inner_text()}: too small to tap"
