@@ -91,19 +91,18 @@ def window(
     before: Cursor | None,
     after: Cursor | None,
     fetch: Callable[[Select], Sequence[Any]],
-    cursor_of: Callable[[Any], Cursor],
 ) -> Window:
     """The `size` rows of `statement` (ordered by `key` descending) older than `before`, or
     the `size` newer than `after` (nearest it first), or the newest. One query of size + 1
-    rows: the extra one says whether there is a neighbour that way."""
+    rows: the extra one says whether there is a neighbour that way. A row's cursor is its
+    attributes named as the key's columns are (an object's or a result row's)."""
+    at, row_id = (column.key for column in key)
+
+    def cursor_of(row: Any) -> Cursor:
+        return Cursor(getattr(row, at), getattr(row, row_id))
+
     cursor = before or after
-    sort = tuple_(*key)
-    if after is not None:
-        bound = tuple_(*_bounds(key, after))
-        statement = statement.where(sort > bound).order_by(None).order_by(*(c.asc() for c in key))
-    elif before is not None:
-        statement = statement.where(sort < tuple_(*_bounds(key, before)))
-    rows = list(fetch(statement.limit(size + 1)))
+    rows = list(fetch(seek(statement, key, before=before, after=after).limit(size + 1)))
     more = len(rows) > size
     rows = rows[:size]
     if after is not None:
@@ -115,6 +114,20 @@ def window(
         older=cursor_of(rows[-1]).token() if rows and beyond_older else None,
         newer=cursor_of(rows[0]).token() if rows and beyond_newer else None,
     )
+
+
+def seek(statement: Select, key: SortKey, *, before: Cursor | None, after: Cursor | None) -> Select:
+    """`statement` (ordered by `key` descending) from the cursor on: the rows older than
+    `before`, newest first; or those newer than `after`, nearest it first; or all of them.
+    For a list that is a union of index walks, each walk seeks from the cursor (then a
+    `window` over the union takes the page)."""
+    sort = tuple_(*key)
+    if after is not None:
+        bound = tuple_(*_bounds(key, after))
+        return statement.where(sort > bound).order_by(None).order_by(*(c.asc() for c in key))
+    if before is not None:
+        return statement.where(sort < tuple_(*_bounds(key, before)))
+    return statement
 
 
 def _bounds(key: SortKey, cursor: Cursor) -> list[Any]:

@@ -32,6 +32,13 @@ def tz() -> ZoneInfo:
     return newsroom_zone()
 
 
+def filter_args(*names: str) -> dict[str, str]:
+    """The request's non-empty `names`: a list's filters, which its Older/Newer links carry.
+    Nothing else: not the cursor, nor a ?page= from before keyset pages (ignored: the list
+    shows its first page)."""
+    return {name: value for name in names if (value := request.args.get(name))}
+
+
 def story_options() -> tuple[_AbstractLoad, ...]:
     """Load a story with its desk and authors (its workflow facts) in two queries."""
     return (joinedload(Story.desk), selectinload(Story.authors))

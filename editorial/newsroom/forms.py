@@ -255,5 +255,4 @@ def search_filters(args: MultiDict, tz: ZoneInfo) -> tuple[SearchFilters, dict[s
                 errors[name] = f"{raw} is outside {_years()}."
             else:
                 setattr(filters, attr, day_bounds(day + timedelta(days=shift), tz)[0])
-    filters.page = min(parse_int(args.get("page")) or 1, 10_000) or 1
     return filters, errors

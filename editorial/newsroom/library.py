@@ -7,7 +7,7 @@ relationships raise when touched unasked) reaches the grid's template.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import aliased, joinedload
 from werkzeug.datastructures import MultiDict
 
+from editorial import keyset
 from editorial.extensions import db
 from editorial.models import (
     AuditEvent,
@@ -32,7 +33,6 @@ from editorial.newsroom.planning import day_bounds
 from editorial.services.slugs import tag_key
 
 PAGE_SIZE = 48
-MAX_PAGE = 10_000
 Q_MAX = 200
 USES = {"": "Used or not", "used": "Used by a story", "unused": "Not used"}
 
@@ -47,7 +47,6 @@ class LibraryFilters:
     day_from: date | None = None
     day_to: date | None = None
     use: str = ""
-    page: int = 1
 
     def is_filtered(self) -> bool:
         return bool(
@@ -91,15 +90,6 @@ def library_filters(args: MultiDict[str, str]) -> tuple[LibraryFilters, dict[str
         filters.use = use
     else:
         errors["use"] = "Choose one of the options offered."
-    raw_page = (args.get("page") or "").strip()
-    if raw_page:
-        page = parse_int(raw_page)
-        if page is None or page < 1:
-            errors["page"] = f"“{raw_page[:20]}” is not a page number; showing the first page."
-        elif page > MAX_PAGE:
-            errors["page"] = f"There are not that many pages; at most {MAX_PAGE:,}."
-        else:
-            filters.page = page
     return filters, errors
 
 
@@ -151,8 +141,15 @@ def _word(word: str) -> ColumnElement[bool]:
     return or_(*found)
 
 
-def library(filters: LibraryFilters, tz: ZoneInfo) -> tuple[list[Tile], bool]:
-    """One page of the grid, newest first, and whether there is a next page."""
+def library(
+    filters: LibraryFilters,
+    tz: ZoneInfo,
+    *,
+    before: keyset.Cursor | None = None,
+    after: keyset.Cursor | None = None,
+) -> keyset.Window:
+    """One keyset page of the grid, newest first (an index walk of (created_at, id) from the
+    cursor, where an OFFSET read every newer photo), with its neighbours' cursors."""
     conditions: list[ColumnElement[bool]] = []
     if (text := _matches(filters.q)) is not None:
         conditions.append(text)
@@ -169,7 +166,7 @@ def library(filters: LibraryFilters, tz: ZoneInfo) -> tuple[list[Tile], bool]:
     elif filters.use == "unused":
         conditions.append(~_used())
     uploader = aliased(Person)
-    rows = db.session.execute(
+    statement = (
         select(
             Photo.id,
             Photo.caption,
@@ -187,11 +184,16 @@ def library(filters: LibraryFilters, tz: ZoneInfo) -> tuple[list[Tile], bool]:
         .outerjoin(Desk, Desk.id == Photo.desk_id)
         .where(*conditions)
         .order_by(Photo.created_at.desc(), Photo.id.desc())
-        .offset((filters.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    ).all()
-    tiles = [Tile(*row) for row in rows[:PAGE_SIZE]]
-    return tiles, len(rows) > PAGE_SIZE
+    )
+    found = keyset.window(
+        statement,
+        (Photo.created_at, Photo.id),
+        PAGE_SIZE,
+        before=before,
+        after=after,
+        fetch=lambda page: db.session.execute(page).all(),
+    )
+    return replace(found, items=[Tile(*row) for row in found.items])
 
 
 def searched_for(filters: LibraryFilters, names: dict[str, dict[int, str]]) -> list[str]:

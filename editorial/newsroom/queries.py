@@ -5,7 +5,7 @@ over the stories the person may see (editorial.newsroom.visibility).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -43,33 +43,51 @@ MY_STORIES_PER_STATE = 50
 QUEUE_LIMIT = 200
 
 
-def _newest_ids(
-    parts: list[ColumnElement[bool]], conditions: list[Condition], offset: int, limit: int
-) -> list[int]:
-    """Ids of one page of stories, newest change first, over the union of `parts`.
+def _newest_page(
+    parts: list[ColumnElement[bool]],
+    conditions: list[Condition],
+    *,
+    before: keyset.Cursor | None,
+    after: keyset.Cursor | None,
+) -> keyset.Window:
+    """One keyset page of story ids, newest change first, over the union of `parts`.
 
-    Each part is its own index-ordered top-N (`desk_id = D ORDER BY modified_at DESC`), so a
-    page of a desk's 15,000 stories reads a few dozen rows instead of sorting them all.
+    Each part is its own index-ordered top-N from the cursor (`desk_id = D AND (modified_at,
+    id) < cursor ORDER BY modified_at DESC`), so a page of a desk's 15,000 stories reads a few
+    dozen rows instead of sorting them all, however deep the page. The window over the union
+    takes the page from those few rows (its own cursor condition there is redundant, and free).
+
+    The key is the time of the last change: a story edited while someone pages moves to the
+    top, so a later page may miss it (or an earlier one show it again). That is acceptable for
+    a newsroom's working list, which wants the freshest first; the public listings key on the
+    time of publication, which does not move.
     """
     if not parts:
-        return []
-    order = (Story.modified_at.desc(), Story.id.desc())
+        return keyset.Window(items=[], older=None, newer=None)
+    key = (Story.modified_at, Story.id)
     branches = [
-        select(Story.id, Story.modified_at)
-        .where(part, *conditions)
-        .order_by(*order)
-        .limit(offset + limit)
+        keyset.seek(
+            select(Story.id, Story.modified_at)
+            .where(part, *conditions)
+            .order_by(Story.modified_at.desc(), Story.id.desc()),
+            key,
+            before=before,
+            after=after,
+        )
+        .limit(PAGE_SIZE + 1)
         .subquery()
         for part in parts
     ]
     union = union_all(*(select(b.c.id, b.c.modified_at) for b in branches)).subquery()
-    return list(
-        db.session.scalars(
-            select(union.c.id)
-            .order_by(union.c.modified_at.desc(), union.c.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+    return keyset.window(
+        select(union.c.id, union.c.modified_at).order_by(
+            union.c.modified_at.desc(), union.c.id.desc()
+        ),
+        (union.c.modified_at, union.c.id),
+        PAGE_SIZE,
+        before=before,
+        after=after,
+        fetch=lambda page: db.session.execute(page).all(),
     )
 
 
@@ -233,12 +251,17 @@ class SearchFilters:
     author_id: int | None = None
     changed_from: datetime | None = None
     changed_before: datetime | None = None
-    page: int = 1
 
 
-def search(person: Person, filters: SearchFilters) -> tuple[list[StoryRow], bool]:
-    """One page of matching stories this person may see, newest change first; and whether
-    there is a next page (one extra row instead of a COUNT over the archive)."""
+def search(
+    person: Person,
+    filters: SearchFilters,
+    *,
+    before: keyset.Cursor | None = None,
+    after: keyset.Cursor | None = None,
+) -> keyset.Window:
+    """One keyset page of matching stories this person may see, newest change first, with
+    its neighbours' cursors (one extra row instead of a COUNT over the archive)."""
     conditions: list[Condition] = []
     text = matches(filters.q)
     if text is not None:
@@ -259,14 +282,12 @@ def search(person: Person, filters: SearchFilters) -> tuple[list[StoryRow], bool
         conditions.append(Story.modified_at >= filters.changed_from)
     if filters.changed_before is not None:
         conditions.append(Story.modified_at < filters.changed_before)
-    offset = (filters.page - 1) * PAGE_SIZE
     # With words too, one top-N per desk: the planner then chooses per desk between walking the
     # desk's index newest first (a common word: a few dozen rows) and the full-text index and a
     # sort (a rare word). Over all desks at once it could only do the latter: for a word in a
     # quarter of the archive, 66 ms of heap reads and sorting on 100,000 stories, not 15.
-    ids = _newest_ids(visible_parts(person), conditions, offset, PAGE_SIZE + 1)
-    rows = in_order(ids)
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    found = _newest_page(visible_parts(person), conditions, before=before, after=after)
+    return replace(found, items=in_order([row.id for row in found.items]))
 
 
 def colleagues(person: Person) -> list[tuple[int, str]]:
@@ -311,7 +332,6 @@ def notifications(
         before=before,
         after=after,
         fetch=lambda page: list(db.session.scalars(page)),
-        cursor_of=lambda row: keyset.Cursor(row.created_at, row.id),
     )
 
 

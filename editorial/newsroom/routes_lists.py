@@ -14,7 +14,7 @@ from editorial.extensions import db
 from editorial.models import Notification
 from editorial.newsroom import planning, queries
 from editorial.newsroom.blueprint import bp
-from editorial.newsroom.common import person, tz
+from editorial.newsroom.common import filter_args, person, tz
 from editorial.newsroom.forms import parse_day, parse_month, search_filters
 from editorial.newsroom.rows import by_state
 from editorial.newsroom.visibility import edited_desk_ids
@@ -113,20 +113,20 @@ def calendar():
 @bp.get("/search")
 @login_required
 def search():
-    """Full text and filters over the stories I may see, 25 a page."""
+    """Full text and filters over the stories I may see, a keyset page of 25 at a time
+    (?before= older, ?after= newer; an old ?page=N is ignored: the first page)."""
     me = person()
+    before, after = keyset.requested()
     filters, errors = search_filters(request.args, tz())
     searched = bool(request.args) and not errors
-    stories, has_next = queries.search(me, filters) if searched else ([], False)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = queries.search(me, filters, before=before, after=after) if searched else None
     return render_template(
         "newsroom/search.html",
         filters=filters,
         errors=errors,
-        stories=stories,
-        has_next=has_next,
+        page=page,
         searched=searched,
-        args=args,
+        args=filter_args("q", "state", "desk", "author", "from", "to"),
         desks=me.desks,
         people=queries.colleagues(me),
         states=list(StoryState),

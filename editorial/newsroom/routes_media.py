@@ -18,11 +18,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from editorial import keyset
 from editorial.errors import render_error
 from editorial.extensions import csrf, db
 from editorial.models import Desk, Person, Photo, Rendition, Story
 from editorial.newsroom.blueprint import bp
-from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, person, tz
+from editorial.newsroom.common import STAFF_MEDIA, csrf_problem, filter_args, person, tz
 from editorial.newsroom.focal import FocalPanel, focal_panel
 from editorial.newsroom.forms import (
     PhotoDetailsForm,
@@ -76,25 +77,24 @@ def render_library(
     general = _place_errors(form, errors)
     if batch is not None and batch.refused:
         form.photo.errors = [f"“{r.name}” was not uploaded: {r.message}" for r in batch.refused]
+    before, after = keyset.requested()  # an old ?page=N is ignored: the first page
     filters, filter_errors = library_filters(request.args)
     if filter_errors:
         status = max(status, 400)
-    photos, has_next = library(filters, tz())  # a value that did not parse is left out
+    # A value that did not parse is left out.
+    page = library(filters, tz(), before=before, after=after)
     choices = filter_choices()
     names = {kind: dict(pairs) for kind, pairs in choices.items()}
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "newsroom/media.html",
         form=form,
-        photos=photos,
-        has_next=has_next,
+        page=page,
         filters=filters,
         filter_errors=filter_errors,
         searched=searched_for(filters, names),
         choices=choices,
         uses=USES,
-        args=args,
-        page=filters.page,
+        args=filter_args("q", "desk", "uploader", "from", "to", "use"),
         general_errors=general,
         batch=batch,
     ), status

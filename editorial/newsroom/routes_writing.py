@@ -80,10 +80,10 @@ def _picked(tile: Tile) -> dict[str, Any]:
 def editor_photos():
     """Library photos for the editor's picker, newest first, searched as the library is."""
     filters, _ = library_filters(request.args)  # a value that does not parse is left out
-    tiles, more = library(filters, tz())
+    newest = library(filters, tz())
     return _answer(
         200,
-        photos=[_picked(tile) for tile in tiles[:PICKER_SIZE]],
-        more=more or len(tiles) > PICKER_SIZE,
+        photos=[_picked(tile) for tile in newest.items[:PICKER_SIZE]],
+        more=newest.older is not None or len(newest.items) > PICKER_SIZE,
         library=url_for(".media", q=filters.q) if filters.q else url_for(".media"),
     )

@@ -259,7 +259,6 @@ def page_of(
         before=before,
         after=after,
         fetch=lambda statement: list(run(statement)),
-        cursor_of=lambda row: Cursor(row.published_at, row.id),
     )
     return replace(found, items=[_card(row) for row in found.items])
 
