@@ -56,6 +56,7 @@ from editorial.models import (  # noqa: E402
 from editorial.models.loading import actor_of  # noqa: E402
 from editorial.models.staff import EMAIL_PREFERENCES  # noqa: E402
 from editorial.newsroom.queries import NOTIFICATIONS_PAGE  # noqa: E402
+from editorial.newsroom.queries import PAGE_SIZE as SEARCH_PAGE  # noqa: E402
 from editorial.searchtext import document  # noqa: E402
 from editorial.services.staff import start_session  # noqa: E402
 from editorial.workflow import Role, StoryState  # noqa: E402
@@ -433,8 +434,15 @@ def existing(app) -> dict:
             "sample": sample,
             "desk_id": min(desks),
             "author_id": db.session.get(Story, sample[0]).created_by_id,
-            # Where page 40 of the notifications and page 200 of the audit log start (keyset
-            # cursors: the pages have no numbers any more).
+            # Where page 40 of the notifications and of a search, and page 200 of the audit log
+            # start (keyset cursors: the pages have no numbers any more). The search's: about
+            # page 40 (the editor's desks only, not the few stories they wrote elsewhere).
+            "search_cursor": deep_cursor(
+                sa.select(Story.modified_at, Story.id)
+                .where(Story.state == StoryState.PUBLISHED, Story.desk_id.in_(desks))
+                .order_by(Story.modified_at.desc(), Story.id.desc()),
+                39 * SEARCH_PAGE,
+            ),
             "notice_cursor": deep_cursor(
                 sa.select(Notification.created_at, Notification.id)
                 .where(Notification.person_id == editor_id)
@@ -525,7 +533,10 @@ def pages(info: dict) -> list[tuple[str, list[str]]]:
             "search q+dates",
             [f"/newsroom/search?q=budget&from={month_ago}&to={today.isoformat()}"],
         ),
-        ("search page 40", ["/newsroom/search?state=published&page=40"]),
+        (
+            "search page 40",
+            [f"/newsroom/search?state=published&before={info['search_cursor']}"],
+        ),
         ("story page", [f"/newsroom/stories/{i}" for i in info["sample"]]),
         ("notifications", ["/newsroom/notifications"]),
         (
