@@ -123,16 +123,21 @@ def _main_story(photo_id: int) -> Story:
     return story
 
 
+def _published_with_update(topic: str, addition: str) -> Story:
+    """A published story and the tester's saved update adding `addition` to its body."""
+    story = write(TESTER, "national", f"{topic}: {LONG_WORD}", "Standfirst.", "\n\n".join(BODY))
+    advance(story, NASREEN, "published")
+    db.session.refresh(story)
+    update = edit(story, body=story.body + f"\n\nUpdate: {addition}")
+    save_update(story, update, actor=person(TESTER), expected_version=0)
+    return story
+
+
 def _updated_story() -> Story:
     """Published, with an update being written (the update editor opens only for an update not
     yet submitted) and a direct change of the live copy since (so the three-way comparison has
     something to show)."""
-    story = write(TESTER, "national", f"Embankment repairs: {LONG_WORD}", "Standfirst.",
-                  "\n\n".join(BODY))  # fmt: skip
-    advance(story, NASREEN, "published")
-    db.session.refresh(story)
-    update = edit(story, body=story.body + f"\n\nUpdate: {LONG_WORD} at {LONG_URL}")
-    save_update(story, update, actor=person(TESTER), expected_version=0)
+    story = _published_with_update("Embankment repairs", f"{LONG_WORD} at {LONG_URL}")
     db.session.refresh(story)
     live = edit(story, body=story.body.replace(BODY[0], BODY[0] + f" Corrected: {LONG_WORD}."))
     save_story(story, live, actor=person(NASREEN), expected_version=story.version)
@@ -142,12 +147,7 @@ def _updated_story() -> Story:
 def _scheduled_story() -> Story:
     """Published, with an approved update scheduled a month ahead with a long Update notice
     (the story page's "Scheduled to go live" line and its Unschedule and Publish buttons)."""
-    story = write(TESTER, "national", f"Polder repairs: {LONG_WORD}", "Standfirst.",
-                  "\n\n".join(BODY))  # fmt: skip
-    advance(story, NASREEN, "published")
-    db.session.refresh(story)
-    update = edit(story, body=story.body + f"\n\nUpdate: {LONG_WORD}.")
-    save_update(story, update, actor=person(TESTER), expected_version=0)
+    story = _published_with_update("Polder repairs", f"{LONG_WORD}.")
     transition_update(story, Action.SUBMIT_UPDATE, actor=person(TESTER))
     transition_update(story, Action.APPROVE_UPDATE, actor=person(NASREEN))
     notice = CorrectionInput(f"The repair figures for {LONG_WORD} are from {LONG_URL}", False)
