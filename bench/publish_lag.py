@@ -34,7 +34,7 @@ instant `--lead` seconds ahead (calling queue_unpublish for each, as Schedule un
 the committed lag of the withdrawals is printed beside the publishes', with their ratio.
 Target: p99 under 1 s for 1,000 due at once.
 
-    .venv/bin/python bench/publish_lag.py --mode updates [--stories 1000] [--lead 10]
+    .venv/bin/python bench/publish_lag.py --mode updates [--stories 1000] [--lead 10] [--workers 2]
 
 Scheduled updates (Schedule update), beside publishing in the same run: the N stories are
 published as in the default mode (its figure is the baseline), then each is given an approved
@@ -85,6 +85,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--stories", type=int, default=1000)
     parser.add_argument("--lead", type=float, default=10.0, help="seconds ahead to schedule")
     parser.add_argument("--concurrency", type=int, default=4, help="worker threads")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="updates mode: worker processes (one runs beat)"
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -504,10 +507,12 @@ def unpublish_mode(args: argparse.Namespace) -> None:
 def schedule_updates(ids: list[int], lead: float) -> tuple[float, float, int]:
     """Give each published story an approved update (inserted directly, like the stories) and
     schedule them all for one instant, queueing the wake-ups as Schedule update does; returns
-    the instant (epoch seconds), the time the queueing took, the tasks queued."""
+    the instant (epoch seconds), the time the queueing took, the tasks queued. Each update is
+    rendered as Save update renders it (`rendered_columns`), before the clock starts."""
     from editorial.extensions import db
     from editorial.models import Person, Story, StoryUpdate
     from editorial.services.scheduled_updates import queue_update_publish
+    from editorial.services.stories import StoryInput, rendered_columns
     from editorial.timeutil import utcnow
     from editorial.workflow import UpdateState
 
@@ -515,11 +520,13 @@ def schedule_updates(ids: list[int], lead: float) -> tuple[float, float, int]:
     at = utcnow() + timedelta(seconds=lead)
     for story in db.session.scalars(sa.select(Story).where(Story.id.in_(ids))):
         text = {"headline": story.headline, "standfirst": "", "byline": "", "dateline": ""}
+        body = story.body + " Updated."
         db.session.add(
             StoryUpdate(
                 story_id=story.id,
                 state=UpdateState.SCHEDULED,
-                body=story.body + " Updated.",
+                body=body,
+                **rendered_columns(StoryInput(headline=story.headline, body=body)),
                 slug=story.slug,
                 publish_at=at,
                 created_by_id=editor.id,
@@ -564,6 +571,8 @@ def updates_mode(args: argparse.Namespace) -> None:
         with bench_app(args, args.redis) as bench:
             warm_up, many = make_stories(1, "warm-up"), make_stories(args.stories, "bench")
             _, log = bench.start(args.redis)
+            for index in range(1, args.workers):  # more processes: the GIL is per process
+                bench.start(args.redis, name=f"worker{index}", beat=False)
             run_round(warm_up, 2.0, args.timeout)  # a fresh worker's first task is slow
             published = run_round(many, args.lead, args.timeout, settle=True)
             moment, queued_in, tasks = schedule_updates(many, args.lead)
@@ -573,7 +582,8 @@ def updates_mode(args: argparse.Namespace) -> None:
         broker.flushdb()
 
     print(
-        f"stories: {args.stories}, worker threads: {args.concurrency}, lead {args.lead:.0f} s; "
+        f"stories: {args.stories}, worker processes: {args.workers}, threads each: "
+        f"{args.concurrency}, lead {args.lead:.0f} s; "
         "the stories published at one instant, then an update of each at another"
     )
     if len(seen) < args.stories:

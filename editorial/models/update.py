@@ -9,6 +9,7 @@ old version of it is a conflict. Readers never see it: nothing public reads this
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +45,12 @@ class StoryUpdate(Model):
     # No foreign key: a photo deleted meanwhile is refused when the update is published.
     lead_photo_id: Mapped[int | None] = mapped_column(Integer)
     lead_caption: Mapped[str] = mapped_column(Text, default="")
+    # The text rendered when it was saved (services/stories.rendered_columns), so going live
+    # copies it; NULL: saved before migration 0034, rendered when it goes live. Nothing
+    # searches `search_text` here: it is the story's once the update is live.
+    body_html: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str | None] = mapped_column(Text)
+    word_count: Mapped[int | None] = mapped_column(Integer)
     # The live text this update started from (or was last rebased on).
     base_headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
     base_standfirst: Mapped[str] = mapped_column(Text, default="")
@@ -70,6 +77,16 @@ class StoryUpdate(Model):
 
     def text(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in TEXT_FIELDS}
+
+    def rendered(self) -> dict[str, Any] | None:
+        """The columns rendered from the text when it was saved (None: not rendered)."""
+        if self.body_html is None or self.search_text is None or self.word_count is None:
+            return None
+        return {
+            "body_html": self.body_html,
+            "search_text": self.search_text,
+            "word_count": self.word_count,
+        }
 
     def base(self) -> dict[str, str]:
         return {name: getattr(self, f"base_{name}") for name in TEXT_FIELDS}

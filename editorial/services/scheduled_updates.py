@@ -261,7 +261,7 @@ def _chunk_columns(
         and data.lead_photo_id == story.lead_photo_id
     ):
         return None
-    columns = text_columns(data, byline=story.byline)
+    columns = text_columns(data, byline=story.byline, rendered=pending.rendered())
     return columns if photo_refs(columns["body_html"]) == photo_refs(story.body_html) else None
 
 

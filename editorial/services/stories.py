@@ -139,16 +139,27 @@ def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision
     )
 
 
-def text_columns(data: StoryInput, *, byline: str) -> dict[str, Any]:
+def rendered_columns(data: StoryInput) -> dict[str, Any]:
+    """The columns rendered from the text: the body's sanitised HTML, the search words, the
+    word count (the costly part of a save: about a millisecond for a long body)."""
+    return {
+        "search_text": document(data.headline, data.standfirst, data.body),
+        "body_html": render_body(data.body),
+        "word_count": word_count(data.body),
+    }
+
+
+def text_columns(
+    data: StoryInput, *, byline: str, rendered: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The columns the editor's text sets, alike on a story's first save and every later one
-    (`byline`: the one to keep when none was typed)."""
+    (`byline`: the one to keep when none was typed; `rendered`: `rendered_columns(data)`
+    when they were rendered already, as a pending update's are when it is saved)."""
     return {
         "headline": data.headline,
         "standfirst": data.standfirst,
         "body": data.body,
-        "search_text": document(data.headline, data.standfirst, data.body),
-        "body_html": render_body(data.body),
-        "word_count": word_count(data.body),
+        **(rendered or rendered_columns(data)),
         "byline": data.byline or byline,
         "dateline": data.dateline,
         "desk_id": data.desk_id,

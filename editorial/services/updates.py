@@ -29,6 +29,7 @@ from editorial.services.settings import workflow_policy
 from editorial.services.stories import (
     StoryInput,
     clean_input,
+    rendered_columns,
     save_story,
     validate,
 )
@@ -132,9 +133,11 @@ def check_update(
 
 
 def _columns(data: StoryInput) -> dict[str, Any]:
-    """The update's columns that the editor's input sets."""
+    """The update's columns that the editor's input sets, rendered as the story's would be
+    (so that going live copies them)."""
     return {
         **{name: getattr(data, name) for name in TEXT_FIELDS},
+        **rendered_columns(data),
         "slug": data.slug,
         "tags": ", ".join(data.tags),
         "lead_photo_id": data.lead_photo_id,

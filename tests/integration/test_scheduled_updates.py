@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from editorial.extensions import db
 from editorial.models import AuditEvent, Correction, Notification, Revision, Story, StoryUpdate
 from editorial.models.loading import load_missing
+from editorial.rendering import render_body, word_count
 from editorial.services import scheduled_updates
 from editorial.services.errors import ValidationFailed
 from editorial.services.revisions import CorrectionInput
@@ -313,3 +314,65 @@ def test_text_only_updates_go_live_in_a_chunk_and_the_rest_through_the_whole_sav
         .where(Notification.kind == "story.publish_update_scheduled")
     )
     assert notified >= 2  # the authors of each
+
+
+def test_an_update_is_rendered_when_it_is_saved_and_goes_live_without_rendering(
+    room: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Save update renders the body, the search words and the word count, as a story's save
+    does; the scheduler then copies them (1,000 due at once render nothing)."""
+    story = room["story"]
+    pending = scheduled(room, later())
+    assert pending.body_html == render_body(NEW)
+    assert pending.word_count == word_count(NEW) and "minister" in (pending.search_text or "")
+
+    def no_rendering(source: str, **_: object) -> str:
+        raise AssertionError("the scheduler rendered a body it was given")
+
+    monkeypatch.setattr("editorial.services.stories.render_body", no_rendering)
+    assert publish_due_updates(later(200)) == [story.id]
+    published = live(story)
+    assert published.body == NEW and published.body_html == render_body(NEW)
+    assert published.word_count == word_count(NEW) and "minister" in published.search_text
+
+
+def test_an_update_saved_before_it_was_rendered_is_rendered_when_it_goes_live(
+    room: dict,
+) -> None:
+    """An update saved before migration 0034 has no rendered columns: it still goes live,
+    rendered then."""
+    story = room["story"]
+    pending = scheduled(room, later())
+    db.session.execute(
+        update(StoryUpdate)
+        .where(StoryUpdate.id == pending.id)
+        .values(body_html=None, search_text=None, word_count=None)
+    )
+    db.session.commit()
+    assert publish_due_updates(later(200)) == [story.id]
+    published = live(story)
+    assert published.body_html == render_body(NEW) and published.word_count == word_count(NEW)
+
+
+def test_a_rebased_update_is_rendered_again(room: dict) -> None:
+    """Rebasing replaces the update's text: its rendered columns follow it."""
+    story = room["story"]
+    approved(room, NEW)
+    save_story(
+        live(story),
+        typed(live(story), headline="Corrected headline"),
+        actor=room["editor"],
+        expected_version=live(story).version,
+    )
+    pending = pending_update(story.id)
+    assert pending is not None
+    merged = "Merged.\n\nThe minister's reply, checked."
+    rebase_update(
+        live(story),
+        typed(live(story), body=merged),
+        actor=room["editor"],
+        expected_version=pending.version,
+    )
+    rebased = pending_update(story.id)
+    assert rebased is not None and rebased.body_html == render_body(merged)
+    assert "corrected" in (rebased.search_text or "").lower()
