@@ -610,7 +610,8 @@ def main() -> None:
             db.session.remove()
         if filled and not args.reuse:
             sys.exit(f"{url} already holds {filled:,} stories: give an empty database (or --reuse)")
-        info = existing(app) if filled else fill(app, args.stories, args.seed)
+        # The deep pages' cursors are read back from the database either way.
+        info = existing(app) if filled else fill(app, args.stories, args.seed) | existing(app)
         run_timings(app, info, args.warmup, args.requests)
     finally:
         with app.app_context():
