@@ -308,9 +308,10 @@ def wagtail_venv(venv: Path) -> Path:
     if not (venv / "bin" / "gunicorn").exists():
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", WAGTAIL, "gunicorn"], check=True
-        )
+        pip = [str(python), "-m", "pip", "install", "--quiet", WAGTAIL, "gunicorn"]
+        done = subprocess.run(pip, capture_output=True, text=True, check=False)
+        if done.returncode:
+            sys.exit(f"{' '.join(pip)} failed:\n{done.stdout}\n{done.stderr}")
         print(f"installed Wagtail into {venv} in {time.perf_counter() - started:.0f} s")
     version = subprocess.run(
         [
