@@ -357,24 +357,30 @@ def page(path):
 """
 
 
-def constant_limit(server: Server, article: str, args: argparse.Namespace, folder: Path) -> None:
-    """Cached homepage and article against a Flask app returning the same bytes as constants."""
+def constant_server(server: Server, paths: list[str], folder: Path, port: int) -> Server:
+    """A Flask app (gunicorn -w 2 on `port`, not yet started) that answers each of `paths`
+    with the bytes `server` gives for it now, as constants."""
     lines = []
-    for number, path in enumerate(("/", article)):
+    for number, path in enumerate(paths):
         status, body = get(path, server.port)
         assert status == 200, path
         (folder / f"page{number}.html").write_bytes(body)
         lines.append(f"page{number}.html {path}")
     (folder / "pages.txt").write_text("\n".join(lines) + "\n")
     (folder / "constant.py").write_text(CONSTANT_APP)
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(folder)}
+    log = folder / "constant.log"
+    return Server(env, log, app="constant:app", port=port, cwd=folder, probe="/")
+
+
+def constant_limit(server: Server, article: str, args: argparse.Namespace, folder: Path) -> None:
+    """Cached homepage and article against a Flask app returning the same bytes as constants."""
+    limit_server = constant_server(server, ["/", article], folder, args.port + 1)
     ours = [
         drive_python(f"cached {n}", p, args.limit_seconds, args.connections, port=server.port)
         for n, p in (("homepage", "/"), ("article", article))
     ]
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(folder)}
-    with Server(
-        env, folder / "constant.log", app="constant:app", port=args.port + 1, cwd=folder, probe="/"
-    ) as limit:
+    with limit_server as limit:
         theirs = [
             drive_python(f"constant {n}", p, args.limit_seconds, args.connections, port=limit.port)
             for n, p in (("homepage", "/"), ("article", article))

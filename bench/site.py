@@ -56,6 +56,20 @@ class Result:
     errors: int
 
 
+def production_env(instance: Path) -> dict[str, str]:
+    """The production app on SQLite in `instance`, no Redis, the page cache as configured."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "PUBLIC_CACHE_ENABLED"}
+    } | {
+        "EDITORIAL_ENV": "production",
+        "EDITORIAL_INSTANCE": str(instance),
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
+
+
 def run(cmd: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -87,8 +101,8 @@ def get(path: str, port: int = PORT) -> tuple[int, bytes]:
 
 
 class Server:
-    """gunicorn with 2 sync workers, started and stopped by PID (`app` from `cwd`: ours, or
-    news_day.py's constant-bytes app)."""
+    """gunicorn with 2 sync workers, started and stopped by PID (`app` from `cwd`: ours,
+    news_day.py's constant-bytes app, or wagtail.py's Wagtail site with its own `gunicorn`)."""
 
     def __init__(
         self,
@@ -99,9 +113,10 @@ class Server:
         port: int = PORT,
         cwd: Path = ROOT,
         probe: str = "/robots.txt",
+        gunicorn: Path = BIN / "gunicorn",
     ) -> None:
         self.env, self.log, self.app, self.port, self.cwd = env, log, app, port, cwd
-        self.probe = probe
+        self.probe, self.gunicorn = probe, gunicorn
         self.process: subprocess.Popen | None = None
 
     def worker_pids(self) -> list[int]:
@@ -119,7 +134,7 @@ class Server:
             sys.exit(f"something already listens on {HOST}:{self.port}; stop it first")
         self.process = subprocess.Popen(
             [
-                str(BIN / "gunicorn"),
+                str(self.gunicorn),
                 "-w",
                 "2",
                 "-b",
@@ -164,7 +179,7 @@ def _ms(text: str) -> float:
     return float(number) * UNITS[unit]
 
 
-def drive_wrk(name: str, path: str, seconds: float, connections: int) -> Result:
+def drive_wrk(name: str, path: str, seconds: float, connections: int, port: int = PORT) -> Result:
     out = subprocess.run(
         [
             "wrk",
@@ -175,7 +190,7 @@ def drive_wrk(name: str, path: str, seconds: float, connections: int) -> Result:
             "-d",
             f"{seconds:.0f}s",
             "--latency",
-            f"http://{HOST}:{PORT}{path}",
+            f"http://{HOST}:{port}{path}",
         ],
         capture_output=True,
         text=True,
@@ -290,16 +305,7 @@ def main() -> None:
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="editorial-bench-"))
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "PUBLIC_CACHE_ENABLED"}
-    } | {
-        "EDITORIAL_ENV": "production",
-        "EDITORIAL_INSTANCE": str(instance),
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-    }
+    env = production_env(instance)
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     database = args.database_url or f"SQLite in {instance}"
