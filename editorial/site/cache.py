@@ -1,12 +1,14 @@
 """Public page caching: dependency-keyed pages and fragments, ETags, 304s, Cache-Control.
 
 A cached page records the keys it depends on (`story:12`, `desk:3`, `tag:7`, `latest`, `top`,
-`site`: editorial.services.cache) and the change counter it was rendered at. Serving it reads
-the current numbers of exactly those keys (one indexed read); any key moved past the page's
-counter, or an embargo that lifted since it was rendered and concerns one of them, makes it
-stale. So a publish re-renders the homepage, its section, feeds, sitemaps, its tags' pages and
-itself, and no other article, in every process at once, wherever the copy lives (Redis or the
-process's memory: both are only stores, the database decides freshness).
+`site`: editorial.services.cache) and the change counter it was rendered at. Serving it takes
+the current numbers of exactly those keys (one indexed read, reused by the process for at most
+a quarter of a second: services.cache.read_numbers); any key moved past the page's counter, or
+an embargo that lifted since it was rendered and concerns one of them, makes it stale. So a
+publish re-renders the homepage, its section, feeds, sitemaps, its tags' pages and itself, and
+no other article, at once in the process that committed it and within that quarter second in
+every other, wherever the copy lives (Redis or the process's memory: both are only stores, the
+database decides freshness).
 
 What every page shows apart from its own story is a fragment, cached on its own and put in at
 serving time: Top News and Latest News beside an article (each rendered once with one story more
@@ -41,7 +43,7 @@ from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import Story
-from editorial.services.cache import COUNTER, SITE, story_keys
+from editorial.services.cache import COUNTER, SITE, read_numbers, story_keys
 from editorial.site import queries
 from editorial.site.blueprint import bp
 from editorial.templating import masthead_date, newsroom_zone
@@ -59,7 +61,6 @@ CACHE_KEY = "site.page_cache"
 LIFTS_KEY = "site.embargo_lifts"
 MARK_KEY = "site.hole_mark"
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
-KEY_PATTERN = re.compile(r"[a-z]+(:[0-9]+)?|\*")
 DATE = "date"  # the masthead date: a hole filled per request, never stored
 
 
@@ -98,29 +99,6 @@ class Tokens:
         )
 
 
-def _read_numbers(keys: set[str]) -> dict[str, int]:
-    """The current numbers of `keys`, read outside any transaction.
-
-    A cached page must not wait for a transaction: on SQLite every one takes the write lock.
-    A plain autocommit read sees the latest committed numbers (WAL), which is all we need: the
-    page is rendered (or judged fresh) after this read, so it is never older than what it read.
-    Keys are ours ([a-z]+:digits), checked, so they are written into the statement as literals.
-    """
-    wanted = sorted(keys | {COUNTER})
-    if not all(KEY_PATTERN.fullmatch(key) for key in wanted):
-        raise ValueError(f"not a cache key: {wanted}")
-    listed = ", ".join(f"'{key}'" for key in wanted)
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(f"SELECT key, n FROM cache_tokens WHERE key IN ({listed})")
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        connection.close()
-    return {key: int(n) for key, n in rows}
-
-
 def _lifts(counter: int, now: datetime, ttl: int) -> list[Lift]:
     """Embargoes lifting from a time limit ago onwards (re-read once per change number)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -147,7 +125,7 @@ def _lifts(counter: int, now: datetime, ttl: int) -> list[Lift]:
 def read_tokens(keys: set[str]) -> Tokens:
     """What decides whether copies depending on `keys` are fresh, as of now."""
     now = utcnow()
-    numbers = _read_numbers(keys)
+    numbers = read_numbers(keys)
     ttl = cache_seconds()
     lifts = _lifts(numbers.get(COUNTER, 0), now, ttl)
     return Tokens(numbers, now.timestamp(), lifts, now.timestamp() - ttl)
