@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from editorial.health import bp as health_bp
     from editorial.inputs import CleanRequest, PrintableConverter
     from editorial.readiness import bp as readiness_bp
+    from editorial.site import hitfirst
 
     config = load_config(overrides)
     app = Flask(
@@ -73,6 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (auth_bp, newsroom_bp, admin_bp, api_bp, health_bp, readiness_bp, site_bp):
         app.register_blueprint(blueprint)
 
+    hitfirst.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

@@ -235,7 +235,8 @@ def exposition() -> bytes:
     return generate_latest(registry)
 
 
-def _count_page_cache(response: Response) -> Response:
+def count_page_cache(response: Response) -> Response:
+    """Count a page-cache answer by its X-Page-Cache result."""
     result = response.headers.get("X-Page-Cache")
     if result in COUNTED_CACHE_RESULTS:
         PAGE_CACHE.labels(result).inc()
@@ -243,4 +244,4 @@ def _count_page_cache(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(_count_page_cache)
+    app.after_request(count_page_cache)

@@ -67,11 +67,16 @@ def log_format(env: str) -> str:
     return os.environ.get("LOG_FORMAT") or ("json" if env == "production" else "console")
 
 
-def _begin_request() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
+def begin_request(incoming: str) -> str:
+    """Bind this request's id (the incoming X-Request-ID if it looks like one) to its lines."""
     request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
+    return request_id
+
+
+def _begin_request() -> None:
+    begin_request(request.headers.get("X-Request-ID", ""))
 
 
 def _end_request(response: Response) -> Response:

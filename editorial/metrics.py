@@ -62,13 +62,16 @@ def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
 
 
+def observe(route: str, method: str, status: int, started: float) -> None:
+    """Count one answer of `route` (its URL rule) that began at `started` (perf_counter)."""
+    REQUEST_LATENCY.labels(route, method, str(status)).observe(time.perf_counter() - started)
+
+
 def _observe(response: Response) -> Response:
     started = g.pop("metrics_started", None)
     if started is not None:
         route = request.url_rule.rule if request.url_rule else UNMATCHED
-        REQUEST_LATENCY.labels(route, request.method, str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
+        observe(route, request.method, response.status_code, started)
     return response
 
 

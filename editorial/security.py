@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, current_app, flash, redirect, request, url_for
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -80,10 +80,14 @@ def _fixed_headers() -> list[tuple[str, str, str]]:
     return fixed
 
 
-def _headers(response: Response) -> Response:
+def security_headers(response: Response) -> None:
     """The security headers a view did not set itself (one pass over the response's)."""
     present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 (a Headers)
     response.headers.extend([(n, v) for low, n, v in _fixed_headers() if low not in present])
+
+
+def _headers(response: Response) -> Response:
+    security_headers(response)
     if request.blueprint in {"auth", "newsroom", "admin"}:
         # Staff pages hold unpublished work: never store them in any shared cache.
         response.headers["Cache-Control"] = "no-store"
@@ -99,6 +103,12 @@ class CookielessFirst(SecureCookieSessionInterface):
         if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # An empty session nobody read or wrote sets no cookie and no Vary: Cookie (Flask's own
+        # outcome too), without first working out the cookie's domain, path and flags.
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
 
 
 def _trust_proxies(app: Flask) -> None:

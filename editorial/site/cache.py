@@ -1,12 +1,14 @@
 """Public page caching: dependency-keyed pages and fragments, ETags, 304s, Cache-Control.
 
 A cached page records the keys it depends on (`story:12`, `desk:3`, `tag:7`, `latest`, `top`,
-`site`: editorial.services.cache) and the change counter it was rendered at. Serving it reads
-the current numbers of exactly those keys (one indexed read); any key moved past the page's
-counter, or an embargo that lifted since it was rendered and concerns one of them, makes it
-stale. So a publish re-renders the homepage, its section, feeds, sitemaps, its tags' pages and
-itself, and no other article, in every process at once, wherever the copy lives (Redis or the
-process's memory: both are only stores, the database decides freshness).
+`site`: editorial.services.cache) and the change counter it was rendered at. Serving it takes
+the current numbers of exactly those keys (one indexed read, reused by the process for at most
+a quarter of a second: services.cache.read_numbers); any key moved past the page's counter, or
+an embargo that lifted since it was rendered and concerns one of them, makes it stale. So a
+publish re-renders the homepage, its section, feeds, sitemaps, its tags' pages and itself, and
+no other article, at once in the process that committed it and within that quarter second in
+every other, wherever the copy lives (Redis or the process's memory: both are only stores, the
+database decides freshness).
 
 What every page shows apart from its own story is a fragment, cached on its own and put in at
 serving time: Top News and Latest News beside an article (each rendered once with one story more
@@ -28,20 +30,20 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from functools import wraps
 from typing import Any, Protocol
 
-from flask import Flask, Response, current_app, g, make_response, request
+from flask import Flask, Request, Response, current_app, g, make_response, request
 from markupsafe import Markup
 from sqlalchemy import select
 
 from editorial.extensions import db
 from editorial.models import Story
-from editorial.services.cache import COUNTER, SITE, story_keys
+from editorial.services.cache import COUNTER, SITE, read_numbers, story_keys
 from editorial.site import queries
 from editorial.site.blueprint import bp
 from editorial.templating import masthead_date, newsroom_zone
@@ -58,8 +60,9 @@ CACHE_CONTROL = "public, max-age=0, s-maxage=1, stale-if-error=3600"
 CACHE_KEY = "site.page_cache"
 LIFTS_KEY = "site.embargo_lifts"
 MARK_KEY = "site.hole_mark"
+ROUTES_KEY = "site.routes"
+MAX_ROUTES = 50_000
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
-KEY_PATTERN = re.compile(r"[a-z]+(:[0-9]+)?|\*")
 DATE = "date"  # the masthead date: a hole filled per request, never stored
 
 
@@ -89,6 +92,8 @@ class Tokens:
 
     def lifted(self, since: float, deps: Iterable[str]) -> bool:
         """Whether an embargo lifting after `since` (and by now) concerns one of `deps`."""
+        if not self.lifts:
+            return False  # the usual case, asked of every copy a request serves
         start = bisect.bisect_right([lift.at for lift in self.lifts], since)
         wanted = set(deps)
         return any(
@@ -96,29 +101,6 @@ class Tokens:
             for lift in self.lifts[start:]
             if lift.at <= self.now
         )
-
-
-def _read_numbers(keys: set[str]) -> dict[str, int]:
-    """The current numbers of `keys`, read outside any transaction.
-
-    A cached page must not wait for a transaction: on SQLite every one takes the write lock.
-    A plain autocommit read sees the latest committed numbers (WAL), which is all we need: the
-    page is rendered (or judged fresh) after this read, so it is never older than what it read.
-    Keys are ours ([a-z]+:digits), checked, so they are written into the statement as literals.
-    """
-    wanted = sorted(keys | {COUNTER})
-    if not all(KEY_PATTERN.fullmatch(key) for key in wanted):
-        raise ValueError(f"not a cache key: {wanted}")
-    listed = ", ".join(f"'{key}'" for key in wanted)
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(f"SELECT key, n FROM cache_tokens WHERE key IN ({listed})")
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        connection.close()
-    return {key: int(n) for key, n in rows}
 
 
 def _lifts(counter: int, now: datetime, ttl: int) -> list[Lift]:
@@ -147,7 +129,7 @@ def _lifts(counter: int, now: datetime, ttl: int) -> list[Lift]:
 def read_tokens(keys: set[str]) -> Tokens:
     """What decides whether copies depending on `keys` are fresh, as of now."""
     now = utcnow()
-    numbers = _read_numbers(keys)
+    numbers = read_numbers(keys)
     ttl = cache_seconds()
     lifts = _lifts(numbers.get(COUNTER, 0), now, ttl)
     return Tokens(numbers, now.timestamp(), lifts, now.timestamp() - ttl)
@@ -468,19 +450,15 @@ def public_headers(response: Response) -> Response:
     return response
 
 
-def _local_now() -> datetime:
+def local_now() -> datetime:
     return utcnow().astimezone(newsroom_zone())
 
 
-def _today() -> str:
-    return str(_local_now().date())
-
-
-def _key(vary: tuple[str, ...], clock: int) -> str:
+def _key(path: str, args: Mapping[str, str], vary: tuple[str, ...], clock: int, year: int) -> str:
     # The year is in the key: listings print it for stories of other years, the footer too.
-    args = "&".join(f"{name}={request.args.get(name, '')}" for name in vary)
+    listed = "&".join(f"{name}={args.get(name, '')}" for name in vary)
     slot = int(time.time() // clock) if clock else 0
-    material = f"{request.path}\n{args}\n{slot}\n{_local_now().year}"
+    material = f"{path}\n{listed}\n{slot}\n{year}"
     return "p:" + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
@@ -586,8 +564,7 @@ def _wanted(page: Entry | None) -> set[str]:
     return keys
 
 
-def _finish(response: Response, served: Served, etag: str) -> Response:
-    local = _local_now()
+def _finish(response: Response, served: Served, etag: str, local: datetime) -> Response:
     response.set_etag(etag)
     response.last_modified = served.modified(
         datetime.combine(local.date(), clock_time(), local.tzinfo)
@@ -613,25 +590,86 @@ def public_page(
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
+        route = Route(vary, clock)
+
         @wraps(view)
         def wrapper(**kwargs: Any) -> Response:
-            key = _key(vary, clock)
+            local = local_now()  # one reading of the clock for the key, the ETag and the date
+            key = route.key(request.path, request.args, local)
             served = _serve(view, kwargs, key, page_cache() if store else None)
             if isinstance(served, Response):
                 return public_headers(served)
-            etag = served.etag(key, _today()) if served.status != "off" else ""
-            # ETags are only ever sent with a 200: a match means this same page.
-            if etag and request.if_none_match.contains(etag):
-                revalidated = replace(served, status="revalidated")
-                return _finish(Response(status=304), revalidated, etag)
-            body = _assemble(served.page, served.parts)
-            # Uncached, every request renders: the ETag is the bytes' own.
-            etag = etag or hashlib.sha256(body).hexdigest()[:32]
-            response = Response(body, content_type=served.page.content_type)
-            # make_conditional answers 304/412 in place (typed as werkzeug's base Response).
-            _finish(response, served, etag).make_conditional(request)
-            return response
+            if store and request.method == "GET" and not request.query_string:
+                remember(request.path, route, request.url_rule.rule if request.url_rule else "")
+            return answer(served, key, local, request)
 
         return wrapper
 
     return decorate
+
+
+# --- serving a hit ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a public view's key is made of."""
+
+    vary: tuple[str, ...]
+    clock: int
+
+    def key(self, path: str, args: Mapping[str, str], local: datetime) -> str:
+        return _key(path, args, self.vary, self.clock, local.year)
+
+
+def remember(path: str, route: Route, rule: str) -> None:
+    """Note that `path` (asked without a query string) is this view's, for site.hitfirst."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    known: dict[str, tuple[Route, str]] = app.extensions.setdefault(ROUTES_KEY, {})
+    if path not in known:
+        if len(known) >= MAX_ROUTES:
+            known.clear()  # a crawl of the archive: start again rather than grow
+        known[path] = (route, rule)
+
+
+def remembered(path: str) -> tuple[Route, str] | None:
+    """The view (and its URL rule) a plain GET of `path` was last answered by, if any."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found: tuple[Route, str] | None = app.extensions.get(ROUTES_KEY, {}).get(path)
+    return found
+
+
+def near_hit(key: str) -> Served | None:
+    """The page `key` and its fragments from this process's memory, every copy fresh (what
+    _serve would find there), or None: then only the full path can answer."""
+    cache = page_cache()
+    near = cache.near if isinstance(cache, TwoTier) else cache
+    page = near.get(key) if near else None
+    if near is None or page is None:
+        return None
+    tokens = read_tokens(_wanted(page))
+    if not page.fresh(tokens):
+        return None
+    parts: dict[str, Entry] = {}
+    for hole_id in page.holes:
+        part = near.get("f:" + hole_id)
+        if part is None or not part.fresh(tokens):
+            return None
+        parts[hole_id] = part
+    return Served(page, parts, "hit")
+
+
+def answer(served: Served, key: str, local: datetime, asked: Request) -> Response:
+    """The 200, or the 304 its validators allow, for `asked` (Flask's request or hitfirst's)."""
+    etag = served.etag(key, str(local.date())) if served.status != "off" else ""
+    # ETags are only ever sent with a 200: a match means this same page.
+    if etag and asked.if_none_match.contains(etag):
+        revalidated = replace(served, status="revalidated")
+        return _finish(Response(status=304), revalidated, etag, local)
+    body = _assemble(served.page, served.parts)
+    # Uncached, every request renders: the ETag is the bytes' own.
+    etag = etag or hashlib.sha256(body).hexdigest()[:32]
+    response = Response(body, content_type=served.page.content_type)
+    # make_conditional answers 304/412 in place (typed as werkzeug's base Response).
+    _finish(response, served, etag, local).make_conditional(asked)
+    return response

@@ -5,12 +5,14 @@ Dhaka each show on every page that should change, at once, and nowhere else: an 
 archive article, section, feed and tag page stay cached (X-Page-Cache: hit), and an article
 showing the change only in a fragment (Latest News, Top News, More articles, the masthead date)
 is still a hit for its own copy. With two app instances sharing Redis and the database (two
-processes), a change made through one shows at once on the other, on SQLite and PostgreSQL.
+processes), a change made through one shows there at once and on the other once its numbers
+are CHECK_SECONDS old (a quarter of a second), on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from flask.testing import FlaskClient
 from editorial import create_app
 from editorial.extensions import db
 from editorial.models import Placement, Story
+from editorial.services.cache import CHECK_SECONDS, bump, read_numbers, story_key
 from editorial.services.revisions import CorrectionInput
 from editorial.services.stories import StoryInput, save_story, set_placement
 from editorial.services.transitions import transition_story
@@ -268,7 +271,7 @@ def two_apps(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[F
 
 
 @pytest.mark.services
-def test_a_publish_in_one_process_shows_at_once_in_the_other(
+def test_a_publish_in_one_process_shows_in_the_other_within_its_window(
     two_apps: tuple[Flask, Flask], make: Factory
 ) -> None:
     first, second = two_apps
@@ -285,6 +288,7 @@ def test_a_publish_in_one_process_shows_at_once_in_the_other(
     _assert_hits(here, urls)  # the other process's copies, from Redis
 
     transition_story(scene.news, Action.PUBLISH, actor=editor)  # through the first app
+    time.sleep(CHECK_SECONDS)  # the other process's numbers may be this old, no older
     for client in (there, here):
         for url in scene.changed():
             assert _shows(client, url, NEWS), f"the publish is missing from {url}"
@@ -293,7 +297,76 @@ def test_a_publish_in_one_process_shows_at_once_in_the_other(
         assert NEWS in _side(archive, "side-latest-heading")
 
     transition_story(scene.news, Action.WITHDRAW, actor=editor, note="Legal advice.")
+    time.sleep(CHECK_SECONDS)
     for client in (there, here):
         assert client.get(article_path(scene.news)).status_code == 410
         for url in urls:
             assert not _shows(client, url, NEWS), f"withdrawn story still on {url}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def two_processes(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Flask, Flask]]:
+    """Two app instances on one database (no Redis: the numbers are the database's alone)."""
+    first = make_app(tmp_path, request.param, request)
+    second = create_app(base_config(tmp_path, first.config["SQLALCHEMY_DATABASE_URI"]))
+    yield first, second
+    for app in (first, second):
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    """The monotonic clock the numbers' windows are timed by, moved only by the test."""
+    import editorial.services.cache as numbers
+
+    now = {"now": 1000.0}
+    monkeypatch.setattr(numbers.time, "monotonic", lambda: now["now"])
+    return now
+
+
+def test_numbers_are_fresh_at_once_where_committed_and_within_the_window_elsewhere(
+    two_processes: tuple[Flask, Flask], clock: dict[str, float]
+) -> None:
+    assert CHECK_SECONDS <= 0.25  # a publish shows everywhere well within its promised second
+    committing, reader = two_processes
+    key = story_key(7)
+    with reader.app_context():
+        before = read_numbers({key})
+    with committing.app_context():
+        assert read_numbers({key}) == before  # its window is open too
+        bump(key)
+        assert read_numbers({key}) == before  # not committed yet: nobody sees it
+        db.session.commit()
+        after = read_numbers({key})
+    assert after[key] > before[key] and after["*"] > before["*"]
+
+    clock["now"] += CHECK_SECONDS  # the reader's window is this old: still its numbers
+    with reader.app_context():
+        assert read_numbers({key}) == before
+    clock["now"] += 0.001  # past it: read again
+    with reader.app_context():
+        assert read_numbers({key}) == after
+
+
+def test_only_a_committed_bump_closes_the_window(
+    app: Flask, clock: dict[str, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import editorial.services.cache as numbers
+
+    reads: list[set[str]] = []
+    select_numbers = numbers._select_numbers
+
+    def counted(keys: set[str]) -> dict[str, int]:
+        reads.append(keys)
+        return select_numbers(keys)
+
+    monkeypatch.setattr(numbers, "_select_numbers", counted)
+    key = story_key(7)
+    read_numbers({key})
+    bump(key)
+    db.session.rollback()
+    db.session.commit()  # a later commit that bumped nothing
+    read_numbers({key})
+    assert len(reads) == 1
