@@ -40,7 +40,7 @@ def published(make, room, n: int) -> list[Story]:
 
 def set_times(stories: list[Story], room, at: datetime | None = None) -> datetime:
     """Every story to be withdrawn at `at` (by default 2 s after the last is set)."""
-    at = at or utcnow() + timedelta(seconds=2 + 0.1 * len(stories))
+    at = at or utcnow() + timedelta(seconds=2 + 0.4 * len(stories))
     for story in stories:
         set_unpublish(story, actor=room.editor, unpublish_at=at, note="Rights expire.")
     return at

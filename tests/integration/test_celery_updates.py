@@ -50,7 +50,7 @@ def approved_updates(make, room, n: int) -> list[Story]:
 
 def schedule(stories: list[Story], room, at: datetime | None = None) -> datetime:
     """Every update to go live at `at` (by default 2 s after the last is scheduled)."""
-    at = at or utcnow() + timedelta(seconds=2 + 0.1 * len(stories))
+    at = at or utcnow() + timedelta(seconds=2 + 0.4 * len(stories))
     notice = CorrectionInput("Updated with the new timetable.", is_correction=False)
     for story in stories:
         schedule_update(story, actor=room.editor, publish_at=at, notice=notice)
