@@ -72,9 +72,14 @@ def bump(*keys: str) -> int:
     ).scalar_one()
     wanted = sorted(set(keys) - {COUNTER})
     if wanted:
-        rows = _insert().values([{"key": key, "n": number} for key in wanted])
+        # Parameters beside one statement, not a VALUES list compiled afresh for every length:
+        # SQLAlchemy reuses the statement's compiled form (a hundred keys a publishing chunk).
+        rows = _insert()
         db.session.execute(
-            rows.on_conflict_do_update(index_elements=[CacheToken.key], set_={"n": rows.excluded.n})
+            rows.on_conflict_do_update(
+                index_elements=[CacheToken.key], set_={"n": rows.excluded.n}
+            ),
+            [{"key": key, "n": number} for key in wanted],
         )
     db.session.info[_BUMPED] = True  # forget this process's numbers once this commits
     return number

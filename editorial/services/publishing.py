@@ -206,20 +206,24 @@ def _claim_chunk(
 def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> list[float]:
     """The audit events and the authors' notifications of a published chunk; each story's lag.
 
-    Nothing here flushes per story: the unit of work inserts the chunk's audit events in one
-    statement at commit, and the notifications go in with one INSERT.
+    Nothing here goes per story: the chunk's audit events go in with one executemany and the
+    notifications with one INSERT.
     """
     lags = [max(0.0, (now - row.publish_at).total_seconds()) for row in rows]
-    for row, late in zip(rows, lags, strict=True):
-        audit.record(
-            RULE.audit,
-            actor=None,
-            story_id=row.id,
-            from_state=StoryState.SCHEDULED,
-            to_state=RULE.target,
-            note=f"Published {late:.0f} s after its scheduled time." if late >= 60 else "",
-            data={"publish_at": row.publish_at.isoformat(), "late_seconds": round(late, 3)},
-        )
+    audit.record_many(
+        [
+            audit.event_values(
+                RULE.audit,
+                actor=None,
+                story_id=row.id,
+                from_state=StoryState.SCHEDULED,
+                to_state=RULE.target,
+                note=f"Published {late:.0f} s after its scheduled time." if late >= 60 else "",
+                data={"publish_at": row.publish_at.isoformat(), "late_seconds": round(late, 3)},
+            )
+            for row, late in zip(rows, lags, strict=True)
+        ]
+    )
     # Only what the notifications need: the text of a hundred stories is not read here.
     stories = db.session.scalars(
         select(Story)

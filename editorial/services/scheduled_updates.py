@@ -46,8 +46,9 @@ from editorial.services.publishing import (
 from editorial.services.revisions import (
     CorrectionInput,
     add_correction,
-    add_revision,
+    add_revisions,
     next_revision_numbers,
+    revision_values,
 )
 from editorial.services.slugs import tag_key
 from editorial.services.stories import clean_input, text_columns
@@ -285,7 +286,7 @@ def _write_live(
     lag of each."""
     notify_story_events(Action.PUBLISH_UPDATE_SCHEDULED, [story for story, _, _ in going])
     numbers = next_revision_numbers([story.id for story, _, _ in going])
-    written, lags, now = [], [], utcnow()
+    written, revisions, events, lags, now = [], [], [], [], utcnow()
     for story, pending, columns in going:
         db.session.expunge(pending)
         editor = editors[pending.modified_by_id or 0]
@@ -294,13 +295,15 @@ def _write_live(
             {"id": story.id, **columns, "version": version}
             | {"modified_at": now, "public_updated_at": now}
         )
-        add_revision(
-            story.id,
-            numbers[story.id],
-            columns,
-            story_version=version,
-            actor_id=editor.id,
-            summary="Scheduled update published",
+        revisions.append(
+            revision_values(
+                story.id,
+                numbers[story.id],
+                columns,
+                story_version=version,
+                actor_id=editor.id,
+                summary="Scheduled update published",
+            )
         )
         if pending.notice_note:
             notice = CorrectionInput(pending.notice_note, pending.notice_is_correction)
@@ -308,20 +311,24 @@ def _write_live(
         assert pending.publish_at is not None  # the due condition compares it
         late = max(0.0, (now - pending.publish_at).total_seconds())
         lags.append(late)
-        audit.record(
-            RULE.audit,
-            actor=editor,
-            story_id=story.id,
-            from_state=StoryState(story.state),
-            to_state=StoryState(story.state),
-            note=pending.notice_note,
-            data={
-                "revision": numbers[story.id],
-                "reopened_for_review": False,
-                "publish_at": pending.publish_at.isoformat(),
-                "late_seconds": round(late, 3),
-            },
+        events.append(
+            audit.event_values(
+                RULE.audit,
+                actor=editor,
+                story_id=story.id,
+                from_state=StoryState(story.state),
+                to_state=StoryState(story.state),
+                note=pending.notice_note,
+                data={
+                    "revision": numbers[story.id],
+                    "reopened_for_review": False,
+                    "publish_at": pending.publish_at.isoformat(),
+                    "late_seconds": round(late, 3),
+                },
+            )
         )
+    add_revisions(revisions)
+    audit.record_many(events)
     db.session.execute(update(Story), written)  # by primary key: one executemany
     return lags
 

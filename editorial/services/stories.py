@@ -37,6 +37,7 @@ from editorial.services.revisions import (
     add_correction,
     add_revision,
     next_revision_numbers,
+    revision_values,
 )
 from editorial.services.settings import workflow_policy
 from editorial.services.slugs import tag_problems, tags_for, with_free_slug
@@ -130,12 +131,14 @@ def validate(data: StoryInput, *, actor: Person, story: Story | None = None) -> 
 
 def _add_revision(story: Story, *, actor: Person, summary: str = "") -> Revision:
     return add_revision(
-        story.id,
-        next_revision_numbers([story.id])[story.id],
-        {name: getattr(story, name) for name in TEXT_FIELDS},
-        story_version=story.version,
-        actor_id=actor.id,
-        summary=summary,
+        revision_values(
+            story.id,
+            next_revision_numbers([story.id])[story.id],
+            {name: getattr(story, name) for name in TEXT_FIELDS},
+            story_version=story.version,
+            actor_id=actor.id,
+            summary=summary,
+        )
     )
 
 

@@ -208,16 +208,23 @@ def _record_withdrawn(rows: Sequence[Row[int, datetime | None]], now: datetime) 
     )
     notes = {s.id: s.unpublish_note for s in stories}
     lags = [max(0.0, (now - row.unpublish_at).total_seconds()) for row in rows]
-    for row, late in zip(rows, lags, strict=True):
-        audit.record(
-            RULE.audit,
-            actor=None,
-            story_id=row.id,
-            from_state=StoryState.PUBLISHED,
-            to_state=RULE.target,
-            note=notes.get(row.id, ""),
-            data={"unpublish_at": row.unpublish_at.isoformat(), "late_seconds": round(late, 3)},
-        )
+    audit.record_many(
+        [
+            audit.event_values(
+                RULE.audit,
+                actor=None,
+                story_id=row.id,
+                from_state=StoryState.PUBLISHED,
+                to_state=RULE.target,
+                note=notes.get(row.id, ""),
+                data={
+                    "unpublish_at": row.unpublish_at.isoformat(),
+                    "late_seconds": round(late, 3),
+                },
+            )
+            for row, late in zip(rows, lags, strict=True)
+        ]
+    )
     notify_story_events(Action.UNPUBLISH_SCHEDULED, stories, notes)
     return lags
 
