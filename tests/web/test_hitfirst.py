@@ -20,6 +20,7 @@ from werkzeug.test import TestResponse
 from editorial.extensions import db
 from editorial.models import Desk, Person, Story
 from editorial.services.transitions import transition_story
+from editorial.site import cache
 from editorial.site.hitfirst import HitFirst
 from editorial.workflow import Action, StoryState
 from tests.conftest import REDIS_URL, Factory, make_app, need_service
@@ -129,6 +130,20 @@ def test_revalidations_are_the_same_answer_as_flasks(site: Site) -> None:
         _same(fast, _through_flask(site, path, **asked))
         statuses.append(fast.status_code)
     assert statuses == [304, 304, 200]
+
+
+def test_an_unconditional_answer_is_what_make_conditional_would_give(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """site.cache.answer calls werkzeug's make_conditional only for a request with a validator,
+    a precondition or a range; for any other, the same headers (a Date among them) without it."""
+    path = article_path(site.story)
+    site.client.get(path)
+    plain = _served_first(site, path)
+    assert "Date" in plain.headers
+    monkeypatch.setattr(cache, "CONDITIONAL", frozenset({"REQUEST_METHOD"}))  # every request
+    _same(plain, _served_first(site, path))
+    _same(plain, _through_flask(site, path))
 
 
 def test_only_plain_reader_gets_of_known_fresh_pages_skip_flask(site: Site) -> None:
