@@ -401,7 +401,13 @@ def _split(marks: re.Pattern[bytes], body: bytes) -> tuple[bytes, ...]:
 
 def _pick(body: bytes, exclude: int | None, limit: int) -> bytes:
     """A fragment's list without story `exclude`, at most `limit` items (none left: nothing)."""
-    pieces = _split(_marks().items, body)
+    return _picked(_marks().items, body, exclude, limit)
+
+
+@lru_cache(maxsize=2048)
+def _picked(marks: re.Pattern[bytes], body: bytes, exclude: int | None, limit: int) -> bytes:
+    # Once per copy of a fragment and article that leaves itself out, not per request.
+    pieces = _split(marks, body)
     if len(pieces) == 1:
         return body
     prefix, rest = pieces[0], pieces[1:]
