@@ -52,10 +52,15 @@ def queue():
     """Submitted stories of my desks, oldest first, with how long each has waited; then the
     pending updates of published stories waiting for the desk."""
     me = person()
+    before, after = keyset.requested()
+    if before is not None:  # the queue walks one way, from the oldest
+        abort(400, keyset.BAD_CURSOR)
     return render_template(
         "newsroom/queue.html",
-        stories=queries.desk_queue(me),
-        updates=queries.update_queue(me),
+        page=queries.desk_queue(me, after=after),
+        page_size=queries.QUEUE_PAGE,
+        first=after is None,
+        updates=queries.update_queue(me) if after is None else [],
         now=utcnow(),
     )
 

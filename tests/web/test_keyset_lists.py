@@ -163,3 +163,45 @@ def test_the_photo_library_walks_older_and_newer_keeping_its_filters(
     assert pages == [[p.id for p in newest_first[i : i + 2]] for i in (0, 2, 4)]
     first, _ = _page(client, f"/newsroom/media/?q=boat&desk={nr.desk.id}&page=2", PHOTO)
     assert first == pages[0]  # an old numbered page: ignored, the first page
+
+
+QUEUED = re.compile(r"Queued report (\d+)")
+
+
+def test_the_desk_queue_walks_on_from_the_oldest(
+    any_app: Flask, nr: Newsroom, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "QUEUE_PAGE", 2)
+    made = [
+        make.story(nr.reporter, nr.desk, StoryState.SUBMITTED, headline=f"Queued report {n}")
+        for n in range(5)
+    ]
+    make.story(nr.outsider, nr.other_desk, StoryState.SUBMITTED, headline="Queued report 99")
+    # Reports 1 and 2 were submitted in the same microsecond: the id orders them.
+    submitted = {
+        s.id: START + timedelta(minutes=min(n, 1) if n < 3 else n) for n, s in enumerate(made)
+    }
+    for story_id, at in submitted.items():
+        db.session.execute(update(Story).where(Story.id == story_id).values(submitted_at=at))
+    db.session.commit()
+    client = any_app.test_client()
+    login(client, nr.editor)
+    pages, links = [], {"next": "/newsroom/queue"}
+    while "next" in links:
+        shown, links = _page(client, links["next"], QUEUED)
+        pages.append(shown)
+        assert "prev" not in links  # one way, from the oldest; "Oldest first" starts again
+    assert pages == [[0, 1], [2, 3], [4]]
+    first = client.get("/newsroom/queue").get_data(as_text=True)
+    assert "5 waiting, 2 a screen." in first and "Oldest first" not in first
+    later = client.get("/newsroom/queue", query_string={"after": "1.1"}).get_data(as_text=True)
+    assert "Oldest first" in later and "Queued report 0" in later
+    for junk in JUNK:
+        response = client.get("/newsroom/queue", query_string={"after": junk})
+        assert response.status_code == (200 if "\x00" in junk else 400), junk
+    assert client.get("/newsroom/queue", query_string={"before": "1.1"}).status_code == 400
+    past = client.get("/newsroom/queue", query_string={"after": PAST["after"]})
+    assert past.status_code == 200 and "Nothing further down the queue" in past.get_data(
+        as_text=True
+    )
+    assert "Queued report" not in past.get_data(as_text=True)
