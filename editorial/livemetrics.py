@@ -237,10 +237,13 @@ def exposition() -> bytes:
 
 def count_page_cache(response: Response) -> Response:
     """Count a page-cache answer by its X-Page-Cache result."""
-    result = response.headers.get("X-Page-Cache")
+    count_cache_result(response.headers.get("X-Page-Cache"))
+    return response
+
+
+def count_cache_result(result: str | None) -> None:
     if result in COUNTED_CACHE_RESULTS:
         PAGE_CACHE.labels(result).inc()
-    return response
 
 
 def init_app(app: Flask) -> None:

@@ -116,6 +116,19 @@ def test_a_hit_is_the_same_answer_as_flasks(site: Site) -> None:
         _same(fast, _through_flask(site, path))
 
 
+def test_a_kept_answer_is_sent_again_with_its_own_date_and_request_id(site: Site) -> None:
+    path = article_path(site.story)
+    site.client.get(path)
+    assembled = _served_first(site, path)  # the first plain hit assembles it and keeps it
+    assert len(site.layer.answers) == 1
+    again = site.client.get(path, headers={"X-Request-ID": "reader-request-0002"})
+    assert again.headers["X-Request-ID"] == "reader-request-0002" and "Date" in again.headers
+    again.headers["X-Request-ID"] = REQUEST_ID["X-Request-ID"]
+    _same(again, assembled)
+    _same(_served_first(site, path), _through_flask(site, path))
+    assert len(site.layer.answers) == 1
+
+
 def test_revalidations_are_the_same_answer_as_flasks(site: Site) -> None:
     path = article_path(site.story)
     first = site.client.get(path)
