@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -730,6 +730,15 @@ def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
 
 
 def _thumb(alt: str, renditions: list[tuple[str, RenditionFile]]) -> Thumb | None:
+    return _thumb_of(public_base(), alt, tuple(renditions))
+
+
+@lru_cache(maxsize=4096)
+def _thumb_of(
+    base: str, alt: str, renditions: tuple[tuple[str, RenditionFile], ...]
+) -> Thumb | None:
+    """A thumbnail from its renditions, made once per set of them in a process: a homepage's
+    18 thumbnails were 340 URLs in srcsets, a fifth of its cold render, the same every time."""
     card = _by_format(r for crop, r in renditions if crop == "card")
     if not card:
         return None
@@ -739,10 +748,10 @@ def _thumb(alt: str, renditions: list[tuple[str, RenditionFile]]) -> Thumb | Non
         alt=alt,
         width=jpegs[-1].width,
         height=jpegs[-1].height,
-        src=media_url(_best(jpegs, THUMB_WIDTH).key),
-        srcset=_srcset(jpegs),
-        sources=_sources(card),
-        square=_sources(square),
+        src=media_url(_best(jpegs, THUMB_WIDTH).key, base),
+        srcset=_srcset(jpegs, base),
+        sources=_sources(card, base),
+        square=_sources(square, base),
         square_size=(square_jpegs[-1].width, square_jpegs[-1].height) if square_jpegs else None,
     )
 
