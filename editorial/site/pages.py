@@ -182,7 +182,7 @@ def home_page(order: list[int] | None = None, **extra: Any) -> tuple[str, int]:
         top = queries.arranged(queries.top_news(queries.TOP_NEWS_MAX), order)[: TOP_COUNT + 1]
     latest = queries.latest(LATEST_COUNT)
     sections = queries.sections(navigation=True)
-    desk_cards = [queries.cards(queries.desk_stories(s.id), BLOCK_COUNT) for s in sections]
+    desk_cards = queries.desk_blocks([s.id for s in sections], BLOCK_COUNT)
     top, newest, *desk_cards = queries.with_thumbs(top, latest[:1], *desk_cards)
     lead = next(iter(top or newest), None)
     blocks = list(zip(sections, desk_cards, strict=True))

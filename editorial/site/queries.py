@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    union_all,
 )
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -301,6 +302,23 @@ def arranged(top: list[Card], order: list[int]) -> list[Card]:
 
 def desk_stories(desk_id: int) -> Select:
     return card_query().where(Story.desk_id == desk_id)
+
+
+def desk_blocks(desk_ids: list[int], limit: int) -> list[list[Card]]:
+    """The newest `limit` public stories of each desk, in the order of `desk_ids`: one
+    statement, a UNION ALL of each desk's own index walk (seven statements a homepage were a
+    quarter of its cold render, each mostly SQLAlchemy's own work per statement)."""
+    if not desk_ids:
+        return []
+    branches = [
+        desk_stories(desk_id).add_columns(Story.desk_id).limit(limit) for desk_id in desk_ids
+    ]
+    walks = union_all(*(select(branch.subquery()) for branch in branches))
+    found: dict[int, list[Card]] = {desk_id: [] for desk_id in desk_ids}
+    newest_first = sorted(run(walks), key=lambda row: (row.published_at, row.id), reverse=True)
+    for row in newest_first:
+        found[row.desk_id].append(_card(row))
+    return list(found.values())
 
 
 def more_from_desk(desk_id: int, *, exclude: int, limit: int) -> list[Card]:

@@ -22,6 +22,7 @@ from editorial.workflow import StoryState
 from tests.conftest import login
 from tests.web import sitekit
 from tests.web.sitekit import Paper, article_path, jsonld, set_published
+from tests.web.test_queries import counting
 
 paper = sitekit.paper
 
@@ -343,3 +344,25 @@ def test_bangla_desk_and_slug(client: FlaskClient, paper: Paper, make) -> None:
     page = client.get(quote(path))
     assert page.status_code == 200, page.headers.get("Location")
     assert "ক্রিকেটে বাংলাদেশের জয়" in page.get_data(as_text=True)
+
+
+def test_the_homepage_desk_blocks_are_each_desks_newest_in_one_statement(
+    any_app: Flask, make
+) -> None:
+    """queries.desk_blocks (one UNION ALL) gives what a query per desk gave: each desk's
+    newest public stories, ties on the time broken by id, in the desks' order."""
+    desks = [make.desk(name) for name in ("National", "Sports", "Empty")]
+    editor = make.editor(*desks)
+    when = datetime(2025, 12, 1, tzinfo=UTC)
+    for n in range(7):
+        desk = desks[n % 2]
+        story = make.story(make.reporter(desk), desk, StoryState.PUBLISHED, editor=editor)
+        set_published(story, when.replace(hour=min(n, 4)))  # 4, 5 and 6: one instant
+    make.story(make.reporter(desks[0]), desks[0], StoryState.APPROVED, editor=editor)
+    ids = [desk.id for desk in reversed(desks)]
+    with counting(any_app) as statements:
+        blocks = queries.desk_blocks(ids, 3)
+    assert len(statements) == 1
+    assert blocks == [queries.cards(queries.desk_stories(desk_id), 3) for desk_id in ids]
+    assert [len(block) for block in blocks] == [0, 3, 3]
+    assert queries.desk_blocks([], 3) == []
