@@ -161,6 +161,20 @@ def _describe(manifest: Manifest) -> str:
     )
 
 
+def archive_path(destination: Path) -> Path:
+    """Where `--to` means the archive to go: into an existing folder, under a name of the
+    time; else the file named, which must say it is a .tar.gz (a folder meant but mistyped
+    would otherwise become an archive of that name)."""
+    if destination.is_dir():
+        return destination / f"editorial-{utcnow():%Y%m%dT%H%M%SZ}.tar.gz"
+    if not destination.name.endswith(".tar.gz"):
+        raise BackupError(
+            f"{destination} is not a folder, and a backup's file name ends in .tar.gz: give"
+            f" an existing folder, or a name such as {destination.name}.tar.gz."
+        )
+    return destination
+
+
 def _fail(error: BackupError) -> NoReturn:
     click.echo(f"error: {error}", err=True)
     raise SystemExit(1)
@@ -169,9 +183,11 @@ def _fail(error: BackupError) -> NoReturn:
 @backup_cli.command("create")
 @click.option("--to", "destination", required=True, type=click.Path(path_type=Path))
 def create_command(destination: Path) -> None:
-    """Write a backup archive (a new file) of the database and the media folder."""
+    """Write a backup archive (a new .tar.gz file, or one named by the time in a folder
+    given) of the database and the media folder."""
     try:
-        manifest = create_backup(destination.absolute())
+        destination = archive_path(destination.absolute())
+        manifest = create_backup(destination)
     except BackupError as error:
         _fail(error)
     click.echo(f"backup written to {destination}: {_describe(manifest)}")

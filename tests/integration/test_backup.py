@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,24 @@ def test_backup_never_overwrites(any_app: Flask, tmp_path: Path) -> None:
     code, output = invoke(any_app, "create", "--to", str(existing))
     assert code == 1 and "already exists" in output and "Traceback" not in output
     assert existing.read_bytes() == b"someone else's file"
+
+
+def test_backup_into_a_folder_is_named_by_the_time(any_app: Flask, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    code, output = invoke(any_app, "create", "--to", str(folder))
+    assert code == 0, output
+    (written,) = folder.iterdir()
+    assert re.fullmatch(r"editorial-\d{8}T\d{6}Z\.tar\.gz", written.name), written.name
+    assert f"backup written to {written}" in output
+
+
+@pytest.mark.parametrize("name", ["backups", "nightly.tar", "b.gz"])
+def test_backup_to_a_name_that_is_no_archive(any_app: Flask, tmp_path: Path, name: str) -> None:
+    before = set(tmp_path.iterdir())  # the SQLite database lives there too
+    code, output = invoke(any_app, "create", "--to", str(tmp_path / name))
+    assert code == 1 and "ends in .tar.gz" in output and "Traceback" not in output
+    assert set(tmp_path.iterdir()) == before
 
 
 @pytest.mark.parametrize("where", ["missing/b.tar.gz", "a-file/b.tar.gz"])
