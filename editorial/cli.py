@@ -71,6 +71,9 @@ def staff_deactivate(email: str) -> None:
     if person is None:
         click.echo(f"error: no account for {email}", err=True)
         raise SystemExit(1)
+    if not person.is_active:  # nothing to do, and nothing to record in the audit log
+        click.echo(f"{person.email} is already deactivated")
+        return
     try:
         deactivate(person, actor=None)
     except ValidationFailed as failed:

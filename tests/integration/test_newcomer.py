@@ -84,6 +84,8 @@ def test_readme_commands_work_on_the_development_defaults(checkout: Path) -> Non
     # Says what is due, or that nothing is: never silence.
     assert succeeded(newcomer(checkout, "flask", "publish-due", "--dry-run")).strip()
     succeeded(newcomer(checkout, "flask", "staff", "deactivate", "--email", MAHMUD))
+    again = succeeded(newcomer(checkout, "flask", "staff", "deactivate", "--email", MAHMUD))
+    assert f"{MAHMUD} is already deactivated" in again
 
     instance = checkout / "instance"
     assert (instance / "secret_key").stat().st_size > 32  # the development secret, made once
