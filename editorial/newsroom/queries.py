@@ -232,14 +232,14 @@ def desk_queue(person: Person, *, after: keyset.Cursor | None = None) -> QueuePa
     key = (Story.submitted_at, Story.id)
     statement = select(Story).where(*waiting)
     if after is None:
-        walk = statement.order_by(*(column.asc() for column in key))
+        # A story without a submission time (none is written so: submitting sets it) comes
+        # first on both databases; the cursor then goes on from 1970, with the dated ones.
+        walk = statement.order_by(Story.submitted_at.asc().nulls_first(), Story.id.asc())
     else:  # the rows above the cursor, nearest first (seek orders them so)
         walk = keyset.seek(statement, key, before=None, after=after)
     rows = story_rows(walk.limit(QUEUE_PAGE + 1))
     last = rows[QUEUE_PAGE - 1] if len(rows) > QUEUE_PAGE else None
-    later = (
-        keyset.Cursor(last.submitted_at, last.id).token() if last and last.submitted_at else None
-    )
+    later = keyset.Cursor(last.submitted_at or keyset.EPOCH, last.id).token() if last else None
     total = db.session.execute(select(func.count()).select_from(Story).where(*waiting))
     return QueuePage(rows[:QUEUE_PAGE], total.scalar_one(), later)
 

@@ -30,12 +30,12 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
-from functools import lru_cache, wraps
-from typing import Any, Protocol
+from functools import wraps
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, Request, Response, current_app, g, make_response, request
 from markupsafe import Markup
@@ -65,6 +65,10 @@ ROUTES_KEY = "site.routes"
 MAX_ROUTES = 50_000
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 DATE = "date"  # the masthead date: a hole filled per request, never stored
+# Results a copy remembers (Entry.remembered): a fragment's list without each article's own
+# story is one each, so a sidebar serving the whole archive starts again past this many.
+MEMO_SIZE = 256
+T = TypeVar("T")
 
 
 # --- freshness ----------------------------------------------------------------------------------
@@ -149,6 +153,18 @@ class Entry:
     number: int  # the change counter read before its render began
     rendered: float  # when its render began (epoch seconds)
     holes: tuple[str, ...] = ()  # the fragments a page shows
+    # Work done for this copy once rather than per request (remembered()); it lives and dies
+    # with the copy, so the page cache's bound on memory still bounds it.
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remembered(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What `make` gives for this copy, made the first time it is asked for."""
+        if key not in self.memo:
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[key] = make()
+        found: T = self.memo[key]
+        return found
 
     def fresh(self, tokens: Tokens) -> bool:
         if self.rendered < tokens.oldest:
@@ -391,23 +407,9 @@ def _fill_now(name: str, arg: str, exclude: int | None) -> bytes:
     return _pick(FRAGMENTS[name].render(arg).encode(), exclude, FRAGMENTS[name].limit)
 
 
-@lru_cache(maxsize=512)
-def _split(marks: re.Pattern[bytes], body: bytes) -> tuple[bytes, ...]:
-    """A copy's pieces around its marks. A copy is split once, not on every request that
-    serves it: scanning a 30 KB page was the largest part of a hit's own work. Keyed by the
-    bytes object itself, whose hash Python computes once; the pattern is the app's."""
-    return tuple(marks.split(body))
-
-
 def _pick(body: bytes, exclude: int | None, limit: int) -> bytes:
     """A fragment's list without story `exclude`, at most `limit` items (none left: nothing)."""
-    return _picked(_marks().items, body, exclude, limit)
-
-
-@lru_cache(maxsize=2048)
-def _picked(marks: re.Pattern[bytes], body: bytes, exclude: int | None, limit: int) -> bytes:
-    # Once per copy of a fragment and article that leaves itself out, not per request.
-    pieces = _split(marks, body)
+    pieces = _marks().items.split(body)
     if len(pieces) == 1:
         return body
     prefix, rest = pieces[0], pieces[1:]
@@ -415,6 +417,22 @@ def _picked(marks: re.Pattern[bytes], body: bytes, exclude: int | None, limit: i
     suffix = items.pop()[1] if items and items[-1][0] == 0 else b""
     kept = [html for story_id, html in items if story_id != exclude][:limit]
     return prefix + b"".join(kept) + suffix if kept else b""
+
+
+Layout = tuple[list[memoryview], list[tuple[str, str, str]]]
+
+
+def _layout(body: bytes, holes: re.Pattern[bytes]) -> Layout:
+    """A page's text between its holes (views into its bytes: no copy) and each hole's name,
+    argument and story to leave out."""
+    view, texts, found, at = memoryview(body), [], [], 0
+    for match in holes.finditer(body):
+        texts.append(view[at : match.start()])
+        name, arg, exclude = (group.decode() for group in match.groups())
+        found.append((name, arg, exclude))
+        at = match.end()
+    texts.append(view[at:])
+    return texts, found
 
 
 def _fragment_deps(fragment_id: str) -> tuple[str, ...]:
@@ -434,17 +452,24 @@ def _render_fragment(fragment_id: str, tokens: Tokens) -> Entry:
     )
 
 
+def _picked(part: Entry, exclude: int, limit: int) -> bytes:
+    return part.remembered((exclude, limit), lambda: _pick(part.body, exclude, limit))
+
+
 def _assemble(page: Entry, parts: dict[str, Entry]) -> bytes:
-    pieces = _split(_marks().holes, page.body)
-    out = [pieces[0]]
-    for i in range(1, len(pieces), 4):
-        name, arg, exclude = (piece.decode() for piece in pieces[i : i + 3])
+    # A copy is laid out once and a fragment's list without a story picked once per copy,
+    # not on every request that serves them: scanning a 30 KB page for its holes was the
+    # largest part of a hit's own work.
+    holes = _marks().holes
+    texts, found = page.remembered(holes, lambda: _layout(page.body, holes))
+    out: list[bytes | memoryview] = [texts[0]]
+    for (name, arg, exclude), text in zip(found, texts[1:], strict=True):
         if name == DATE:
             out.append(masthead_date().encode())
         else:
-            key = f"{name}:{arg}" if arg else name
-            out.append(_pick(parts[key].body, int(exclude or 0), FRAGMENTS[name].limit))
-        out.append(pieces[i + 3])
+            part = parts[f"{name}:{arg}" if arg else name]
+            out.append(_picked(part, int(exclude or 0), FRAGMENTS[name].limit))
+        out.append(text)
     return b"".join(out)
 
 

@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 # Per request: the clock and the request id; the rest of a plain hit's answer is its copies'.
 VOLATILE = frozenset({"Date", "X-Request-ID"})
-MAX_ANSWERS = 256  # a few MB of finished pages per process; then start again
+# Finished answers kept per process, then start again: a bound on their bytes, as the page
+# cache has (a copy is at most 2 MB, but a crawl of the archive meets thousands).
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class HitFirst:
     def __init__(self, app: Flask, inner: WSGIApplication) -> None:
         self.app, self.inner = app, inner
         self.answers: dict[str, Answer] = {}
+        self.answer_bytes = 0
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -125,11 +128,14 @@ class HitFirst:
         return response
 
     def _keep(self, etag: str, response: Response, environ: WSGIEnvironment) -> None:
-        if len(self.answers) >= MAX_ANSWERS:
+        body = response.get_data()
+        if self.answer_bytes + len(body) > MAX_ANSWER_BYTES:
             self.answers.clear()
+            self.answer_bytes = 0
         headers = response.get_wsgi_headers(environ).to_wsgi_list()
         kept = [(name, value) for name, value in headers if name not in VOLATILE]
-        self.answers[etag] = Answer(response.status, kept, response.get_data())
+        self.answers[etag] = Answer(response.status, kept, body)
+        self.answer_bytes += len(body)
 
 
 def init_app(app: Flask) -> None:

@@ -129,6 +129,32 @@ def test_a_kept_answer_is_sent_again_with_its_own_date_and_request_id(site: Site
     assert len(site.layer.answers) == 1
 
 
+def test_kept_answers_are_bounded_by_their_bytes(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from editorial.site import hitfirst
+
+    paths = ["/", article_path(site.story)]
+    for path in paths:
+        site.client.get(path)
+    sizes = [len(_served_first(site, path).get_data()) for path in paths]
+    site.layer.answers.clear()
+    site.layer.answer_bytes = 0
+    monkeypatch.setattr(hitfirst, "MAX_ANSWER_BYTES", max(sizes) + 1)  # room for one
+    for path in paths:
+        _served_first(site, path)
+        assert len(site.layer.answers) == 1 and site.layer.answer_bytes <= max(sizes)
+
+
+def test_a_copy_remembers_a_bounded_number_of_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MEMO_SIZE", 2)
+    entry = cache.Entry("text/html", b"<p>", ("site",), 1, 0.0)
+    made: list[int] = []
+    for key in (1, 1, 2, 3, 3):
+        assert entry.remembered(key, lambda key=key: made.append(key) or key * 10) == key * 10
+    assert made == [1, 2, 3] and len(entry.memo) <= 2
+
+
 def test_revalidations_are_the_same_answer_as_flasks(site: Site) -> None:
     path = article_path(site.story)
     first = site.client.get(path)

@@ -192,8 +192,14 @@ def test_the_desk_queue_walks_on_from_the_oldest(
         pages.append(shown)
         assert "prev" not in links  # one way, from the oldest; "Oldest first" starts again
     assert pages == [[0, 1], [2, 3], [4]]
+    # A story with no submission time (none is written so) comes first, on both databases.
+    undated = make.story(nr.reporter, nr.desk, StoryState.SUBMITTED, headline="Queued report 5")
+    db.session.execute(update(Story).where(Story.id == undated.id).values(submitted_at=None))
+    db.session.commit()
+    shown, links = _page(client, "/newsroom/queue", QUEUED)
+    assert shown == [5, 0] and _page(client, links["next"], QUEUED)[0] == [1, 2]
     first = client.get("/newsroom/queue").get_data(as_text=True)
-    assert "5 waiting, 2 a screen." in first and "Oldest first" not in first
+    assert "6 waiting, 2 a screen." in first and "Oldest first" not in first
     later = client.get("/newsroom/queue", query_string={"after": "1.1"}).get_data(as_text=True)
     assert "Oldest first" in later and "Queued report 0" in later
     for junk in JUNK:
