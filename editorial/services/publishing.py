@@ -28,7 +28,7 @@ from editorial.services.cache import refresh_stories
 from editorial.services.effects import takes_from, transition_values
 from editorial.services.notifications import notify_publish_failed, notify_story_events
 from editorial.timeutil import utcnow
-from editorial.workflow import TRANSITIONS, Action, StoryState
+from editorial.workflow import TRANSITIONS, Action, StoryState, Transition
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +203,33 @@ def _claim_chunk(
     ).all()
 
 
+def record_chunk(
+    rule: Transition,
+    rows: Sequence[Row[int, datetime | None]],
+    lags: Sequence[float],
+    notes: Sequence[str],
+    *,
+    from_state: StoryState,
+    time: str,
+) -> None:
+    """A scheduler chunk's audit events, in one executemany: each row's scheduled `time` (the
+    column the rows carry, e.g. publish_at), how late it went, and its note."""
+    audit.record_many(
+        [
+            audit.event_values(
+                rule.audit,
+                actor=None,
+                story_id=row.id,
+                from_state=from_state,
+                to_state=rule.target,
+                note=note,
+                data={time: getattr(row, time).isoformat(), "late_seconds": round(late, 3)},
+            )
+            for row, late, note in zip(rows, lags, notes, strict=True)
+        ]
+    )
+
+
 def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) -> list[float]:
     """The audit events and the authors' notifications of a published chunk; each story's lag.
 
@@ -210,20 +237,10 @@ def _record_published(rows: Sequence[Row[int, datetime | None]], now: datetime) 
     notifications with one INSERT.
     """
     lags = [max(0.0, (now - row.publish_at).total_seconds()) for row in rows]
-    audit.record_many(
-        [
-            audit.event_values(
-                RULE.audit,
-                actor=None,
-                story_id=row.id,
-                from_state=StoryState.SCHEDULED,
-                to_state=RULE.target,
-                note=f"Published {late:.0f} s after its scheduled time." if late >= 60 else "",
-                data={"publish_at": row.publish_at.isoformat(), "late_seconds": round(late, 3)},
-            )
-            for row, late in zip(rows, lags, strict=True)
-        ]
-    )
+    notes = [
+        f"Published {late:.0f} s after its scheduled time." if late >= 60 else "" for late in lags
+    ]
+    record_chunk(RULE, rows, lags, notes, from_state=StoryState.SCHEDULED, time="publish_at")
     # Only what the notifications need: the text of a hundred stories is not read here.
     stories = db.session.scalars(
         select(Story)

@@ -38,6 +38,7 @@ from editorial.services.publishing import (
     flag_failure,
     isolating_failures,
     queue_wake_up,
+    record_chunk,
     run_chunk,
 )
 from editorial.services.scheduled_updates import scheduled_update_time
@@ -208,22 +209,13 @@ def _record_withdrawn(rows: Sequence[Row[int, datetime | None]], now: datetime) 
     )
     notes = {s.id: s.unpublish_note for s in stories}
     lags = [max(0.0, (now - row.unpublish_at).total_seconds()) for row in rows]
-    audit.record_many(
-        [
-            audit.event_values(
-                RULE.audit,
-                actor=None,
-                story_id=row.id,
-                from_state=StoryState.PUBLISHED,
-                to_state=RULE.target,
-                note=notes.get(row.id, ""),
-                data={
-                    "unpublish_at": row.unpublish_at.isoformat(),
-                    "late_seconds": round(late, 3),
-                },
-            )
-            for row, late in zip(rows, lags, strict=True)
-        ]
+    record_chunk(
+        RULE,
+        rows,
+        lags,
+        [notes.get(row.id, "") for row in rows],
+        from_state=StoryState.PUBLISHED,
+        time="unpublish_at",
     )
     notify_story_events(Action.UNPUBLISH_SCHEDULED, stories, notes)
     return lags
