@@ -18,11 +18,9 @@ import nh3
 from sqlalchemy import Select, bindparam, func, select
 
 from editorial.embeds import find_embed
-from editorial.extensions import db
 from editorial.models import LiveEntry, Story
 from editorial.rendering import embed_box, embeds_as_links
-from editorial.site.queries import NOW, LeadPhoto, is_public, photos_by_id
-from editorial.timeutil import utcnow
+from editorial.site.queries import LeadPhoto, PublicStory, is_public, photos_by_id, run
 
 PAGE_SIZE = 50
 ENTRY_COLUMNS = (
@@ -131,19 +129,18 @@ def with_photos(entries: list[Entry], pinned: Entry | None) -> tuple[list[Entry]
     return [dressed(e) for e in entries], dressed(pinned) if pinned else None
 
 
-def coverage_of(story: Story, before: int | None = None) -> Coverage | None:
+def coverage_of(story: Story | PublicStory, before: int | None = None) -> Coverage | None:
     """The live coverage of a public story (None if it was never live); `before` picks an
     older page. A page past the end has no entries (the view answers 404)."""
     if story.live_started_at is None:
         return None
-    params = {NOW: utcnow(), "story_id": story.id}
-    rows = db.session.execute(
-        _page_query(), {**params, "before": before or NO_CURSOR, "limit": PAGE_SIZE + 1}
+    rows = run(
+        _page_query(), story_id=story.id, before=before or NO_CURSOR, limit=PAGE_SIZE + 1
     ).all()
     entries = [Entry(*row) for row in rows[:PAGE_SIZE]]
     pinned = None
     if before is None:
-        found = db.session.execute(_pinned_query(), params).first()
+        found = run(_pinned_query(), story_id=story.id).first()
         pinned = Entry(*found) if found else None
     entries, pinned = with_photos(entries, pinned)
     return Coverage(
@@ -152,7 +149,7 @@ def coverage_of(story: Story, before: int | None = None) -> Coverage | None:
         updated_at=story.live_updated_at,
         pinned=pinned,
         entries=entries,
-        total=db.session.scalar(_count_query(), params) or 0,
+        total=run(_count_query(), story_id=story.id).scalar() or 0,
         older=entries[-1].id if len(rows) > PAGE_SIZE else None,
         is_first_page=before is None,
     )

@@ -301,7 +301,7 @@ def entry_cursor() -> int | None:
 @public_page(vary=("before",))
 def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     """A public story; an old slug or address moves (301), a withdrawn one is gone (410)."""
-    story = queries.public_story(slug)
+    story = queries.public_article(slug)
     if story is None:
         renamed = queries.renamed_story(slug)
         if renamed is not None and queries.public_story_by_id(renamed.id) is not None:
@@ -336,7 +336,7 @@ def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
 def live_entries(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     """The newest entries of a live story as an HTML fragment, for live.js to poll: cached
     like any page, and a 304 while nothing changed (the ETag moves with every entry)."""
-    story = queries.public_story(slug)
+    story = queries.public_article(slug)
     if story is None or (desk_slug, yyyy, mm, dd, slug) != _path_parts(story):
         abort(404)
     depends(story_key(story.id))
@@ -375,9 +375,7 @@ def latest_fragment(_arg: str) -> str:
 @fragment("more", deps=lambda desk_id: (desk_key(int(desk_id)),), limit=MORE_COUNT)
 def more_fragment(desk_id: str) -> str:
     """More articles from a desk, under each of its articles."""
-    (cards,) = queries.with_thumbs(
-        queries.cards(queries.desk_stories(int(desk_id)), MORE_COUNT + 1)
-    )
+    (cards,) = queries.with_thumbs(queries.more_from_desk(int(desk_id), limit=MORE_COUNT + 1))
     queries.release()
     macro = get_template_attribute("site/_macros.html", "more_articles")
     return str(macro(cards, marked=True))

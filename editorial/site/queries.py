@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 from flask import current_app, url_for
@@ -35,7 +35,9 @@ from editorial.database import READ_ONLY
 from editorial.extensions import db
 from editorial.keyset import Cursor, Window
 from editorial.models import (
+    Correction,
     Desk,
+    Person,
     Photo,
     Placement,
     Rendition,
@@ -43,6 +45,7 @@ from editorial.models import (
     Story,
     StoryPhoto,
     Tag,
+    story_authors,
     story_tags,
 )
 from editorial.models.story import front_page_order
@@ -79,9 +82,12 @@ def _whole_stories() -> Select:
     return public_stories()
 
 
-def run(query: Executable) -> Result:
-    """Execute a public query at this instant."""
-    return db.session.execute(query, {NOW: utcnow()})
+def run(query: Executable, **params: Any) -> Result:
+    """Execute a public query of columns at this instant, on the request's connection: the
+    session's ORM execution costs three to four times as much per statement (its compile
+    state, events and result setup), and these queries load no objects. Build a query once
+    (bind parameters for what varies) and its cache key is computed once too."""
+    return db.session.connection().execute(query, {NOW: utcnow(), **params})
 
 
 def scalar(query: Select[T]) -> T | None:
@@ -273,24 +279,33 @@ def page_start(query: Select, offset: int) -> Cursor | None:
     return Cursor(rows[0].published_at, rows[0].id) if len(rows) == 2 else None
 
 
+# Each list's statement is built once per size; `exclude` (0: none) leaves a story out.
+OTHER = Story.id != bindparam("exclude")
+
+
+@lru_cache(maxsize=32)
+def _latest_query(limit: int) -> Select:
+    return card_query().where(OTHER).limit(limit)
+
+
 def latest(limit: int, *, exclude: int | None = None) -> list[Card]:
-    query = card_query()
-    if exclude:
-        query = query.where(Story.id != exclude)
-    return cards(query, limit)
+    return [_card(row) for row in run(_latest_query(limit), exclude=exclude or 0)]
+
+
+@lru_cache(maxsize=32)
+def _top_query(limit: int) -> Select:
+    return (
+        card_query()
+        .where(Story.placement == Placement.TOP, OTHER)
+        .order_by(None)
+        .order_by(*front_page_order())
+        .limit(limit)
+    )
 
 
 def top_news(limit: int, *, exclude: int | None = None) -> list[Card]:
     """Stories editors placed in Top News, in front-page order (the lead first)."""
-    query = (
-        card_query()
-        .where(Story.placement == Placement.TOP)
-        .order_by(None)
-        .order_by(*front_page_order())
-    )
-    if exclude:
-        query = query.where(Story.id != exclude)
-    return cards(query, limit)
+    return [_card(row) for row in run(_top_query(limit), exclude=exclude or 0)]
 
 
 def arranged(top: list[Card], order: list[int]) -> list[Card]:
@@ -310,20 +325,42 @@ def desk_blocks(desk_ids: list[int], limit: int) -> list[list[Card]]:
     quarter of its cold render, each mostly SQLAlchemy's own work per statement)."""
     if not desk_ids:
         return []
-    branches = [
-        desk_stories(desk_id).add_columns(Story.desk_id).limit(limit) for desk_id in desk_ids
-    ]
-    walks = union_all(*(select(branch.subquery()) for branch in branches))
     found: dict[int, list[Card]] = {desk_id: [] for desk_id in desk_ids}
-    newest_first = sorted(run(walks), key=lambda row: (row.published_at, row.id), reverse=True)
+    walks = run(_blocks_query(len(desk_ids), limit), **_desk_params(desk_ids))
+    newest_first = sorted(walks, key=lambda row: (row.published_at, row.id), reverse=True)
     for row in newest_first:
         found[row.desk_id].append(_card(row))
     return list(found.values())
 
 
-def more_from_desk(desk_id: int, *, exclude: int, limit: int) -> list[Card]:
+def _desk_params(desk_ids: list[int]) -> dict[str, int]:
+    return {f"desk_{n}": desk_id for n, desk_id in enumerate(desk_ids)}
+
+
+@lru_cache(maxsize=32)
+def _blocks_query(desks: int, limit: int) -> Executable:
+    """The UNION ALL of `desks` desks' walks, the desks' ids as parameters desk_0, desk_1..."""
+    branches = [
+        card_query()
+        .where(Story.desk_id == bindparam(f"desk_{n}"))
+        .add_columns(Story.desk_id)
+        .limit(limit)
+        for n in range(desks)
+    ]
+    return union_all(*(select(branch.subquery()) for branch in branches))
+
+
+@lru_cache(maxsize=32)
+def _more_query(limit: int) -> Select:
+    return card_query().where(Story.desk_id == bindparam("desk_0"), OTHER).limit(limit)
+
+
+def more_from_desk(desk_id: int, *, exclude: int | None = None, limit: int) -> list[Card]:
     """More articles: the desk's newest public stories other than this one."""
-    return cards(desk_stories(desk_id).where(Story.id != exclude), limit)
+    return [
+        _card(row)
+        for row in run(_more_query(limit), exclude=exclude or 0, **_desk_params([desk_id]))
+    ]
 
 
 def tag_stories(tag_id: int) -> Select:
@@ -411,7 +448,116 @@ class Article:
     body_photos: list[LeadPhoto] = field(default_factory=list)  # in the body's order
 
 
-def article_of(story: Story, media_base: str | None = None, *, warn: bool = False) -> Article:
+class DeskRef(NamedTuple):
+    name: str
+    slug: str
+
+
+class Author(NamedTuple):
+    name: str
+
+
+class TagRef(NamedTuple):
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class PublicStory:
+    """A public story as its page reads it: columns, not an ORM object. The story with its
+    desk, authors, tags and notices as ORM loads was a fifth of a cold article's work (the
+    session's identity map, instance state and four loader strategies), for values the page
+    copies out at once. Named as on Story, so article_of() takes either."""
+
+    id: int
+    headline: str
+    slug: str
+    standfirst: str
+    body_html: str
+    byline: str
+    dateline: str
+    desk_id: int
+    word_count: int
+    first_published_at: datetime | None
+    published_at: datetime | None
+    public_updated_at: datetime | None
+    lead_photo_id: int | None
+    lead_caption: str
+    live_started_at: datetime | None
+    live_ended_at: datetime | None
+    live_updated_at: datetime | None
+    desk: DeskRef
+    authors: list[Author]
+    tags: list[TagRef]
+    corrections: list[Notice]
+
+
+STORY_COLUMNS = tuple(
+    getattr(Story, name)
+    for name in PublicStory.__dataclass_fields__
+    if name not in {"desk", "authors", "tags", "corrections"}
+)
+
+
+@cache
+def _article_query() -> Select:
+    return (
+        public_stories(*STORY_COLUMNS, Desk.name.label("desk_name"), Desk.slug.label("desk_slug"))
+        .join(Desk, Desk.id == Story.desk_id)
+        .where(Story.slug == bindparam("slug"))
+    )
+
+
+@cache
+def _authors_query() -> Select:
+    return (
+        select(Person.name)
+        .join(story_authors, story_authors.c.person_id == Person.id)
+        .where(story_authors.c.story_id == bindparam("story_id"))
+        .order_by(Person.name)
+    )
+
+
+@cache
+def _tags_query() -> Select:
+    return (
+        select(Tag.name, Tag.slug)
+        .join(story_tags, story_tags.c.tag_id == Tag.id)
+        .where(story_tags.c.story_id == bindparam("story_id"))
+        .order_by(Tag.name)
+    )
+
+
+@cache
+def _notices_query() -> Select:
+    return (
+        select(Correction.note, Correction.is_correction, Correction.created_at)
+        .where(Correction.story_id == bindparam("story_id"))
+        .order_by(Correction.created_at)
+    )
+
+
+def public_article(slug: str) -> PublicStory | None:
+    """The public story with this slug, if there is one, with its desk, authors, tags and
+    notices (four statements of columns)."""
+    row = run(_article_query(), slug=slug).first()
+    if row is None:
+        return None
+    columns = row._asdict()
+    desk = DeskRef(columns.pop("desk_name"), columns.pop("desk_slug"))
+    story_id = row.id
+    return PublicStory(
+        **columns,
+        desk=desk,
+        authors=[Author(*r) for r in run(_authors_query(), story_id=story_id)],
+        tags=[TagRef(*r) for r in run(_tags_query(), story_id=story_id)],
+        corrections=[Notice(*r) for r in run(_notices_query(), story_id=story_id)],
+    )
+
+
+def article_of(
+    story: Story | PublicStory, media_base: str | None = None, *, warn: bool = False
+) -> Article:
     """The article view of a story (any state: the newsroom preview may reuse it, with its
     photos from a staff-only `media_base`, as the public URLs answer only once published, and
     `warn`: a photo of the body that cannot be shown says why instead of vanishing)."""
@@ -511,7 +657,7 @@ def photo_data(photo_ids: Iterable[int]) -> dict[int, PhotoData]:
     if not ids:
         return {}
     found: dict[int, PhotoData] = {}
-    for row in db.session.execute(_photo_data_query(), {"photo_ids": ids}):
+    for row in run(_photo_data_query(), photo_ids=ids):
         photo = found.get(row.id)
         if photo is None:
             photo = found[row.id] = PhotoData(
@@ -732,7 +878,7 @@ def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
     crops): one query for all, read as columns (a homepage's 90 renditions as ORM objects
     were a sixth of its cold render). A photo whose crops are not cut yet shows none for now."""
     ids = {card.id for cards in lists for card in cards}
-    rows = db.session.execute(_thumb_query(), {NOW: utcnow(), "story_ids": list(ids)})
+    rows = run(_thumb_query(), story_ids=list(ids))
     alts: dict[int, str] = {}
     renditions: dict[int, list[tuple[str, RenditionFile]]] = {}
     for row in rows:
