@@ -65,15 +65,18 @@ WAGTAIL = "wagtail>=7,<9"
 EXPORT = """
 import json
 from wsgi import app
+from editorial.extensions import db
 from editorial.models import Desk, Story
+from editorial.public import NOW
 from editorial.site import queries
+from editorial.timeutil import utcnow
 with app.app_context():
     query = queries.public_stories(Story, Desk.name).join(Desk, Desk.id == Story.desk_id)
     print(json.dumps([
         {"slug": s.slug, "headline": s.headline, "standfirst": s.standfirst or "",
          "byline": s.byline or "", "body": s.body_html, "at": s.first_published_at.isoformat(),
          "desk": desk}
-        for s, desk in reversed(queries.run(query).all())
+        for s, desk in reversed(db.session.execute(query, {NOW: utcnow()}).all())
     ]))
 """
 

@@ -12,6 +12,7 @@ from editorial.services.errors import ValidationFailed
 from editorial.workflow import Policy
 
 BOOLEAN_TRUE = {"1", "true", "yes", "on"}
+TAGLINE = "tagline"
 
 
 def get_setting(key: str, default: str = "") -> str:
@@ -36,7 +37,7 @@ def workflow_policy() -> Policy:
 
 def site_tagline() -> str:
     """The masthead's tagline line: the admin's setting, else the configured default."""
-    return get_setting("tagline", current_app.config["SITE_TAGLINE"])
+    return get_setting(TAGLINE, current_app.config["SITE_TAGLINE"])
 
 
 def update_site_settings(*, tagline: str, allow_self_approval: bool, actor: Person | None) -> bool:
@@ -51,7 +52,7 @@ def update_site_settings(*, tagline: str, allow_self_approval: bool, actor: Pers
     after = {"tagline": tagline, "allow_self_approval": bool(allow_self_approval)}
     if before == after:
         return False
-    set_setting("tagline", tagline)
+    set_setting(TAGLINE, tagline)
     set_setting("allow_self_approval", "1" if allow_self_approval else "0")
     if before["tagline"] != tagline:
         purge_public_cache()  # the tagline is on every public page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +21,6 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from editorial import keyset
 from editorial.services.cache import LATEST, TOP, desk_key, story_key, tag_key
-from editorial.services.settings import site_tagline
 from editorial.site import live, queries
 from editorial.site.blueprint import bp
 from editorial.site.cache import depends, fragment, hole, public_headers, public_page
@@ -38,7 +39,7 @@ MAX_ID = 2**31 - 1
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a public page: navigation and masthead added, database released first."""
     context.setdefault("sections", queries.sections(navigation=True))
-    context["tagline"] = site_tagline()
+    context["tagline"] = queries.site_tagline()
     context["year"] = utcnow().astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"])).year
     context["site_url"] = current_app.config["SITE_URL"]
     # The same page for everyone: a template cannot show anything about who is signed in.
@@ -62,9 +63,16 @@ def short_time(value: Any) -> str:
     """'30 Dec, 18:05' in newsroom time, for listings ('30 Dec 2024, 18:05' in other years)."""
     if value is None:
         return ""
-    tz = zone(current_app.config["EDITORIAL_TIMEZONE"])
-    local = value.astimezone(tz)
-    year = "" if local.year == utcnow().astimezone(tz).year else f" {local.year}"
+    name = current_app.config["EDITORIAL_TIMEZONE"]
+    return _short_time(value, name, utcnow().astimezone(zone(name)).year)
+
+
+@lru_cache(maxsize=8192)
+def _short_time(value: datetime, tz: str, this_year: int) -> str:
+    # Once per story and year in a process: a cold page prints some 50 of these, and the
+    # time zone conversion and formatting were a tenth of a sidebar's render.
+    local = value.astimezone(zone(tz))
+    year = "" if local.year == this_year else f" {local.year}"
     return f"{local.day} {local:%b}{year}, {local:%H:%M}"
 
 

@@ -41,6 +41,7 @@ from editorial.models import (
     Photo,
     Placement,
     Rendition,
+    SiteSetting,
     SlugRedirect,
     Story,
     StoryPhoto,
@@ -53,6 +54,7 @@ from editorial.public import NOW, is_public, photo_is_public
 from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
 from editorial.services.photo_use import ref_problem
+from editorial.services.settings import TAGLINE
 from editorial.storage import public_base
 from editorial.timeutil import utcnow, zone
 from editorial.workflow import StoryState
@@ -411,6 +413,18 @@ def _desks(navigation: bool) -> Select:
 @cache
 def _desk_query() -> Select:
     return select(Desk.id, Desk.name, Desk.slug).where(Desk.slug == bindparam("slug"))
+
+
+@cache
+def _setting_query() -> Select:
+    return select(SiteSetting.value).where(SiteSetting.key == bindparam("key"))
+
+
+def site_tagline() -> str:
+    """The masthead's tagline, as services.settings.site_tagline() gives it, read as a column
+    (the session's get() of a SiteSetting was a tenth of an article's template)."""
+    stored: str | None = run(_setting_query(), key=TAGLINE).scalar()
+    return current_app.config["SITE_TAGLINE"] if stored is None else stored
 
 
 def find_desk(slug: str) -> NavItem | None:
