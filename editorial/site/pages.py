@@ -38,7 +38,8 @@ MAX_ID = 2**31 - 1
 
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a public page: navigation and masthead added, database released first."""
-    context.setdefault("sections", queries.sections(navigation=True))
+    if "sections" not in context:  # the homepage has read them already
+        context["sections"] = queries.sections(navigation=True)
     context["tagline"] = queries.site_tagline()
     context["year"] = utcnow().astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"])).year
     context["site_url"] = current_app.config["SITE_URL"]
