@@ -79,6 +79,7 @@ def _short_time(value: datetime, tz: str, this_year: int) -> str:
 
 @bp.errorhandler(NotFound)
 def not_found(_error: NotFound):
+    queries.begin_read()  # the page's own read may have ended: a reader's 404 takes no lock
     body, status = render_page("site/error.html", 404, title="Page not found")
     return public_headers(current_app.make_response((body, status)))
 
@@ -86,6 +87,7 @@ def not_found(_error: NotFound):
 @bp.errorhandler(BadRequest)
 def bad_request(error: BadRequest):
     """An address the site never wrote (a junk ?before=): the site's page, saying why."""
+    queries.begin_read()
     body, status = render_page(
         "site/error.html", 400, title="Not a page of this site", message=error.description
     )
@@ -370,14 +372,12 @@ def _side(heading_id: str, title: str, cards: list[Card]) -> str:
 def top_fragment(_arg: str) -> str:
     """Top News beside an article (one more than shown: the article's own may be left out)."""
     cards = queries.top_news(SIDEBAR_COUNT + 1)
-    queries.release()
     return _side("side-top-heading", "Top News", cards)
 
 
 @fragment("latest", deps=lambda _arg: (LATEST,), limit=SIDEBAR_COUNT)
 def latest_fragment(_arg: str) -> str:
     cards = queries.latest(SIDEBAR_COUNT + 1)
-    queries.release()
     return _side("side-latest-heading", "Latest News", cards)
 
 
@@ -385,7 +385,6 @@ def latest_fragment(_arg: str) -> str:
 def more_fragment(desk_id: str) -> str:
     """More articles from a desk, under each of its articles."""
     (cards,) = queries.with_thumbs(queries.more_from_desk(int(desk_id), limit=MORE_COUNT + 1))
-    queries.release()
     macro = get_template_attribute("site/_macros.html", "more_articles")
     return str(macro(cards, marked=True))
 

@@ -125,3 +125,49 @@ def test_every_public_page_sends_a_fixed_number_of_selects(
     many = _page_selects(client, paths)
     assert many == some, "a page's SELECTs grew with the stories it shows"
     assert max(many.values()) <= MOST_SELECTS, many
+
+
+class WriteLocks:
+    """Counts the transactions begun for writing (SQLite: BEGIN IMMEDIATE, the write lock)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.path = ""
+
+    def __call__(self, _conn, _cursor, statement: str, *_args) -> None:
+        if statement.strip().upper() == "BEGIN IMMEDIATE":
+            self.paths.append(self.path)
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["cache off", "cache on"])
+def test_public_pages_take_no_write_lock(
+    app: Flask,
+    client: FlaskClient,
+    make: Factory,
+    public_paths: dict[str, tuple[str, int]],
+    cache: bool,
+) -> None:
+    """A reader's page reads in read-only transactions only: on SQLite a write lock per
+    fragment would queue every reader behind the newsroom's saves."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite's transactions take a write lock at BEGIN")
+    app.config["PUBLIC_CACHE_ENABLED"] = cache
+    _grow(make, stories=3, entries=2)
+    readers = {k: v for k, v in public_paths.items() if not k.startswith(("health", "readiness"))}
+    paths = {
+        **readers,
+        **KEYSET_PATHS,
+        "404": ("/no/such/page", 404),
+        "400": ("/latest?before=x", 400),
+    }
+    locks = WriteLocks()
+    event.listen(db.engine, "before_cursor_execute", locks)
+    try:
+        for path, status in paths.values():
+            db.session.rollback()  # as a new request finds its session
+            locks.path = path
+            with client.get(path) as response:
+                assert response.status_code == status, path
+    finally:
+        event.remove(db.engine, "before_cursor_execute", locks)
+    assert locks.paths == []
