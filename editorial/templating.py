@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 
 from editorial.services.settings import site_tagline
 from editorial.timeutil import format_local, utcnow, zone
@@ -34,6 +34,23 @@ def story_url(story_id: int) -> str:
     if prefix is None:
         prefix = g._story_url_prefix = url_for("newsroom.story", story_id=0).removesuffix("0")
     return f"{prefix}{story_id}"
+
+
+CONSTANT_URLS = "_constant_urls"
+
+
+def constant_url_for(endpoint: str, **values: Any) -> str:
+    """url_for() for templates, each URL of no arguments but a static file's name built once
+    per app and mount point (a public page prints a dozen: feed, search, its CSS, a tenth of
+    its template's time); any other is built as url_for() builds it."""
+    if values.keys() - {"filename"} or endpoint.startswith(".") or not has_request_context():
+        return url_for(endpoint, **values)
+    memo: dict[tuple[str, str, str], str] = current_app.extensions.setdefault(CONSTANT_URLS, {})
+    key = (request.script_root, endpoint, values.get("filename", ""))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = url_for(endpoint, **values)
+    return found
 
 
 def masthead_date() -> str:
@@ -69,4 +86,5 @@ def _context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_context)
+    app.jinja_env.globals["url_for"] = constant_url_for
     app.add_template_filter(local_time, "local_time")
