@@ -151,6 +151,7 @@ def _segment(text: str) -> str:
     return quote(text, safe="")
 
 
+@lru_cache(maxsize=1024)
 def section_url(desk_slug: str) -> str:
     if desk_slug in RESERVED_SLUGS:
         return f"/section/{_segment(desk_slug)}/"
@@ -1003,18 +1004,14 @@ def media_url(key: str, base: str | None = None) -> str:
     return (base or public_base()) + _segment(key)
 
 
-# What an article shows, in four queries (the story and its desk, authors, tags, notices).
+# What the API's story shows, in four queries (the story and its desk, authors, tags,
+# notices); the article page reads the same as columns (public_article).
 ARTICLE_LOADS = (
     joinedload(Story.desk),
     selectinload(Story.authors),
     selectinload(Story.tags),
     selectinload(Story.corrections),
 )
-
-
-def public_story(slug: str) -> Story | None:
-    """The public story with this slug, if there is one."""
-    return scalar(_whole_stories().where(Story.slug == slug).options(*ARTICLE_LOADS))
 
 
 def public_story_by_id(story_id: int) -> Story | None:

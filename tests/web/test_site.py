@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -10,6 +11,8 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
+from editorial.extensions import db
+from editorial.models import Correction, story_authors
 from editorial.models.loading import load_access
 from editorial.services import commit
 from editorial.services.cache import purge_public_cache
@@ -366,3 +369,49 @@ def test_the_homepage_desk_blocks_are_each_desks_newest_in_one_statement(
     assert blocks == [queries.cards(queries.desk_stories(desk_id), 3) for desk_id in ids]
     assert [len(block) for block in blocks] == [0, 3, 3]
     assert queries.desk_blocks([], 3) == []
+
+
+def test_an_article_read_as_columns_is_the_story_objects_article(any_app: Flask, make) -> None:
+    """The article page reads its story as columns (queries.public_article); the view it
+    gives is the one the Story object gives (authors, tags and notices in their order), and
+    only a public story has one."""
+    desk = make.desk("National")
+    reporter = make.reporter(desk, name="Zahid Hasan")
+    editor = make.editor(desk)
+    story = make.story(reporter, desk, StoryState.PUBLISHED, editor=editor, tags=["Water", "Dam"])
+    db.session.execute(
+        story_authors.insert().values(story_id=story.id, person_id=make.reporter(desk).id)
+    )
+    for n, is_correction in enumerate((True, False)):
+        db.session.add(
+            Correction(
+                story_id=story.id,
+                note=f"Notice {n}",
+                is_correction=is_correction,
+                created_by_id=editor.id,
+                created_at=datetime(2025, 12, 1, n, tzinfo=UTC),
+            )
+        )
+    commit()
+    draft = make.story(reporter, desk)
+    with any_app.test_request_context("/"):
+        queries.begin_read()
+        columns = queries.public_article(story.slug)
+        whole = queries.public_story_by_id(story.id)
+        assert columns is not None and whole is not None
+        view = queries.article_of(columns)
+        assert view == queries.article_of(whole)
+        assert len(view.authors) == 2 and [name for name, _url in view.tags] == ["Dam", "Water"]
+        assert [notice.note for notice in view.notices] == ["Notice 0", "Notice 1"]
+        assert queries.public_article(draft.slug) is None
+        assert queries.public_article("no-such-story") is None
+        queries.release()
+
+
+def test_a_card_with_a_thumbnail_keeps_every_other_field() -> None:
+    """Card.with_thumb copies field by field (faster than replace()): it must copy them all."""
+    values = {f.name: f"value {n}" for n, f in enumerate(fields(queries.Card))}
+    card = queries.Card(**values)  # type: ignore[arg-type]
+    thumb = queries.Thumb("alt", 640, 427, "/m/a.jpg", "/m/a.jpg 640w", [], [], None)
+    assert card.with_thumb(thumb) == replace(card, thumb=thumb)
+    assert card.with_thumb(None) == replace(card, thumb=None)
