@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, NotFound
 
 from editorial import keyset
+from editorial.errors import render_error
 from editorial.services.cache import LATEST, TOP, desk_key, story_key, tag_key
 from editorial.site import live, queries
 from editorial.site.blueprint import bp
@@ -34,6 +35,7 @@ SIDEBAR_COUNT = 6
 MORE_COUNT = 5
 MAX_PAGE = 100_000
 MAX_ID = 2**31 - 1
+STAFF_SEGMENTS = "site_staff_segments"  # on app.extensions
 
 
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -82,6 +84,29 @@ def not_found(_error: NotFound):
     queries.begin_read()  # the page's own read may have ended: a reader's 404 takes no lock
     body, status = render_page("site/error.html", 404, title="Page not found")
     return public_headers(current_app.make_response((body, status)))
+
+
+@bp.app_errorhandler(NotFound)
+def no_such_address(error: NotFound):
+    """An address no route knows: the paper's 404 (masthead, search) where a reader would
+    type it; under a staff area's first segment (/newsroom/..., /admin/..., /api/...) that
+    area's own answer, as for any of its refusals."""
+    first = request.path.strip("/").split("/", 1)[0]
+    if request.blueprint is not None or first in _staff_segments():
+        return render_error(404, error.description or "")
+    return not_found(error)
+
+
+def _staff_segments() -> frozenset[str]:
+    """The first path segments of every route that is not a reader's page."""
+    segments = current_app.extensions.get(STAFF_SEGMENTS)
+    if segments is None:
+        segments = current_app.extensions[STAFF_SEGMENTS] = frozenset(
+            rule.rule.strip("/").split("/", 1)[0]
+            for rule in current_app.url_map.iter_rules()
+            if not rule.endpoint.startswith("site.")
+        )
+    return segments
 
 
 @bp.errorhandler(BadRequest)

@@ -285,6 +285,21 @@ def test_unknown_article_is_404_with_the_site_layout(client: FlaskClient, paper:
     assert "Page not found" in html and "masthead" in html
 
 
+def test_an_address_no_route_knows_is_the_papers_404(client: FlaskClient, paper: Paper) -> None:
+    """A reader's mistyped address gets the paper's page (masthead, search), cacheable like
+    any public answer; a staff area's unknown address keeps that area's answer."""
+    for path in ("/no/such/page", "/national/2025/12/30", "/feed.xml/extra"):
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 404, path
+        assert "Page not found" in html and "masthead" in html and 'name="q"' in html, path
+        assert "public" in response.headers["Cache-Control"], path
+    newsroom = client.get("/newsroom/no-such-page")
+    assert newsroom.status_code == 404 and "masthead" not in newsroom.get_data(as_text=True)
+    api = client.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.is_json
+
+
 # --- markup rules -------------------------------------------------------------------------------
 
 
