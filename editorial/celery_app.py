@@ -46,6 +46,7 @@ TASK_ROUTES = {
     # Renditions are slow CPU work: on the default queue, never in front of a due story.
     Job.MAKE_RENDITIONS.value: {"queue": DEFAULT_QUEUE},
     Job.REQUEUE_RENDITIONS.value: {"queue": DEFAULT_QUEUE},
+    Job.REMOVE_RENDITIONS.value: {"queue": DEFAULT_QUEUE},
     # A published story's photo is a broken image until its public copy exists (S3): a few
     # server-side copies, so with publishing, not behind a backlog of renditions.
     Job.SYNC_PUBLIC_MEDIA.value: {"queue": PUBLISHING_QUEUE},

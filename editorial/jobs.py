@@ -48,6 +48,7 @@ class Job(StrEnum):
     SEND_ACCOUNT_EMAIL = "editorial.tasks.send_account_email"
     PRUNE_OLD_ROWS = "editorial.tasks.prune_old_rows"
     MAKE_RENDITIONS = "editorial.tasks.make_renditions"
+    REMOVE_RENDITIONS = "editorial.tasks.remove_renditions"
     REQUEUE_RENDITIONS = "editorial.tasks.requeue_missing_renditions"
     SYNC_PUBLIC_MEDIA = "editorial.tasks.sync_public_media"
     SWEEP_PUBLIC_MEDIA = "editorial.tasks.sweep_public_media"

@@ -232,6 +232,13 @@ def make_renditions(photo_id: int) -> int:
     return renditions.rendition_job(photo_id)
 
 
+@shared_task(name=Job.REMOVE_RENDITIONS, acks_late=True)
+def remove_renditions(keys: list[str]) -> int:
+    """Remove the files of crops cut again, once pages naming them had time to go stale.
+    Safe twice: a file already removed is nothing to do."""
+    return renditions.remove_renditions(keys)
+
+
 @shared_task(name=Job.REQUEUE_RENDITIONS)
 def requeue_missing_renditions() -> list[int]:
     """Beat `photos:renditions`: queue again the photos whose renditions were never finished."""

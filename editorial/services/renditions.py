@@ -97,7 +97,7 @@ def make_renditions(photo_id: int) -> int:
     if made and (using := stories_using(photo_id)):
         # The pages (and lists) naming the old crops' files, or none yet, are stale with this.
         refresh_stories([story.id for story in using])
-    after_commit(lambda: _remove_renditions(replaced))
+    after_commit(lambda: retire_renditions(replaced))
     if made and store.public_copies:  # new files of a photo that may be public already (S3)
         after_commit(lambda: public_media.queue_sync([photo_id]))
     try:
@@ -202,6 +202,24 @@ def _store(
     if encoded.crop:
         existing.focal_x, existing.focal_y = focal
     return key, old
+
+
+# A page rendered just before a crop was cut again names its old files: a browser still loading
+# it, a CDN's or the page cache's copy until their refresh. The old files stay this long.
+RETIRED_GRACE = timedelta(minutes=15)
+
+
+def retire_renditions(keys: list[str]) -> None:
+    """Remove the files of crops cut again, after RETIRED_GRACE; at once if that cannot be
+    queued (an old crop left behind would stay for good)."""
+    if keys and not enqueue(Job.REMOVE_RENDITIONS, args=(keys,), eta=utcnow() + RETIRED_GRACE):
+        _remove_renditions(keys)
+
+
+def remove_renditions(keys: list[str]) -> int:
+    """The job after the grace: remove these files (already gone: nothing happens)."""
+    _remove_renditions(keys)
+    return len(keys)
 
 
 def _remove_renditions(keys: list[str]) -> None:

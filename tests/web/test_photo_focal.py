@@ -252,3 +252,34 @@ def test_the_script_is_a_file_that_fills_the_fields() -> None:
     script = FOCAL_JS.read_text()
     assert "data-focal-image" in script and "focal_x" in script and "focal_y" in script
     assert 'addEventListener("click"' in script
+
+
+def test_the_old_crops_files_stay_until_pages_naming_them_went_stale(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page rendered just before a crop was cut again still names the old file (a browser
+    loading it, a cached copy): the file is removed by a job RETIRED_GRACE later; with no
+    broker to queue it on, at once, as before (a file left behind would stay for good)."""
+    queued: list[tuple[object, tuple, object]] = []
+    removed: list[list[str]] = []
+    monkeypatch.setattr(renditions, "_remove_renditions", removed.append)
+
+    def enqueue(job, *, args=(), eta=None) -> bool:
+        queued.append((job, args, eta))
+        return accept
+
+    monkeypatch.setattr(renditions, "enqueue", enqueue)
+    accept = True
+    before = renditions.utcnow()
+    renditions.retire_renditions(["a-card-640.jpg"])
+    ((job, args, eta),) = queued
+    assert job == renditions.Job.REMOVE_RENDITIONS and args == (["a-card-640.jpg"],)
+    assert isinstance(eta, type(before)) and eta - before >= renditions.RETIRED_GRACE
+    assert removed == []
+    assert renditions.remove_renditions(["a-card-640.jpg"]) == 1  # the job, when it runs
+    assert removed == [["a-card-640.jpg"]]
+    accept = False
+    renditions.retire_renditions(["b-square-320.jpg"])
+    assert removed[-1] == ["b-square-320.jpg"]
+    renditions.retire_renditions([])  # nothing cut again: nothing queued
+    assert len(queued) == 2
