@@ -46,6 +46,7 @@ ROUTES = {
     "editorial.tasks.tidy_embedded_broker": DEFAULT_QUEUE,
     "editorial.tasks.make_renditions": DEFAULT_QUEUE,  # photo work never delays a publish
     "editorial.tasks.requeue_missing_renditions": DEFAULT_QUEUE,
+    "editorial.tasks.remove_renditions": DEFAULT_QUEUE,  # old crops' files, after a grace
     "editorial.tasks.sync_public_media": PUBLISHING_QUEUE,  # a published photo's public copy
     "editorial.tasks.sweep_public_media": PUBLISHING_QUEUE,
 }
