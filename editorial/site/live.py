@@ -20,7 +20,8 @@ from sqlalchemy import Select, bindparam, func, select
 from editorial.embeds import find_embed
 from editorial.models import LiveEntry, Story
 from editorial.rendering import embed_box, embeds_as_links
-from editorial.site.queries import LeadPhoto, PublicStory, is_public, photos_by_id, run
+from editorial.site.prepared import Prepared
+from editorial.site.queries import LeadPhoto, PublicStory, is_public, photos_by_id, rows
 
 PAGE_SIZE = 50
 ENTRY_COLUMNS = (
@@ -89,8 +90,8 @@ def _public_entries() -> Select:
 
 
 @cache
-def _page_query() -> Select:
-    return (
+def _page_query() -> Prepared:
+    return Prepared(
         _public_entries()
         .where(LiveEntry.is_pinned.is_(False), LiveEntry.id < bindparam("before"))
         .order_by(LiveEntry.id.desc())
@@ -99,13 +100,15 @@ def _page_query() -> Select:
 
 
 @cache
-def _pinned_query() -> Select:
-    return _public_entries().where(LiveEntry.is_pinned.is_(True)).order_by(LiveEntry.id.desc())
+def _pinned_query() -> Prepared:
+    return Prepared(
+        _public_entries().where(LiveEntry.is_pinned.is_(True)).order_by(LiveEntry.id.desc())
+    )
 
 
 @cache
-def _count_query() -> Select:
-    return (
+def _count_query() -> Prepared:
+    return Prepared(
         select(func.count(LiveEntry.id))
         .join(Story, Story.id == LiveEntry.story_id)
         .where(
@@ -134,14 +137,12 @@ def coverage_of(story: Story | PublicStory, before: int | None = None) -> Covera
     older page. A page past the end has no entries (the view answers 404)."""
     if story.live_started_at is None:
         return None
-    rows = run(
-        _page_query(), story_id=story.id, before=before or NO_CURSOR, limit=PAGE_SIZE + 1
-    ).all()
-    entries = [Entry(*row) for row in rows[:PAGE_SIZE]]
+    page = rows(_page_query(), story_id=story.id, before=before or NO_CURSOR, limit=PAGE_SIZE + 1)
+    entries = [Entry(*row) for row in page[:PAGE_SIZE]]
     pinned = None
     if before is None:
-        found = run(_pinned_query(), story_id=story.id).first()
-        pinned = Entry(*found) if found else None
+        found = rows(_pinned_query(), story_id=story.id)
+        pinned = Entry(*found[0]) if found else None
     entries, pinned = with_photos(entries, pinned)
     return Coverage(
         started_at=story.live_started_at,
@@ -149,7 +150,7 @@ def coverage_of(story: Story | PublicStory, before: int | None = None) -> Covera
         updated_at=story.live_updated_at,
         pinned=pinned,
         entries=entries,
-        total=run(_count_query(), story_id=story.id).scalar() or 0,
-        older=entries[-1].id if len(rows) > PAGE_SIZE else None,
+        total=rows(_count_query(), story_id=story.id)[0][0] or 0,
+        older=entries[-1].id if len(page) > PAGE_SIZE else None,
         is_first_page=before is None,
     )

@@ -10,7 +10,7 @@ takes; see editorial.database) that ends before rendering.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Select,
     bindparam,
     func,
+    literal,
     select,
     union_all,
 )
@@ -56,6 +57,7 @@ from editorial.rendering import PhotoRef, fill_photos, photo_refs
 from editorial.search import matches
 from editorial.services.photo_use import ref_problem
 from editorial.services.settings import TAGLINE
+from editorial.site.prepared import Prepared
 from editorial.storage import public_base
 from editorial.timeutil import utcnow, zone
 from editorial.workflow import StoryState
@@ -102,6 +104,13 @@ def _connection() -> Connection:
     if connection is None or connection.closed:
         return db.session.connection()
     return connection
+
+
+def rows(prepared: Prepared, **params: Any) -> list[tuple[Any, ...]]:
+    """Run a prepared public statement at this instant, on the request's connection: the
+    reader's pages' own statements, compiled once and run below SQLAlchemy's result layer
+    (editorial.site.prepared: a fifth of a cold article was SQLAlchemy's work per statement)."""
+    return prepared.rows(_connection(), {NOW: utcnow(), **params})
 
 
 def scalar(query: Select[T]) -> T | None:
@@ -255,24 +264,30 @@ CARD_COLUMNS = (
     Desk.slug.label("desk_slug"),
     Desk.name.label("desk_name"),
 )
+PUBLISHED_AT = [column.key for column in CARD_COLUMNS].index("published_at")
 
 
-def _card(row: Any) -> Card:
-    first = row.first_published_at or row.published_at
+def _card(row: Sequence[Any]) -> Card:
+    """A card from a row of CARD_COLUMNS (a tuple or a Row), read by position: a Row's
+    attributes cost a tenth of a card each."""
+    story_id, headline, standfirst, byline, dateline, slug, first, published = row[:8]
+    updated, live_started, live_ended, desk_slug, desk_name = row[8:13]
+    first = first or published
     return Card(
-        id=row.id,
-        headline=row.headline,
-        standfirst=row.standfirst,
-        byline=row.byline,
-        dateline=row.dateline,
-        url=story_url(row.desk_slug, first, row.slug),
-        desk_name=row.desk_name,
-        desk_slug=row.desk_slug,
-        desk_url=section_url(row.desk_slug),
-        published_at=first,
-        updated_at=row.public_updated_at,
-        slug=row.slug,
-        is_live=row.live_started_at is not None and row.live_ended_at is None,
+        story_id,
+        headline,
+        standfirst,
+        byline,
+        dateline,
+        story_url(desk_slug, first, slug),
+        desk_name,
+        desk_slug,
+        section_url(desk_slug),
+        first,
+        updated,
+        slug,
+        None,
+        live_started is not None and live_ended is None,
     )
 
 
@@ -326,17 +341,17 @@ OTHER = Story.id != bindparam("exclude")
 
 
 @lru_cache(maxsize=32)
-def _latest_query(limit: int) -> Select:
-    return card_query().where(OTHER).limit(limit)
+def _latest_query(limit: int) -> Prepared:
+    return Prepared(card_query().where(OTHER).limit(limit))
 
 
 def latest(limit: int, *, exclude: int | None = None) -> list[Card]:
-    return [_card(row) for row in run(_latest_query(limit), exclude=exclude or 0)]
+    return [_card(row) for row in rows(_latest_query(limit), exclude=exclude or 0)]
 
 
 @lru_cache(maxsize=32)
-def _top_query(limit: int) -> Select:
-    return (
+def _top_query(limit: int) -> Prepared:
+    return Prepared(
         card_query()
         .where(Story.placement == Placement.TOP, OTHER)
         .order_by(None)
@@ -347,7 +362,7 @@ def _top_query(limit: int) -> Select:
 
 def top_news(limit: int, *, exclude: int | None = None) -> list[Card]:
     """Stories editors placed in Top News, in front-page order (the lead first)."""
-    return [_card(row) for row in run(_top_query(limit), exclude=exclude or 0)]
+    return [_card(row) for row in rows(_top_query(limit), exclude=exclude or 0)]
 
 
 def arranged(top: list[Card], order: list[int]) -> list[Card]:
@@ -368,10 +383,10 @@ def desk_blocks(desk_ids: list[int], limit: int) -> list[list[Card]]:
     if not desk_ids:
         return []
     found: dict[int, list[Card]] = {desk_id: [] for desk_id in desk_ids}
-    walks = run(_blocks_query(len(desk_ids), limit), **_desk_params(desk_ids))
-    newest_first = sorted(walks, key=lambda row: (row.published_at, row.id), reverse=True)
+    walks = rows(_blocks_query(len(desk_ids), limit), **_desk_params(desk_ids))
+    newest_first = sorted(walks, key=lambda row: (row[PUBLISHED_AT], row[0]), reverse=True)
     for row in newest_first:
-        found[row.desk_id].append(_card(row))
+        found[row[-1]].append(_card(row))  # the desk's id comes last
     return list(found.values())
 
 
@@ -380,7 +395,7 @@ def _desk_params(desk_ids: list[int]) -> dict[str, int]:
 
 
 @lru_cache(maxsize=32)
-def _blocks_query(desks: int, limit: int) -> Executable:
+def _blocks_query(desks: int, limit: int) -> Prepared:
     """The UNION ALL of `desks` desks' walks, the desks' ids as parameters desk_0, desk_1..."""
     branches = [
         card_query()
@@ -389,19 +404,19 @@ def _blocks_query(desks: int, limit: int) -> Executable:
         .limit(limit)
         for n in range(desks)
     ]
-    return union_all(*(select(branch.subquery()) for branch in branches))
+    return Prepared(union_all(*(select(branch.subquery()) for branch in branches)))
 
 
 @lru_cache(maxsize=32)
-def _more_query(limit: int) -> Select:
-    return card_query().where(Story.desk_id == bindparam("desk_0"), OTHER).limit(limit)
+def _more_query(limit: int) -> Prepared:
+    return Prepared(card_query().where(Story.desk_id == bindparam("desk_0"), OTHER).limit(limit))
 
 
 def more_from_desk(desk_id: int, *, exclude: int | None = None, limit: int) -> list[Card]:
     """More articles: the desk's newest public stories other than this one."""
     return [
         _card(row)
-        for row in run(_more_query(limit), exclude=exclude or 0, **_desk_params([desk_id]))
+        for row in rows(_more_query(limit), exclude=exclude or 0, **_desk_params([desk_id]))
     ]
 
 
@@ -435,35 +450,42 @@ class NavItem:
 def sections(*, navigation: bool = False) -> list[NavItem]:
     """The desks as sections, in the newsroom's order; with `navigation`, only those the
     public navigation lists (a hidden desk's section still answers and is in the sitemap)."""
-    return [NavItem(d.name, d.slug, section_url(d.slug), d.id) for d in run(_desks(navigation))]
+    return [
+        NavItem(name, slug, section_url(slug), desk_id)
+        for desk_id, name, slug in rows(_desks(navigation))
+    ]
 
 
 @cache
-def _desks(navigation: bool) -> Select:
+def _desks(navigation: bool) -> Prepared:
     query = select(Desk.id, Desk.name, Desk.slug).order_by(Desk.position, Desk.name)
-    return query.where(Desk.in_navigation.is_(True)) if navigation else query
+    return Prepared(query.where(Desk.in_navigation.is_(True)) if navigation else query)
 
 
 @cache
-def _desk_query() -> Select:
-    return select(Desk.id, Desk.name, Desk.slug).where(Desk.slug == bindparam("slug"))
+def _desk_query() -> Prepared:
+    return Prepared(select(Desk.id, Desk.name, Desk.slug).where(Desk.slug == bindparam("slug")))
 
 
 @cache
-def _setting_query() -> Select:
-    return select(SiteSetting.value).where(SiteSetting.key == bindparam("key"))
+def _setting_query() -> Prepared:
+    return Prepared(select(SiteSetting.value).where(SiteSetting.key == bindparam("key")))
 
 
 def site_tagline() -> str:
     """The masthead's tagline, as services.settings.site_tagline() gives it, read as a column
     (the session's get() of a SiteSetting was a tenth of an article's template)."""
-    stored: str | None = run(_setting_query(), key=TAGLINE).scalar()
+    found = rows(_setting_query(), key=TAGLINE)
+    stored: str | None = found[0][0] if found else None
     return current_app.config["SITE_TAGLINE"] if stored is None else stored
 
 
 def find_desk(slug: str) -> NavItem | None:
-    row = run(_desk_query(), slug=slug).first()
-    return NavItem(row.name, row.slug, section_url(row.slug), row.id) if row else None
+    found = rows(_desk_query(), slug=slug)
+    if not found:
+        return None
+    desk_id, name, desk_slug = found[0]
+    return NavItem(name, desk_slug, section_url(desk_slug), desk_id)
 
 
 def find_tag(slug: str) -> Tag | None:
@@ -562,8 +584,8 @@ STORY_COLUMNS = tuple(
 
 
 @cache
-def _article_query() -> Select:
-    return (
+def _article_query() -> Prepared:
+    return Prepared(
         public_stories(*STORY_COLUMNS, Desk.name.label("desk_name"), Desk.slug.label("desk_slug"))
         .join(Desk, Desk.id == Story.desk_id)
         .where(Story.slug == bindparam("slug"))
@@ -571,8 +593,8 @@ def _article_query() -> Select:
 
 
 @cache
-def _authors_query() -> Select:
-    return (
+def _authors_query() -> Prepared:
+    return Prepared(
         select(Person.name)
         .join(story_authors, story_authors.c.person_id == Person.id)
         .where(story_authors.c.story_id == bindparam("story_id"))
@@ -581,8 +603,8 @@ def _authors_query() -> Select:
 
 
 @cache
-def _tags_query() -> Select:
-    return (
+def _tags_query() -> Prepared:
+    return Prepared(
         select(Tag.name, Tag.slug)
         .join(story_tags, story_tags.c.tag_id == Tag.id)
         .where(story_tags.c.story_id == bindparam("story_id"))
@@ -591,8 +613,8 @@ def _tags_query() -> Select:
 
 
 @cache
-def _notices_query() -> Select:
-    return (
+def _notices_query() -> Prepared:
+    return Prepared(
         select(Correction.note, Correction.is_correction, Correction.created_at)
         .where(Correction.story_id == bindparam("story_id"))
         .order_by(Correction.created_at)
@@ -602,18 +624,19 @@ def _notices_query() -> Select:
 def public_article(slug: str) -> PublicStory | None:
     """The public story with this slug, if there is one, with its desk, authors, tags and
     notices (four statements of columns)."""
-    row = run(_article_query(), slug=slug).first()
-    if row is None:
+    statement = _article_query()
+    found = rows(statement, slug=slug)
+    if not found:
         return None
-    columns = row._asdict()
+    columns = dict(zip(statement.columns, found[0], strict=True))
     desk = DeskRef(columns.pop("desk_name"), columns.pop("desk_slug"))
-    story_id = row.id
+    story_id = columns["id"]
     return PublicStory(
         **columns,
         desk=desk,
-        authors=[Author(*r) for r in run(_authors_query(), story_id=story_id)],
-        tags=[TagRef(*r) for r in run(_tags_query(), story_id=story_id)],
-        corrections=[Notice(*r) for r in run(_notices_query(), story_id=story_id)],
+        authors=[Author(*r) for r in rows(_authors_query(), story_id=story_id)],
+        tags=[TagRef(*r) for r in rows(_tags_query(), story_id=story_id)],
+        corrections=[Notice(*r) for r in rows(_notices_query(), story_id=story_id)],
     )
 
 
@@ -688,9 +711,9 @@ class PhotoData:
     social: RenditionFile | None = None
 
 
-@cache
-def _photo_data_query() -> Select:
-    return (
+@lru_cache(maxsize=16)
+def _photo_data_query(ids: int) -> Prepared:
+    return Prepared(
         select(
             Photo.id,
             Photo.alt_text,
@@ -706,9 +729,9 @@ def _photo_data_query() -> Select:
         # The whole frames and the share card; the list crops are read by _thumb_query.
         .outerjoin(
             Rendition,
-            (Rendition.photo_id == Photo.id) & Rendition.crop.in_((imaging.FULL, "social")),
+            (Rendition.photo_id == Photo.id) & Rendition.crop.in_(_one_of(imaging.FULL, "social")),
         )
-        .where(Photo.id.in_(bindparam("photo_ids", expanding=True)))
+        .where(Photo.id.in_(id_parameters(ids)))
     )
 
 
@@ -719,20 +742,45 @@ def photo_data(photo_ids: Iterable[int]) -> dict[int, PhotoData]:
     if not ids:
         return {}
     found: dict[int, PhotoData] = {}
-    for row in run(_photo_data_query(), photo_ids=ids):
-        photo = found.get(row.id)
-        if photo is None:
-            photo = found[row.id] = PhotoData(
-                row.id, row.alt_text, row.caption, row.credit, row.renditions_ready_at, []
-            )
-        if row.key is None:
-            continue
-        rendition = RenditionFile(row.format, row.width, row.height, row.key)
-        if row.crop == imaging.FULL:
-            photo.renditions.append(rendition)
-        else:
-            found[row.id] = replace(photo, social=rendition)
+    for chunk, params in id_chunks(ids):
+        for row in rows(_photo_data_query(chunk), **params):
+            photo_id, alt, caption, credit, ready_at, fmt, width, height, key, crop = row
+            photo = found.get(photo_id)
+            if photo is None:
+                photo = found[photo_id] = PhotoData(photo_id, alt, caption, credit, ready_at, [])
+            if key is None:
+                continue
+            rendition = RenditionFile(fmt, width, height, key)
+            if crop == imaging.FULL:
+                photo.renditions.append(rendition)
+            else:
+                found[photo_id] = replace(photo, social=rendition)
     return found
+
+
+def _one_of(*values: str) -> list[Any]:
+    """A fixed IN list as plain parameters (a tuple would be an expanding IN: see below)."""
+    return [literal(value) for value in values]
+
+
+MAX_IDS = 512  # ids per statement; a longer list takes several
+
+
+def id_parameters(size: int) -> list[Any]:
+    """`size` parameters id_0, id_1... for an IN list: a statement compiled once per size,
+    where an expanding IN is compiled again on every execution. id_chunks() fills them."""
+    return [bindparam(f"id_{n}") for n in range(size)]
+
+
+def id_chunks(ids: Iterable[int]) -> Iterable[tuple[int, dict[str, int]]]:
+    """The ids as parameters of id_parameters(size), size a power of two from 8 (so a
+    handful of statements serve every list), padded with 0 (no row has id 0)."""
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), MAX_IDS):
+        chunk = unique[start : start + MAX_IDS]
+        size = max(8, 1 << (len(chunk) - 1).bit_length())
+        padded = chunk + [0] * (size - len(chunk))
+        yield size, {f"id_{n}": value for n, value in enumerate(padded)}
 
 
 def _ref_ids(refs: Iterable[PhotoRef]) -> set[int]:
@@ -912,9 +960,9 @@ def _srcset(renditions: list[RenditionFile], media_base: str | None = None) -> s
     return ", ".join(f"{media_url(r.key, media_base)} {r.width}w" for r in renditions)
 
 
-@cache
-def _thumb_query() -> Select:
-    return (
+@lru_cache(maxsize=16)
+def _thumb_query(ids: int) -> Prepared:
+    return Prepared(
         select(
             Story.id,
             Photo.alt_text,
@@ -929,8 +977,8 @@ def _thumb_query() -> Select:
         .where(
             is_public(),
             Photo.renditions_ready_at.is_not(None),
-            Rendition.crop.in_(("card", "square")),
-            Story.id.in_(bindparam("story_ids", expanding=True)),
+            Rendition.crop.in_(_one_of("card", "square")),
+            Story.id.in_(id_parameters(ids)),
         )
     )
 
@@ -942,9 +990,10 @@ def with_thumbs(*lists: list[Card]) -> list[list[Card]]:
     ids = {card.id for cards in lists for card in cards}
     alts: dict[int, str] = {}
     renditions: dict[int, list[RenditionRow]] = {}
-    for story_id, alt, crop, fmt, width, height, key in run(_thumb_query(), story_ids=list(ids)):
-        alts[story_id] = alt
-        renditions.setdefault(story_id, []).append((crop, fmt, width, height, key))
+    for size, params in id_chunks(ids):
+        for story_id, alt, crop, fmt, width, height, key in rows(_thumb_query(size), **params):
+            alts[story_id] = alt
+            renditions.setdefault(story_id, []).append((crop, fmt, width, height, key))
     base = public_base()
     thumbs = {
         story_id: thumb
