@@ -10,8 +10,9 @@ in each round each renders `--batch` requests of a page with the Flask test clie
 the CPU time (`time.process_time`) per request. Printed per page: the minimum and median of
 each checkout, and the median and quartiles of the per-round ratios (theirs / ours: above 1,
 this checkout renders faster). A neighbour that slows the machine slows both alike within a
-round, so read the ratio, not the milliseconds. Both revisions must run on this checkout's
-schema (migrations); `bench/wagtail.py` gives the same renders against Wagtail under wrk.
+round, so read the ratio, not the milliseconds. It also says whether both render the same
+bytes for each page. Both revisions must run on this checkout's schema (migrations);
+`bench/wagtail.py` gives the same renders against Wagtail under wrk.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bench.profile_pages import seed  # noqa: E402
 
 # Runs in each checkout: renders the page it is told, `n` times, and prints CPU ms a request.
 WORKER = """
-import os, sys, time
+import hashlib, os, sys, time
 sys.path.insert(0, os.getcwd())
 from wsgi import app
 app.config["PUBLIC_CACHE_ENABLED"] = False
@@ -43,7 +44,8 @@ paths = {"homepage": "/", "article": article}
 for path in paths.values():
     for _ in range(30):
         assert client.get(path).status_code == 200
-print("ready", flush=True)
+digests = [hashlib.sha256(client.get(path).data).hexdigest()[:16] for path in paths.values()]
+print("ready", *digests, flush=True)
 for line in sys.stdin:
     page, n = line.split()
     started = time.process_time()
@@ -53,7 +55,8 @@ for line in sys.stdin:
 """
 
 
-def start(checkout: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def start(checkout: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """The worker, and the digests of the bytes it renders for each page."""
     worker = subprocess.Popen(
         [str(ROOT / ".venv/bin/python"), "-c", WORKER],
         cwd=checkout,
@@ -63,9 +66,10 @@ def start(checkout: Path, env: dict[str, str]) -> subprocess.Popen[str]:
         text=True,
     )
     assert worker.stdout is not None
-    if worker.stdout.readline().strip() != "ready":
+    ready, *digests = worker.stdout.readline().split()
+    if ready != "ready":
         sys.exit(f"the worker in {checkout} did not start")
-    return worker
+    return worker, digests
 
 
 def turn(worker: subprocess.Popen[str], page: str, batch: int) -> float:
@@ -93,8 +97,11 @@ def main() -> None:
             cwd=ROOT,
             check=True,
         )
-        workers = {"ours": start(ROOT, env), args.against: start(theirs, env)}
+        started = {"ours": start(ROOT, env), args.against: start(theirs, env)}
+        workers = {name: worker for name, (worker, _digests) in started.items()}
+        same = started["ours"][1] == started[args.against][1]
         print(f"{args.stories} generated stories, {args.rounds} rounds of {args.batch} requests")
+        print(f"the same bytes for both pages: {'yes' if same else 'NO'}")
         for page in ("article", "homepage"):
             times: dict[str, list[float]] = {name: [] for name in workers}
             for _ in range(args.rounds):

@@ -441,21 +441,19 @@ def _fragment_deps(fragment_id: str) -> tuple[str, ...]:
 
 
 def _render_fragments(fragment_ids: list[str], tokens: Tokens) -> dict[str, Entry]:
-    """Fresh copies of these fragments, read in one transaction (a cold article's three
-    fragments each in its own were a tenth of its render: BEGIN, rollback, pool return)."""
+    """Fresh copies of these fragments, read in the page's transaction when it rendered (a
+    cold article's three fragments each in its own were a tenth of its render: BEGIN,
+    rollback, pool return); the caller ends it."""
     rendered: dict[str, Entry] = {}
     if not fragment_ids:
         return rendered
     queries.begin_read()
-    try:
-        for fragment_id in fragment_ids:
-            name, _, arg = fragment_id.partition(":")
-            html = FRAGMENTS[name].render(arg)
-            rendered[fragment_id] = Entry(
-                "text/html", html.encode(), _fragment_deps(fragment_id), tokens.counter, tokens.now
-            )
-    finally:
-        queries.release()
+    for fragment_id in fragment_ids:
+        name, _, arg = fragment_id.partition(":")
+        html = FRAGMENTS[name].render(arg)
+        rendered[fragment_id] = Entry(
+            "text/html", html.encode(), _fragment_deps(fragment_id), tokens.counter, tokens.now
+        )
     return rendered
 
 
@@ -513,9 +511,8 @@ def _render(view: Callable[..., Any], kwargs: dict[str, Any], tokens: Tokens) ->
     """Render the page with holes for its fragments; an Entry for a 200, else the response."""
     g._page_deps, g._page_holes = set(), []
     try:
-        queries.begin_read()
+        queries.begin_read()  # ended by _serve, after the fragments
         response = make_response(view(**kwargs))
-        queries.release()
         deps, holes = g._page_deps, g._page_holes
     finally:
         g.pop("_page_deps", None)
@@ -585,15 +582,18 @@ def _serve(
     view: Callable[..., Any], kwargs: dict[str, Any], key: str, cache: LocalCache | TwoTier | None
 ) -> Served | Response:
     """The page's copy and its fragments', each fresh (re-rendered where stale or missing)."""
-    found = _page_copy(view, kwargs, key, cache)
-    if isinstance(found, Response):
-        return found
-    page, status, tokens = found
-    served = Served(page, {}, status)
-    stored = _fetch(cache, ["f:" + hole_id for hole_id in page.holes], tokens)
-    fresh = {h: p for h, p in zip(page.holes, stored, strict=True) if p and p.fresh(tokens)}
-    served.rendered = [hole_id for hole_id in page.holes if hole_id not in fresh]
-    rendered = _render_fragments(served.rendered, tokens)
+    try:
+        found = _page_copy(view, kwargs, key, cache)
+        if isinstance(found, Response):
+            return found
+        page, status, tokens = found
+        served = Served(page, {}, status)
+        stored = _fetch(cache, ["f:" + hole_id for hole_id in page.holes], tokens)
+        fresh = {h: p for h, p in zip(page.holes, stored, strict=True) if p and p.fresh(tokens)}
+        served.rendered = [hole_id for hole_id in page.holes if hole_id not in fresh]
+        rendered = _render_fragments(served.rendered, tokens)
+    finally:
+        queries.release()
     if cache:
         for hole_id, part in rendered.items():
             cache.set("f:" + hole_id, part)

@@ -73,7 +73,8 @@ class HitFirst:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         plain = environ.get("REQUEST_METHOD") == "GET" and not environ.get("QUERY_STRING")
-        if plain and "HTTP_COOKIE" not in environ:
+        cached = self.app.config.get("PUBLIC_CACHE_ENABLED", True)  # off: nothing to answer
+        if plain and cached and "HTTP_COOKIE" not in environ:
             try:
                 respond = self._hit(environ, started)
             except Exception:  # Flask answers it: its error page, its error report

@@ -39,7 +39,8 @@ STAFF_SEGMENTS = "site_staff_segments"  # on app.extensions
 
 
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    """Render a public page: navigation and masthead added, database released first."""
+    """Render a public page: navigation and masthead added. The read transaction stays open
+    for the page's fragments (site.cache ends it; outside it, the request's end does)."""
     if "sections" not in context:  # the homepage has read them already
         context["sections"] = queries.sections(navigation=True)
     context["tagline"] = queries.site_tagline()
@@ -47,8 +48,10 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
     context["site_url"] = current_app.config["SITE_URL"]
     # The same page for everyone: a template cannot show anything about who is signed in.
     context["current_user"] = None
-    queries.release()
     return render_template(template, **context), status
+
+
+bp.add_app_template_global(queries.thumb_picture, "thumb_picture")
 
 
 @bp.app_template_filter("news_time")
@@ -379,9 +382,7 @@ def live_entries(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     coverage = live.coverage_of(story)
     if coverage is None:
         abort(404)
-    canonical = _story_path(story)  # read before release() expires the story
-    queries.release()
-    html = render_template("site/_live.html", live=coverage, canonical=canonical)
+    html = render_template("site/_live.html", live=coverage, canonical=_story_path(story))
     return current_app.response_class(html, mimetype="text/html")
 
 

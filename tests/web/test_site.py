@@ -427,6 +427,6 @@ def test_a_card_with_a_thumbnail_keeps_every_other_field() -> None:
     """Card.with_thumb copies field by field (faster than replace()): it must copy them all."""
     values = {f.name: f"value {n}" for n, f in enumerate(fields(queries.Card))}
     card = queries.Card(**values)  # type: ignore[arg-type]
-    thumb = queries.Thumb("alt", 640, 427, "/m/a.jpg", "/m/a.jpg 640w", [], [], None)
+    thumb = queries.Thumb("alt", 640, 427, "/m/a.jpg", "/m/a.jpg 640w", (), (), None)
     assert card.with_thumb(thumb) == replace(card, thumb=thumb)
     assert card.with_thumb(None) == replace(card, thumb=None)
