@@ -15,10 +15,9 @@ def media(key: str) -> Response:
     original's hash, a guess). With S3 the pages link to the public copies instead (README
     "Photo storage"); this route answers the same way for links made before the switch."""
     queries.begin_read()
-    fmt = queries.public_rendition_format(key)
-    queries.release()
-    if fmt is None:
-        abort(404)
+    if queries.public_rendition_format(key) is None:
+        abort(404)  # the paper's 404 page reads in this same transaction
+    queries.release()  # before the file is sent
     response = media_store().send(RENDITIONS, key)
     response.headers["Cache-Control"] = IMMUTABLE
     return response

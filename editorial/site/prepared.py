@@ -85,9 +85,10 @@ class Prepared:
         self._plans: dict[str, Plan] = {}
 
     def plan(self, dialect: Dialect) -> Plan:
-        found = self._plans.get(dialect.name)
+        name = f"{dialect.name}+{dialect.driver}"  # the driver decides the parameter style
+        found = self._plans.get(name)
         if found is None:
-            found = self._plans[dialect.name] = plan_of(self.statement, dialect)
+            found = self._plans[name] = plan_of(self.statement, dialect)
         return found
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:

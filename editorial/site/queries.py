@@ -4,8 +4,9 @@ The predicate is `editorial.public.is_public` (the photo services share it). Pag
 sitemaps, search, counts, JSON-LD, More articles, Top News and the JSON API all build on it, so
 a story that is not public cannot appear through one of them by accident. Results leave as
 plain dataclasses (`Card`, `Article`) so templates never touch the database. Public reads run in
-a read-only transaction (on SQLite a deferred BEGIN, not the write lock every other transaction
-takes; see editorial.database) that ends before rendering.
+one read-only transaction a page, its fragments included (on SQLite a deferred BEGIN, not the
+write lock every other transaction takes; see editorial.database); the page's statements are
+prepared once (editorial.site.prepared).
 """
 
 from __future__ import annotations

@@ -171,3 +171,37 @@ def test_public_pages_take_no_write_lock(
     finally:
         event.remove(db.engine, "before_cursor_execute", locks)
     assert locks.paths == []
+
+
+def test_a_cold_page_and_its_fragments_read_in_one_transaction(
+    app: Flask, client: FlaskClient, make: Factory, public_paths: dict[str, tuple[str, int]]
+) -> None:
+    """With the page cache off every reader's page renders its fragments too, in the page's
+    own read transaction: one BEGIN a request (each was a twentieth of a cold article). The
+    first request after a change also reads the embargo lifts, once per process: not counted."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's BEGIN is the driver's, not a statement")
+    app.config["PUBLIC_CACHE_ENABLED"] = False
+    _grow(make, stories=3, entries=2)
+    pages = [
+        (path, status)
+        for name, (path, status) in public_paths.items()
+        if not name.startswith(("health", "readiness")) and not path.startswith("/api/")
+    ]
+    begins: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.strip().upper().startswith("BEGIN"):
+            begins.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for path, status in pages:
+            client.get(path).close()
+            db.session.rollback()  # as a new request finds its session
+            begins.clear()
+            with client.get(path) as response:
+                assert response.status_code == status, path
+            assert len(begins) <= 1, path
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
