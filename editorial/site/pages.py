@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +20,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from editorial import keyset
 from editorial.errors import render_error
 from editorial.services.cache import LATEST, TOP, desk_key, story_key, tag_key
-from editorial.site import live, queries
+from editorial.site import items, live, queries
 from editorial.site.blueprint import bp
 from editorial.site.cache import depends, fragment, hole, public_headers, public_page
 from editorial.site.queries import Article, Card, LeadPhoto
@@ -43,15 +41,28 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
     for the page's fragments (site.cache ends it; outside it, the request's end does)."""
     if "sections" not in context:  # the homepage has read them already
         context["sections"] = queries.sections(navigation=True)
+    config = current_app.config
     context["tagline"] = queries.site_tagline()
-    context["year"] = utcnow().astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"])).year
-    context["site_url"] = current_app.config["SITE_URL"]
-    # The same page for everyone: a template cannot show anything about who is signed in.
-    context["current_user"] = None
-    return render_template(template, **context), status
+    context["year"] = utcnow().astimezone(zone(config["EDITORIAL_TIMEZONE"])).year
+    context["site_url"] = config["SITE_URL"]
+    context["site_name"] = config["SITE_NAME"]
+    context["timezone_name"] = config["EDITORIAL_TIMEZONE"]
+    # The same page for everyone, so none of the app's context processors run: nothing about
+    # who is signed in (the signed-in user, a CSRF token, the newsroom's unread count) is in
+    # a reader's template to show (they were also a twentieth of the homepage's render).
+    return current_app.jinja_env.get_template(template).render(context), status
 
 
-bp.add_app_template_global(queries.thumb_picture, "thumb_picture")
+# A story in a list, made in Python (editorial.site.items): the templates lay the page out.
+for made in (
+    items.story_item,
+    items.headline_list,
+    items.headline,
+    items.meta,
+    items.story_time,
+    items.thumb,
+):
+    bp.add_app_template_global(made)
 
 
 @bp.app_template_filter("news_time")
@@ -62,24 +73,6 @@ def news_time(value: Any) -> str:
     local = value.astimezone(zone(current_app.config["EDITORIAL_TIMEZONE"]))
     hour = local.hour % 12 or 12
     return f"{local.day} {local:%B %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
-
-
-@bp.app_template_filter("short_time")
-def short_time(value: Any) -> str:
-    """'30 Dec, 18:05' in newsroom time, for listings ('30 Dec 2024, 18:05' in other years)."""
-    if value is None:
-        return ""
-    name = current_app.config["EDITORIAL_TIMEZONE"]
-    return _short_time(value, name, utcnow().astimezone(zone(name)).year)
-
-
-@lru_cache(maxsize=8192)
-def _short_time(value: datetime, tz: str, this_year: int) -> str:
-    # Once per story and year in a process: a cold page prints some 50 of these, and the
-    # time zone conversion and formatting were a tenth of a sidebar's render.
-    local = value.astimezone(zone(tz))
-    year = "" if local.year == this_year else f" {local.year}"
-    return f"{local.day} {local:%b}{year}, {local:%H:%M}"
 
 
 @bp.errorhandler(NotFound)
