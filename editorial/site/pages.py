@@ -215,9 +215,15 @@ def home_page(order: list[int] | None = None, **extra: Any) -> tuple[str, int]:
     latest = queries.latest(LATEST_COUNT)
     sections = queries.sections(navigation=True)
     desk_cards = queries.desk_blocks([s.id for s in sections], BLOCK_COUNT)
-    top, newest, *desk_cards = queries.with_thumbs(top, latest[:1], *desk_cards)
+    # Photos for what shows one: a desk block's first story, not the headlines under it.
+    top, newest, *block_leads = queries.with_thumbs(
+        top, latest[:1], *(cards[:1] for cards in desk_cards)
+    )
     lead = next(iter(top or newest), None)
-    blocks = list(zip(sections, desk_cards, strict=True))
+    blocks = [
+        (section, first + cards[1:])
+        for section, first, cards in zip(sections, block_leads, desk_cards, strict=True)
+    ]
     return render_page(
         "site/home.html",
         sections=sections,
