@@ -95,15 +95,19 @@ class Prepared:
         plan = self.plan(connection.dialect)
         values = plan.parameters(params)
         cursor = connection.connection.cursor()
+        # As SQLAlchemy does: dispatch only when someone listens (tests, benchmarks).
+        events = connection._has_events or connection.engine._has_events
         try:
-            connection.dispatch.before_cursor_execute(
-                connection, cursor, plan.sql, values, None, False
-            )
+            if events:
+                connection.dispatch.before_cursor_execute(
+                    connection, cursor, plan.sql, values, None, False
+                )
             cursor.execute(plan.sql, values)
             fetched = cursor.fetchall()
-            connection.dispatch.after_cursor_execute(
-                connection, cursor, plan.sql, values, None, False
-            )
+            if events:
+                connection.dispatch.after_cursor_execute(
+                    connection, cursor, plan.sql, values, None, False
+                )
         except connection.dialect.loaded_dbapi.Error as error:
             raise _wrapped(connection, cursor, plan.sql, values, error) from error
         finally:
