@@ -16,10 +16,11 @@ from flask import current_app, g
 from markupsafe import Markup, escape
 
 from editorial.site.cache import item_mark
-from editorial.site.queries import LIST_SIZES, Card, Thumb
+from editorial.site.queries import Card, Thumb
 from editorial.timeutil import utcnow, zone
 
 LIVE_MARK = '<span class="live-mark">LIVE</span> '
+LIST_SIZES = "(min-width: 700px) 220px, 100vw"  # a card's photo in a list's column
 CLOCK = "_list_clock"  # on flask.g: (time zone, this year) for this request's lists
 
 

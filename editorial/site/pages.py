@@ -54,15 +54,12 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
 
 
 # A story in a list, made in Python (editorial.site.items): the templates lay the page out.
-for made in (
-    items.story_item,
-    items.headline_list,
-    items.headline,
-    items.meta,
-    items.story_time,
-    items.thumb,
-):
-    bp.add_app_template_global(made)
+bp.add_app_template_global(items.story_item)
+bp.add_app_template_global(items.headline_list)
+bp.add_app_template_global(items.headline)
+bp.add_app_template_global(items.meta)
+bp.add_app_template_global(items.story_time)
+bp.add_app_template_global(items.thumb)
 
 
 @bp.app_template_filter("news_time")

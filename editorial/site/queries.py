@@ -256,9 +256,6 @@ class Thumb:
     square_size: tuple[int, int] | None
 
 
-LIST_SIZES = "(min-width: 700px) 220px, 100vw"  # a card's photo in a list's column
-
-
 CARD_COLUMNS = (
     Story.id,
     Story.headline,
