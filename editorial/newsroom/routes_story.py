@@ -254,8 +254,7 @@ def _from_form(view: site_queries.Article, data: StoryInput) -> site_queries.Art
     slug = data.slug.strip() or slugify(data.headline)
     desk = db.session.get(Desk, data.desk_id) if data.desk_id else None
     desk_slug = desk.slug if desk is not None else view.card.desk_slug
-    card = replace(
-        view.card,
+    card = view.card._replace(
         headline=" ".join(data.headline.split()),
         standfirst=data.standfirst.strip(),
         byline=" ".join(data.byline.split()),

@@ -42,7 +42,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.http import http_date
 
-from editorial.extensions import db
 from editorial.models import Story
 from editorial.services.cache import COUNTER, SITE, read_numbers, story_keys
 from editorial.site import queries
@@ -117,7 +116,7 @@ def _lifts(counter: int, now: datetime, ttl: int) -> list[Lift]:
         return lifts
     cutoff = now - timedelta(seconds=ttl + 60)
     queries.begin_read()
-    rows = db.session.execute(
+    rows = queries.run(
         select(Story.id, Story.embargo_at).where(
             Story.state == StoryState.PUBLISHED, Story.embargo_at > cutoff
         )
@@ -333,7 +332,7 @@ def _ok(entry: Entry, tokens: Tokens | None) -> bool:
 
 @dataclass(frozen=True)
 class Fragment:
-    """A part many pages show: `render(arg)` its HTML (items marked with item_mark()), at most
+    """A part many pages show: `render(arg)` its HTML (items marked with item_marker()), at most
     `limit` items shown, fresh while `deps(arg)` have not moved."""
 
     render: Callable[[str], str]
@@ -395,10 +394,11 @@ def hole(name: str, arg: int | str = "", exclude: int | None = None) -> Markup:
     return Markup(f"<!--§{_mark()}:{name}:{arg}:{exclude if exclude else ''}-->")
 
 
-@bp.app_template_global("item_mark")
-def item_mark(story_id: int) -> Markup:
-    """Before each item of a fragment's list (0 after the last), so a page can drop its own."""
-    return Markup(f"<!--§{_mark()}#{story_id:d}-->")
+def item_marker() -> Callable[[int], str]:
+    """What goes before each item of a fragment's list (story 0 after the last), so a page
+    can drop its own: one mark read for a whole list."""
+    start = f"<!--§{_mark()}#"
+    return lambda story_id: f"{start}{story_id:d}-->"
 
 
 def _fill_now(name: str, arg: str, exclude: int | None) -> bytes:

@@ -1,5 +1,6 @@
-"""A story as a list shows it, as HTML made in Python: a card, a headline, its time, and the
-numbered lists of headlines (Latest News, Top News beside an article).
+"""The small repeated parts of reader pages, as HTML made in Python: a story as a list shows
+it (a card, a headline, its time), the numbered lists of headlines, the blocks beside and
+under an article (Top News, Latest News, More articles), the section links and the ad slots.
 
 A cold homepage prints some fifty stories and an article a dozen, and through macros each cost
 a dozen escapes, several macro calls and three filters. Made here, a card costs one escape per
@@ -9,14 +10,17 @@ these as globals; every value is escaped here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app, g
 from markupsafe import Markup, escape
 
-from editorial.site.cache import item_mark
-from editorial.site.queries import Card, Thumb
+from editorial.site.cache import item_marker
+from editorial.site.queries import Card, NavItem, Thumb
+from editorial.templating import constant_url_for
 from editorial.timeutil import utcnow, zone
 
 LIVE_MARK = '<span class="live-mark">LIVE</span> '
@@ -49,13 +53,84 @@ def story_item(
 def headline_list(cards: list[Card], class_: str = "headline-list", marked: bool = False) -> Markup:
     """Headlines with their times, newest or most important first. `marked`: a cached
     fragment's list, each item marked so a page can leave its own story out."""
+    mark = _item_marks(marked)
+    tz, year = _clock()
     items = "".join(
-        f"\n  {item_mark(card.id) if marked else ''}"
-        f"<li>{headline(card)} {story_time(card)}</li>\n  "
+        f"\n  {mark(card.id)}<li>{headline(card)} {_time(card.published_at, tz, year)}</li>\n  "
         for card in cards
     )
-    end = item_mark(0) if marked else ""
-    return Markup(f'<ol class="{escape(class_)}">\n  {items}\n  {end}\n</ol>')
+    return Markup(f'<ol class="{escape(class_)}">\n  {items}\n  {mark(0)}\n</ol>')
+
+
+def side_block(
+    heading_id: str, title: str, cards: list[Card] | str, marked: bool = False
+) -> Markup:
+    """Top News or Latest News beside an article: its headlines, or (`cards` a string) the page
+    cache's hole for them; nothing for no cards."""
+    if isinstance(cards, str):
+        return Markup(cards)
+    if not cards:
+        return Markup("")
+    heading = escape(heading_id)
+    return Markup(
+        f'\n<section class="side-block" aria-labelledby="{heading}">\n'
+        f'  <h2 id="{heading}" class="rubric">{escape(title)}</h2>\n'
+        f"  {headline_list(cards, marked=marked)}\n</section>\n"
+    )
+
+
+def more_articles(cards: list[Card] | str, marked: bool = False) -> Markup:
+    """More articles from the desk under an article (or the page cache's hole for them)."""
+    if isinstance(cards, str):
+        return Markup(cards)
+    if not cards:
+        return Markup("")
+    mark = _item_marks(marked)
+    items = "".join(f"{mark(card.id)}<li>{story_item(card)}</li>" for card in cards)
+    return Markup(
+        '\n<section class="more-articles" aria-labelledby="more-heading">\n'
+        '  <h2 id="more-heading" class="rubric">More articles</h2>\n'
+        f'  <ul class="more-grid">\n    {items}{mark(0)}\n  </ul>\n</section>\n'
+    )
+
+
+def _item_marks(marked: bool) -> Callable[[int], str]:
+    """What goes before each item of a list (and 0 after the last): a cached fragment's
+    marks, or nothing."""
+    return item_marker() if marked else _unmarked
+
+
+def _unmarked(_story_id: int) -> str:
+    return ""
+
+
+def ad(kind: str = "mpu") -> Markup:
+    """An advertisement's slot."""
+    return Markup(f'<div class="ad ad-{escape(kind)}"><p>Advertisement</p></div>')
+
+
+def section_links(
+    list_class: str, sections: list[NavItem], current: Any, at_section: Any, is_home: Any
+) -> Markup:
+    """The sections as links (the row on wide screens, the Sections menu on narrow ones), the
+    reader's own marked (`current`: its slug; `at_section`: on its section page)."""
+    home = ' aria-current="page"' if is_home else ""
+    links = "".join(
+        f'\n          <li><a href="{escape(section.url)}"{_marked(section, current, at_section)}>'
+        f"{escape(section.name)}</a></li>\n          "
+        for section in sections
+    )
+    return Markup(
+        f'<ul class="{escape(list_class)}">\n'
+        f'          <li><a href="{escape(constant_url_for("site.home"))}"{home}>Home</a></li>\n'
+        f"          {links}\n        </ul>"
+    )
+
+
+def _marked(section: NavItem, current: Any, at_section: Any) -> str:
+    if current != section.slug:
+        return ""
+    return ' class="active" aria-current="page"' if at_section else ' class="active"'
 
 
 def headline(card: Card) -> Markup:

@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 from flask import (
     abort,
     current_app,
-    get_template_attribute,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -53,6 +53,12 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
     return current_app.jinja_env.get_template(template).render(context), status
 
 
+@bp.record_once
+def _release_with_the_context(state: BlueprintSetupState) -> None:
+    """A read left open (a page that failed half-way) goes back to the pool with its context."""
+    state.app.teardown_appcontext(queries.release)
+
+
 # A story in a list, made in Python (editorial.site.items): the templates lay the page out.
 bp.add_app_template_global(items.story_item)
 bp.add_app_template_global(items.headline_list)
@@ -60,6 +66,10 @@ bp.add_app_template_global(items.headline)
 bp.add_app_template_global(items.meta)
 bp.add_app_template_global(items.story_time)
 bp.add_app_template_global(items.thumb)
+bp.add_app_template_global(items.side_block)
+bp.add_app_template_global(items.more_articles)
+bp.add_app_template_global(items.section_links)
+bp.add_app_template_global(items.ad)
 
 
 @bp.app_template_filter("news_time")
@@ -338,9 +348,9 @@ def article(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
     """A public story; an old slug or address moves (301), a withdrawn one is gone (410)."""
     story = queries.public_article(slug)
     if story is None:
-        renamed = queries.renamed_story(slug)
-        if renamed is not None and queries.public_story_by_id(renamed.id) is not None:
-            return redirect(_story_path(renamed), 301)
+        renamed = queries.renamed_path(slug)
+        if renamed is not None:
+            return redirect(renamed, 301)
         if queries.is_withdrawn(slug):
             return render_page("site/gone.html", 410, title="Article withdrawn")
         abort(404)
@@ -385,30 +395,24 @@ def live_entries(desk_slug: str, yyyy: str, mm: str, dd: str, slug: str):
 # --- fragments: the parts every article shows, cached once for all of them ---------------------
 
 
-def _side(heading_id: str, title: str, cards: list[Card]) -> str:
-    macro = get_template_attribute("site/_macros.html", "side_headlines")
-    return str(macro(heading_id, title, cards, marked=True))
-
-
 @fragment("top", deps=lambda _arg: (TOP,), limit=SIDEBAR_COUNT)
 def top_fragment(_arg: str) -> str:
     """Top News beside an article (one more than shown: the article's own may be left out)."""
     cards = queries.top_news(SIDEBAR_COUNT + 1)
-    return _side("side-top-heading", "Top News", cards)
+    return items.side_block("side-top-heading", "Top News", cards, marked=True)
 
 
 @fragment("latest", deps=lambda _arg: (LATEST,), limit=SIDEBAR_COUNT)
 def latest_fragment(_arg: str) -> str:
     cards = queries.latest(SIDEBAR_COUNT + 1)
-    return _side("side-latest-heading", "Latest News", cards)
+    return items.side_block("side-latest-heading", "Latest News", cards, marked=True)
 
 
 @fragment("more", deps=lambda desk_id: (desk_key(int(desk_id)),), limit=MORE_COUNT)
 def more_fragment(desk_id: str) -> str:
     """More articles from a desk, under each of its articles."""
     (cards,) = queries.with_thumbs(queries.more_from_desk(int(desk_id), limit=MORE_COUNT + 1))
-    macro = get_template_attribute("site/_macros.html", "more_articles")
-    return str(macro(cards, marked=True))
+    return items.more_articles(cards, marked=True)
 
 
 def _with_before(path: str) -> str:

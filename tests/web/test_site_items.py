@@ -38,7 +38,7 @@ def _card(**changes: object) -> Card:
         updated_at=None,
         slug="teesta-talks-resume",
     )
-    return replace(card, **changes)  # type: ignore[arg-type]
+    return card._replace(**changes)
 
 
 THUMB = Thumb(

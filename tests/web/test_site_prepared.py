@@ -74,6 +74,7 @@ def _seed(make: Factory) -> dict[str, Any]:
         "desk_slug": national.slug,
         "key": TAGLINE,
         "story_id": story.id,
+        "id": story.id,
         "before": 2**31 - 1,
         "limit": 51,
         **ids,
@@ -91,7 +92,9 @@ def _statements() -> list[Prepared]:
         queries._desks(False),
         queries._desk_query(),
         queries._setting_query(),
-        queries._article_query(),
+        queries._article_query("slug"),
+        queries._article_query("id"),
+        queries._tag_query(),
         queries._authors_query(),
         queries._tags_query(),
         queries._notices_query(),
@@ -114,6 +117,8 @@ def test_every_prepared_statement_returns_what_sqlalchemy_returns(
             asked = params
             if prepared is queries._desk_query():
                 asked = {**params, "slug": params["desk_slug"]}
+            if prepared is queries._tag_query():
+                asked = {**params, "slug": "water"}
             ours = prepared.rows(connection, asked)
             theirs = [tuple(row) for row in connection.execute(prepared.statement, asked)]
             assert ours == theirs, str(prepared.statement)
