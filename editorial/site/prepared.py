@@ -9,9 +9,10 @@ from SQLite's text, our UTC dates, SQLite's booleans). What is left per executio
 SQLAlchemy would have sent and done to the values, on the same connection and transaction.
 Rows come back as plain tuples.
 
-Statement events still fire (before/after_cursor_execute), so query counts, the archive's
-plan tests and the benchmarks see these statements as any other. A driver error is raised as
-SQLAlchemy would raise it, a lost connection invalidated as it would be.
+They run through editorial.database.cursor_rows: statement events still fire
+(before/after_cursor_execute), so query counts, the archive's plan tests and the benchmarks
+see these statements as any other; a driver error is raised as SQLAlchemy would raise it, a
+lost connection invalidated as it would be.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.engine.interfaces import DBAPIModule
 from sqlalchemy.sql.selectable import CompoundSelect, Select
+
+from editorial.database import cursor_rows
 
 Processor = Callable[[Any], Any]
 
@@ -93,36 +95,4 @@ class Prepared:
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         plan = self.plan(connection.dialect)
-        values = plan.parameters(params)
-        cursor = connection.connection.cursor()
-        # As SQLAlchemy does: dispatch only when someone listens (tests, benchmarks).
-        events = connection._has_events or connection.engine._has_events
-        try:
-            if events:
-                connection.dispatch.before_cursor_execute(
-                    connection, cursor, plan.sql, values, None, False
-                )
-            cursor.execute(plan.sql, values)
-            fetched = cursor.fetchall()
-            if events:
-                connection.dispatch.after_cursor_execute(
-                    connection, cursor, plan.sql, values, None, False
-                )
-        except connection.dialect.loaded_dbapi.Error as error:
-            raise _wrapped(connection, cursor, plan.sql, values, error) from error
-        finally:
-            cursor.close()
-        return plan.values(fetched)
-
-
-def _wrapped(
-    connection: Connection, cursor: Any, sql: str, values: Any, error: DBAPIModule.Error
-) -> BaseException:
-    """The driver's error as SQLAlchemy raises it; a lost connection leaves the pool."""
-    dialect = connection.dialect
-    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
-    if lost:
-        connection.invalidate(error)
-    return exc.DBAPIError.instance(
-        sql, values, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
-    )
+        return plan.values(cursor_rows(connection, plan.sql, plan.parameters(params)))
