@@ -275,7 +275,7 @@ def _from_form(view: site_queries.Article, data: StoryInput) -> site_queries.Art
         body_photos=body_photos,
         word_count=word_count(data.body),
         tags=[
-            (name, url_for("site.tag", tag_slug=slugify(name)))
+            (name, site_queries.tag_url(slugify(name)))
             for name in (" ".join(t.split()) for t in data.tags)
             if name
         ],

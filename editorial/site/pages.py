@@ -24,6 +24,7 @@ from editorial.site import items, live, queries
 from editorial.site.blueprint import bp
 from editorial.site.cache import depends, fragment, hole, public_headers, public_page
 from editorial.site.queries import Article, Card, LeadPhoto
+from editorial.templating import constant_url_for
 from editorial.timeutil import utcnow, zone
 
 TOP_COUNT = 6
@@ -313,7 +314,7 @@ def tag(tag_slug: str):
         hide_empty=True,
         title=found.name,
         kicker="Tag",
-        canonical=url_for("site.tag", tag_slug=found.slug),
+        canonical=queries.tag_url(found.slug),
     )
 
 
@@ -456,7 +457,7 @@ def news_article_jsonld(article: Article, coverage: live.Coverage | None = None)
             "url": site + "/",
             "logo": {
                 "@type": "ImageObject",
-                "url": site + url_for("static", filename="img/logo.svg"),
+                "url": site + constant_url_for("static", filename="img/logo.svg"),
             },
         },
         "articleSection": card.desk_name,

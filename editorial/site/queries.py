@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 from markupsafe import Markup, escape
 from sqlalchemy import (
     Connection,
@@ -175,6 +175,11 @@ def section_url(desk_slug: str) -> str:
     if desk_slug in RESERVED_SLUGS:
         return f"/section/{_segment(desk_slug)}/"
     return f"/{_segment(desk_slug)}/"
+
+
+@lru_cache(maxsize=1024)
+def tag_url(tag_slug: str) -> str:
+    return f"/tag/{_segment(tag_slug)}"
 
 
 def story_url(desk_slug: str, first_published_at: datetime | None, slug: str) -> str:
@@ -689,7 +694,7 @@ def article_of(
         card=card,
         body_html=body_html,
         authors=[a.name for a in story.authors],
-        tags=[(t.name, url_for("site.tag", tag_slug=t.slug)) for t in story.tags],
+        tags=[(t.name, tag_url(t.slug)) for t in story.tags],
         notices=[Notice(c.note, c.is_correction, c.created_at) for c in story.corrections],
         word_count=story.word_count,
         lead=_picture(lead, story.lead_caption, media_base) if lead and lead.renditions else None,

@@ -339,6 +339,7 @@ def test_formatted_urls_agree_with_the_routes(app: Flask) -> None:
         for slug in ["national", "খেলা", "admin"]:
             endpoint = "site.section_alias" if slug in queries.RESERVED_SLUGS else "site.section"
             assert queries.section_url(slug) == url_for(endpoint, desk_slug=slug)
+            assert queries.tag_url(slug) == url_for("site.tag", tag_slug=slug)
         when = datetime(2025, 12, 30, 20, tzinfo=UTC)  # the 31st in Dhaka
         for desk, slug in [("national", "ঢাকায়-বৃষ্টি"), ("admin", "a-b-2")]:
             assert queries.story_url(desk, when, slug) == url_for(
