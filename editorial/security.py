@@ -107,8 +107,14 @@ class CookielessFirst(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         # An empty session nobody read or wrote sets no cookie and no Vary: Cookie (Flask's own
         # outcome too), without first working out the cookie's domain, path and flags.
-        if session or session.modified or session.accessed:
+        if session or session.modified:
             super().save_session(app, session, response)
+        elif session.accessed:  # Flask-Login's after-request hook reads it on every request
+            # What Flask adds then, without parsing Vary into a set: a public page's miss.
+            if "Vary" in response.headers:
+                response.vary.add("Cookie")
+            else:
+                response.headers["Vary"] = "Cookie"
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -63,6 +63,7 @@ MARK_KEY = "site.hole_mark"
 ROUTES_KEY = "site.routes"
 MAX_ROUTES = 50_000
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
+HTML = "text/html; charset=utf-8"  # what Flask makes of a view's str
 DATE = "date"  # the masthead date: a hole filled per request, never stored
 # Results a copy remembers (Entry.remembered): a fragment's list without each article's own
 # story is one each, so a sidebar serving the whole archive starts again past this many.
@@ -512,16 +513,22 @@ def _render(view: Callable[..., Any], kwargs: dict[str, Any], tokens: Tokens) ->
     g._page_deps, g._page_holes = set(), []
     try:
         queries.begin_read()  # ended by _serve, after the fragments
-        response = make_response(view(**kwargs))
+        returned = view(**kwargs)
         deps, holes = g._page_deps, g._page_holes
     finally:
         g.pop("_page_deps", None)
         g.pop("_page_holes", None)
-    if response.status_code != 200:
-        return response
+    if type(returned) is tuple and returned[1:] == (200,) and type(returned[0]) is str:
+        # A rendered page (render_page): its bytes, without a Response made only to be read.
+        content_type, body = HTML, returned[0].encode()
+    else:
+        response = make_response(returned)
+        if response.status_code != 200:
+            return response
+        content_type, body = response.content_type, response.get_data()
     return Entry(
-        response.content_type,
-        response.get_data(),
+        content_type,
+        body,
         tuple(sorted(deps | {SITE})) if deps else (COUNTER,),
         tokens.counter,
         tokens.now,

@@ -24,7 +24,7 @@ from editorial.site import items, live, queries
 from editorial.site.blueprint import bp
 from editorial.site.cache import depends, fragment, hole, public_headers, public_page
 from editorial.site.queries import Article, Card, LeadPhoto
-from editorial.templating import constant_url_for
+from editorial.templating import constant_url_for, page_url_for
 from editorial.timeutil import utcnow, zone
 
 TOP_COUNT = 6
@@ -48,6 +48,7 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
     context["site_url"] = config["SITE_URL"]
     context["site_name"] = config["SITE_NAME"]
     context["timezone_name"] = config["EDITORIAL_TIMEZONE"]
+    context["url_for"] = page_url_for()
     # The same page for everyone, so none of the app's context processors run: nothing about
     # who is signed in (the signed-in user, a CSRF token, the newsroom's unread count) is in
     # a reader's template to show (they were also a twentieth of the homepage's render).
@@ -71,6 +72,7 @@ bp.add_app_template_global(items.side_block)
 bp.add_app_template_global(items.more_articles)
 bp.add_app_template_global(items.section_links)
 bp.add_app_template_global(items.ad)
+bp.add_app_template_global(items.ld_json)
 
 
 @bp.app_template_filter("news_time")
@@ -435,7 +437,7 @@ def _path_parts(story: Any) -> tuple[str, str, str, str, str]:
 
 
 def news_article_jsonld(article: Article, coverage: live.Coverage | None = None) -> dict[str, Any]:
-    """schema.org NewsArticle for an article page (escaped by |tojson in the template); a
+    """schema.org NewsArticle for an article page (escaped by ld_json in the template); a
     LiveBlogPosting with the page's entries for live coverage."""
     card: Card = article.card
     url = queries.absolute(card.url)

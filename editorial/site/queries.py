@@ -827,7 +827,8 @@ def _picture(
     # A large whole-frame JPEG until the share card is cut (a photo uploaded before crops).
     social = photo.social or _best(jpegs, SOCIAL_WIDTH)
     ordered = sorted(by_format.items(), key=lambda item: MIME_ORDER[item[0]])
-    urls = {r.key: media_url(r.key, media_base) for r in [*photo.renditions, social]}
+    base = media_base or public_base()  # once, not per rendition: the store is an app lookup
+    urls = {r.key: base + _segment(r.key) for r in [*photo.renditions, social]}
     return LeadPhoto(
         alt=alt or photo.alt_text,
         caption=caption or photo.caption,

@@ -151,3 +151,19 @@ def test_the_thumbnails_statement_looks_stories_up_by_id(app: Flask) -> None:
         connection.close()
     assert any("stories USING INTEGER PRIMARY KEY" in step for step in steps), steps
     assert not any("ix_stories_state" in step for step in steps), steps
+
+
+def test_linked_data_is_written_as_tojson_writes_it(app: Flask) -> None:
+    """The article's JSON-LD: the bytes of Flask's |tojson (sorted keys, ASCII, <>&' escaped),
+    so no headline can close the script."""
+    data = {
+        "headline": HOSTILE + "</script><!--",
+        "author": [{"name": "রহিম & Co"}, {"name": "O'Brien"}],
+        "wordCount": 812,
+        "isAccessibleForFree": True,
+        "image": {"url": "https://example.com/a.jpg?x=1&y=<2>", "width": 1600},
+    }
+    expected = app.jinja_env.from_string("{{ data|tojson }}").render(data=data)
+    made = items.ld_json(data)
+    assert made == expected
+    assert "<" not in made and "&" not in made and "'" not in made
