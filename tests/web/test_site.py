@@ -401,7 +401,7 @@ def test_an_article_read_as_columns_is_the_story_objects_article(any_app: Flask,
         db.session.add(
             Correction(
                 story_id=story.id,
-                note=f"Notice {n}",
+                note=f"{'ZA'[n]}: notice {n}",  # in time order, not the text's
                 is_correction=is_correction,
                 created_by_id=editor.id,
                 created_at=datetime(2025, 12, 1, n, tzinfo=UTC),
@@ -419,7 +419,7 @@ def test_an_article_read_as_columns_is_the_story_objects_article(any_app: Flask,
         load_whole(whole)
         assert view == queries.article_of(whole)
         assert len(view.authors) == 2 and [name for name, _url in view.tags] == ["Dam", "Water"]
-        assert [notice.note for notice in view.notices] == ["Notice 0", "Notice 1"]
+        assert [notice.note for notice in view.notices] == ["Z: notice 0", "A: notice 1"]
         assert queries.public_article(draft.slug) is None
         assert queries.public_article("no-such-story") is None
         queries.release()

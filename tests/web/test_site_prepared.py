@@ -95,9 +95,7 @@ def _statements() -> list[Prepared]:
         queries._article_query("slug"),
         queries._article_query("id"),
         queries._tag_query(),
-        queries._authors_query(),
-        queries._tags_query(),
-        queries._notices_query(),
+        queries._extras_query(),
         queries._photo_data_query(8),
         queries._thumb_query(8),
         live._page_query(),
@@ -131,10 +129,13 @@ def test_prepared_values_have_the_types_of_the_orm(any_app: Flask, make: Factory
     params = _seed(make)
     with any_app.test_request_context("/"):
         queries.begin_read()
-        note, is_correction, created_at = queries._notices_query().rows(
-            queries._connection(), params
-        )[0]
+        [notice] = [
+            row
+            for row in queries._extras_query().rows(queries._connection(), params)
+            if row[0] == queries.NOTICE
+        ]
         queries.release()
+    _kind, note, _slug, is_correction, created_at = notice
     assert (note, is_correction) == ("A name was misspelt.", True)
     assert created_at == datetime(2025, 12, 1, 9, tzinfo=UTC) and created_at.utcoffset() is not None
 
