@@ -52,6 +52,18 @@ def test_services_from_the_environment(clean_env: Path, monkeypatch: pytest.Monk
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
 
 
+def test_a_servers_connections_are_tested_as_they_leave_the_pool(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's can be lost (a restart): pre-ping. A SQLite file's cannot: no ping."""
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    assert load_config()["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False}
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@db/editorial")
+    engine = load_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert engine["pool_pre_ping"] is True
+    assert engine["connect_args"] == {"options": "-c max_parallel_workers_per_gather=0"}
+
+
 def test_cookies_are_secure_outside_development(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
