@@ -1101,8 +1101,6 @@ def media_url(key: str, base: str | None = None) -> str:
     return (base or public_base()) + _segment(key)
 
 
-# What the API's story shows, in four queries (the story and its desk, authors, tags,
-# notices); the article page reads the same as columns (public_article).
 @cache
 def _renamed_query() -> Select:
     return (
