@@ -17,9 +17,12 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 
 from editorial import create_app, sentry
 from editorial.celery_app import QuietScheduler
+from editorial.extensions import db
 from tests.conftest import base_config
+from tests.web import sitekit
 
 SECRET = "hunter2-not-for-sentry"
+public_paths = sitekit.public_paths  # every public GET with its status
 
 
 class Collector(BaseHTTPRequestHandler):
@@ -90,6 +93,33 @@ def test_an_error_in_a_view_reaches_sentry_without_secrets(
     text = b"".join(envelopes).decode()
     assert "RuntimeError" in text and "/_explode" in text
     assert SECRET not in text
+
+
+def test_every_public_page_answers_with_sentry_tracing_its_statements(
+    any_app: Flask,
+    public_paths: dict[str, tuple[str, int]],
+    tmp_path: Path,
+    ingest: ThreadingHTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sentry's SQLAlchemy integration (on by itself) keeps its span on each statement's
+    execution context, and reader pages run their statements on the cursor (site.prepared):
+    with Sentry on, no page fails for that, and their statements are spans of its traces."""
+    monkeypatch.setenv("SENTRY_TRACES_SAMPLE_RATE", "1")
+    db.session.remove()  # the fixtures' transaction ends (on SQLite it holds the write lock)
+    dsn_app = reporting_app(any_app, tmp_path, ingest)
+    client, answers = dsn_app.test_client(), {}
+    for name, (path, _status) in [*public_paths.items(), ("media", ("/media/none.webp", 404))]:
+        with client.get(path) as response:
+            answers[name] = response.status_code
+    with dsn_app.app_context():
+        db.engine.dispose()  # its connections close now, not whenever they are collected
+    assert answers == {name: status for name, (_path, status) in public_paths.items()} | {
+        "media": 404
+    }
+    assert sentry_sdk.flush(timeout=10) is None
+    text = b"".join(body for _path, body in ingest.received).decode()
+    assert '"op":"db"' in text.replace(" ", "") and "FROM stories" in text
 
 
 def test_beat_entries_check_in_through_the_quiet_scheduler(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, exc, literal_column, select, table, text
+from sqlalchemy import create_engine, event, exc, literal_column, select, table, text
 
 from editorial.extensions import db
 from editorial.models import Correction, Placement, Story, story_authors
@@ -152,14 +152,33 @@ def test_statement_events_see_prepared_statements(any_app: Flask, make: Factory)
 
 
 def test_a_driver_error_is_raised_as_sqlalchemys(any_app: Flask) -> None:
+    """And told to handle_error listeners with the execution context the statement's
+    before_cursor_execute listeners were given (Sentry ends its span there)."""
     missing = Prepared(select(literal_column("headline")).select_from(table("no_such_table")))
-    with any_app.test_request_context("/"):
-        queries.begin_read()
-        with pytest.raises(exc.DBAPIError) as raised:
-            missing.rows(queries._connection(), {})
-        queries.release()
+    began: list[Any] = []
+    told: list[Any] = []
+
+    def before(_conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool):
+        context.began = True  # listeners keep their own state on the context
+        began.append(context)
+
+    tell = told.append
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "handle_error", tell)
+    try:
+        with any_app.test_request_context("/"):
+            queries.begin_read()
+            with pytest.raises(exc.DBAPIError) as raised:
+                missing.rows(queries._connection(), {})
+            queries.release()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "handle_error", tell)
     assert "no_such_table" in str(raised.value.orig)
     assert not raised.value.connection_invalidated
+    [error] = told
+    assert error.execution_context is began[-1] and error.execution_context.began
+    assert error.sqlalchemy_exception is raised.value and error.statement == began[-1].statement
 
 
 def test_an_expanding_in_list_is_refused_when_prepared(any_app: Flask) -> None:
