@@ -221,7 +221,9 @@ _LD_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=True)
 
 def ld_json(data: dict[str, Any]) -> Markup:
     """schema.org data for a <script type="application/ld+json">: nothing in it can close the
-    script or start markup (<, >, & and ' written as \\u escapes, as |tojson does)."""
+    script or start markup (<, >, & and ' written as \\u escapes, as |tojson does). JSON's own
+    types only (the JSON-LD is strings, numbers, booleans, lists and dicts): Flask's default
+    for dates and the like is not applied."""
     text = _LD_ENCODER.encode(data)
     return Markup(
         text.replace("<", "\\u003c")

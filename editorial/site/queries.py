@@ -127,8 +127,10 @@ def begin_read() -> None:
     article (its transaction objects, a new session per request). Every query of the site
     runs on it (rows(), run(), scalar()); the app context's end closes it if nothing did."""
     connection: Connection | None = g.get(READ_CONNECTION)
-    if connection is not None and not connection.closed and connection.in_transaction():
-        return
+    if connection is not None:
+        if not connection.closed and connection.in_transaction():
+            return
+        connection.close()  # its read ended some other way: back to the pool before a new one
     connection = db.engine.connect().execution_options(**{READ_ONLY: True})
     connection.begin()
     setattr(g, READ_CONNECTION, connection)
