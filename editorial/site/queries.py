@@ -843,7 +843,7 @@ def _picture(
     social = photo.social or _best(jpegs, SOCIAL_WIDTH)
     ordered = sorted(by_format.items(), key=lambda item: MIME_ORDER[item[0]])
     base = media_base or public_base()  # once, not per rendition: the store is an app lookup
-    urls = {r.key: base + _segment(r.key) for r in [*photo.renditions, social]}
+    urls = {r.key: media_url(r.key, base) for r in [*photo.renditions, social]}
     return LeadPhoto(
         alt=alt or photo.alt_text,
         caption=caption or photo.caption,
